@@ -1,0 +1,225 @@
+// The one typed API of MoCo Studio. Every host (Electron, web, CLI) exposes exactly this,
+// and the renderer talks to the app only through it. Types only, plus the method list and
+// the event names used to check at run time that nothing else gets through.
+
+export type HostKind = 'electron' | 'web' | 'cli';
+
+export interface Folder {
+  id: number;
+  path: string;
+  addedAt: string; // ISO 8601
+  lastScanAt: string | null;
+  /** false when the folder itself is gone or unreadable at the last scan */
+  available: boolean;
+  imageCount: number;
+  missingCount: number;
+  problemCount: number;
+}
+
+export interface ImageSummary {
+  id: number;
+  folderId: number;
+  /** path relative to its folder, with '/' separators */
+  relPath: string;
+  name: string;
+  width: number; // after EXIF orientation
+  height: number;
+  format: string; // jpeg, png, webp, avif, gif, tiff, ...
+  size: number; // bytes
+  missing: boolean;
+}
+
+export interface ImageDetail extends ImageSummary {
+  path: string; // absolute
+  hash: string; // hex content hash
+  mtimeMs: number;
+  /** EXIF DateTimeOriginal (or CreateDate) as ISO 8601, when present */
+  takenAt: string | null;
+  orientation: number | null; // EXIF orientation tag, 1..8
+  indexedAt: string;
+  /** ids of other images with the same content hash */
+  duplicateIds: number[];
+}
+
+export type ProblemReason =
+  | 'empty' // zero bytes
+  | 'corrupt' // truncated or damaged image data
+  | 'not-image' // the content is not an image at all
+  | 'unsupported' // an image format this app cannot decode (e.g. HEIC)
+  | 'unreadable' // permissions or I/O error
+  | 'too-large'; // over the pixel limit: refused before decoding
+
+export interface Problem {
+  id: number;
+  folderId: number;
+  path: string;
+  reason: ProblemReason;
+  /** a sentence a person understands */
+  message: string;
+  size: number | null;
+  at: string;
+}
+
+export interface DuplicateGroup {
+  hash: string;
+  /** bytes of one copy */
+  size: number;
+  images: ImageSummary[];
+}
+
+export type ScanPhase = 'walking' | 'processing' | 'finalizing' | 'done' | 'cancelled' | 'failed';
+
+export interface ScanProgress {
+  jobId: string;
+  folderIds: number[];
+  phase: ScanPhase;
+  /** image-like files found by the walk so far */
+  found: number;
+  /** files handled (read, skipped as unchanged, or failed) */
+  processed: number;
+  /** unchanged files skipped without decoding */
+  skipped: number;
+  failed: number;
+  /** files known before and not found any more */
+  missing: number;
+  /** processed files per second over the scan so far */
+  rate: number;
+  etaSeconds: number | null;
+  elapsedMs: number;
+  /** set when phase is 'failed' */
+  error?: string;
+}
+
+export type WatchMode = 'off' | 'events' | 'polling';
+
+export interface WatchStatus {
+  mode: WatchMode;
+  /** why polling was chosen, or what went wrong */
+  message: string | null;
+}
+
+export interface Settings {
+  /** skip folders and files whose name starts with '.' */
+  skipHidden: boolean;
+  /** pick up changes on disk while the app runs */
+  watch: boolean;
+  /** longest side of a thumbnail, px */
+  thumbnailSize: number;
+  /** images with more pixels than this are refused before decoding */
+  maxPixels: number;
+}
+
+export interface LibraryStatus {
+  appVersion: string;
+  host: HostKind;
+  dataDir: string;
+  dbPath: string;
+  folders: number;
+  images: number;
+  missing: number;
+  problems: number;
+  duplicateGroups: number;
+  scan: ScanProgress | null;
+  watch: WatchStatus;
+}
+
+export interface Page<T> {
+  total: number;
+  offset: number;
+  items: T[];
+}
+
+export type ImageSort = 'path' | 'taken' | 'size' | 'indexed';
+
+export interface ListImagesQuery {
+  offset?: number;
+  limit?: number;
+  folderId?: number;
+  includeMissing?: boolean;
+  sort?: ImageSort;
+}
+
+export interface PageQuery {
+  offset?: number;
+  limit?: number;
+}
+
+/** Every call a host answers. Arguments and results are JSON-serialisable. */
+export interface Api {
+  getStatus(): Promise<LibraryStatus>;
+  listFolders(): Promise<Folder[]>;
+  /** adds a folder and starts scanning it; refuses a missing path or a non-folder */
+  addFolder(path: string): Promise<Folder>;
+  /** forgets a folder and what was computed for its images; never touches files on disk */
+  removeFolder(folderId: number): Promise<void>;
+  /** incremental rescan of one folder, or of all when no id is given */
+  rescan(folderId?: number): Promise<ScanProgress>;
+  cancelScan(): Promise<void>;
+  listImages(query: ListImagesQuery): Promise<Page<ImageSummary>>;
+  getImage(imageId: number): Promise<ImageDetail>;
+  listProblems(query: PageQuery): Promise<Page<Problem>>;
+  listDuplicateGroups(): Promise<DuplicateGroup[]>;
+  /** erases images marked missing, with everything computed for them */
+  purgeMissing(): Promise<{ purged: number }>;
+  getSettings(): Promise<Settings>;
+  updateSettings(patch: Partial<Settings>): Promise<Settings>;
+  /** a native folder picker where the host has one; null where it has none or the user cancelled */
+  pickFolder(): Promise<string | null>;
+}
+
+export type ApiMethod = keyof Api;
+
+export const API_METHODS = [
+  'getStatus',
+  'listFolders',
+  'addFolder',
+  'removeFolder',
+  'rescan',
+  'cancelScan',
+  'listImages',
+  'getImage',
+  'listProblems',
+  'listDuplicateGroups',
+  'purgeMissing',
+  'getSettings',
+  'updateSettings',
+  'pickFolder',
+] as const satisfies readonly ApiMethod[];
+
+// Compile-time proof that API_METHODS lists every method of Api.
+type Missing = Exclude<ApiMethod, (typeof API_METHODS)[number]>;
+const _allListed: Missing extends never ? true : Missing = true;
+void _allListed;
+
+/** Events pushed from the app to every connected UI. */
+export interface ApiEvents {
+  'scan.progress': ScanProgress;
+  /** the set of folders, images or problems changed */
+  'library.changed': { reason: string };
+  'watch.status': WatchStatus;
+}
+
+export type ApiEventName = keyof ApiEvents;
+
+export const API_EVENTS = ['scan.progress', 'library.changed', 'watch.status'] as const satisfies readonly ApiEventName[];
+
+export type Unsubscribe = () => void;
+
+/** What a renderer holds: the API, events, and URLs for image bytes. */
+export interface ApiClient extends Api {
+  readonly host: HostKind;
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): Unsubscribe;
+  /** URL of an image's thumbnail (~256 px WebP, EXIF orientation applied) */
+  thumbUrl(imageId: number): string;
+  /** URL of a large preview of an image (EXIF orientation applied) */
+  previewUrl(imageId: number): string;
+}
+
+/** How an error crosses the API. */
+export interface SerializedError {
+  name: string;
+  message: string;
+}
+
+export type ApiArgs<M extends ApiMethod> = Parameters<Api[M]>;
+export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<Api[M]>>;

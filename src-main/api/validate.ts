@@ -1,0 +1,67 @@
+// Run-time check of API arguments as they arrive from a host (IPC, HTTP, WebSocket, CLI).
+// Anything that does not match the contract is refused before it reaches the core.
+import { z } from 'zod';
+import { API_METHODS, type ApiArgs, type ApiMethod } from './contract';
+import { InvalidInputError } from './errors';
+
+const id = z.number().int().positive();
+const offset = z.number().int().min(0).optional();
+const limit = z.number().int().min(1).max(10_000).optional();
+
+const settingsPatch = z
+  .object({
+    skipHidden: z.boolean(),
+    watch: z.boolean(),
+    thumbnailSize: z.number().int().min(64).max(1024),
+    maxPixels: z.number().int().min(1_000_000).max(2_000_000_000),
+  })
+  .partial()
+  .strict();
+
+const schemas: { [M in ApiMethod]: z.ZodType<ApiArgs<M>> } = {
+  getStatus: z.tuple([]),
+  listFolders: z.tuple([]),
+  addFolder: z.tuple([z.string().min(1).max(4096)]),
+  removeFolder: z.tuple([id]),
+  rescan: z.union([z.tuple([]), z.tuple([id.optional()])]) as z.ZodType<ApiArgs<'rescan'>>,
+  cancelScan: z.tuple([]),
+  listImages: z.tuple([
+    z
+      .object({
+        offset,
+        limit,
+        folderId: id.optional(),
+        includeMissing: z.boolean().optional(),
+        sort: z.enum(['path', 'taken', 'size', 'indexed']).optional(),
+      })
+      .strict(),
+  ]),
+  getImage: z.tuple([id]),
+  listProblems: z.tuple([z.object({ offset, limit }).strict()]),
+  listDuplicateGroups: z.tuple([]),
+  purgeMissing: z.tuple([]),
+  getSettings: z.tuple([]),
+  updateSettings: z.tuple([settingsPatch]) as z.ZodType<ApiArgs<'updateSettings'>>,
+  pickFolder: z.tuple([]),
+};
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && (API_METHODS as readonly string[]).includes(name);
+}
+
+/** Returns the arguments typed for `method`, or throws InvalidInputError saying what was wrong. */
+export function validateArgs<M extends ApiMethod>(method: M, args: unknown): ApiArgs<M> {
+  if (!isApiMethod(method)) {
+    throw new InvalidInputError(`api: expected one of ${API_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+  }
+  if (!Array.isArray(args)) {
+    throw new InvalidInputError(`${method}: expected an array of arguments, got ${typeof args}`);
+  }
+  const result = schemas[method].safeParse(args);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length ? `${method} argument ${issue.path.join('.')}` : method;
+    throw new InvalidInputError(`${where}: ${issue.message}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,17 @@
+// Where the app keeps its data when nobody says otherwise.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const APP_DIR_NAME = 'moco-studio';
+
+/** MOCO_DATA_DIR, else the platform's per-user data folder. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (env.MOCO_DATA_DIR) return env.MOCO_DATA_DIR;
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), APP_DIR_NAME);
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', APP_DIR_NAME);
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), APP_DIR_NAME);
+}
+
+export function dbPathIn(dataDir: string): string {
+  return join(dataDir, 'library.db');
+}

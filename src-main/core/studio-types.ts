@@ -1,0 +1,34 @@
+// What the core offers every host: the API (less what only a host can do), events, and
+// image bytes for thumbnails and previews. Hosts adapt this; they add nothing of their own
+// but pickFolder.
+import type { Api, ApiEventName, ApiEvents, HostKind, ScanProgress, Unsubscribe } from '../api/contract';
+
+export type CoreApi = Omit<Api, 'pickFolder'>;
+
+export interface StudioOptions {
+  dataDir: string;
+  host: HostKind;
+  /** defaults to dbPathIn(dataDir) */
+  dbPath?: string;
+  /** folder added on first start so a new user sees something; null for none */
+  demoFolder?: string | null;
+  appVersion?: string;
+}
+
+/** A file on disk to send as the response body. */
+export interface MediaFile {
+  path: string;
+  contentType: string;
+}
+
+export interface Studio {
+  readonly api: CoreApi;
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): Unsubscribe;
+  /** the cached ~256 px WebP thumbnail of a library image, made on demand if absent */
+  thumbnail(imageId: number): Promise<MediaFile>;
+  /** a large preview (longest side `maxSize`), EXIF orientation applied */
+  preview(imageId: number, maxSize?: number): Promise<{ body: Buffer; contentType: string }>;
+  /** resolves when the running scan (if any) ends, with its last progress */
+  waitForScan(): Promise<ScanProgress | null>;
+  close(): Promise<void>;
+}
