@@ -1,0 +1,150 @@
+// Recursive walk of one library folder. Follows symbolic links but never the same directory
+// twice (realpaths are tracked, so a link loop ends), skips hidden entries when asked, and
+// keeps going past what it cannot read, saying why.
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ProblemReason } from '../../api/contract';
+import { kindOfName } from './formats';
+
+export interface WalkedFile {
+  path: string;
+  /** relative to the folder, '/' separators */
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface WalkProblem {
+  path: string;
+  reason: ProblemReason;
+  message: string;
+  /** a broken link is a file the walk found (it counts in `found`); an unreadable folder is not */
+  isFile: boolean;
+}
+
+export interface WalkResult {
+  /** false when the folder itself is gone or cannot be read */
+  rootAvailable: boolean;
+  rootError: string | null;
+  files: WalkedFile[];
+  problems: WalkProblem[];
+  /** relative paths ('/'-separated, no trailing slash) of directories that could not be listed */
+  unreadableDirs: string[];
+  dirCount: number;
+}
+
+export interface WalkOptions {
+  skipHidden: boolean;
+  isCancelled: () => boolean;
+  /** called after each directory with the number of image-like files found so far */
+  onProgress?: (found: number) => void;
+}
+
+export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkResult> {
+  const result: WalkResult = {
+    rootAvailable: true,
+    rootError: null,
+    files: [],
+    problems: [],
+    unreadableDirs: [],
+    dirCount: 0,
+  };
+  let rootReal: string;
+  try {
+    rootReal = await realpath(root);
+    if (!(await stat(rootReal)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    await readdir(rootReal);
+  } catch (err) {
+    result.rootAvailable = false;
+    result.rootError = `${root}: expected a readable folder, got ${describeFsError(err)}`;
+    return result;
+  }
+  const seen = new Set<string>([rootReal]);
+  // Depth-first with an explicit stack: deep trees cannot overflow the call stack.
+  const stack: string[] = [''];
+  while (stack.length && !opts.isCancelled()) {
+    const rel = stack.pop()!;
+    const dir = rel ? join(root, rel) : root;
+    result.dirCount++;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      result.unreadableDirs.push(rel);
+      result.problems.push({
+        path: dir,
+        reason: 'unreadable',
+        message: `This folder cannot be read (${describeFsError(err)}), so the images inside it were not scanned.`,
+        isFile: false,
+      });
+      continue;
+    }
+    const subdirs: string[] = [];
+    await Promise.all(
+      entries.map(async (entry) => {
+        if (opts.skipHidden && entry.name.startsWith('.')) return;
+        const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+        const childPath = join(dir, entry.name);
+        const isLink = entry.isSymbolicLink();
+        if (!isLink && !entry.isDirectory() && !entry.isFile()) return; // sockets, FIFOs, devices
+        if (!entry.isDirectory() && !isLink && !kindOfName(entry.name)) return;
+        let st: Stats;
+        try {
+          st = await stat(childPath); // follows links
+        } catch (err) {
+          if (isLink && kindOfName(entry.name)) result.problems.push(await brokenLink(childPath, err));
+          else if (!isLink) result.problems.push(statFailure(childPath, err, kindOfName(entry.name) !== null));
+          return;
+        }
+        if (st.isDirectory()) {
+          // realpath is what makes loops (a link to an ancestor) and doubly-linked trees finite.
+          const real = await realpath(childPath).catch(() => null);
+          if (real === null || seen.has(real)) return;
+          seen.add(real);
+          subdirs.push(childRel);
+        } else if (st.isFile() && kindOfName(entry.name)) {
+          result.files.push({ path: childPath, relPath: childRel, size: st.size, mtimeMs: st.mtimeMs });
+        }
+      }),
+    );
+    // Sorted so the walk order (and so a resumed scan) is the same every time.
+    subdirs.sort().reverse();
+    stack.push(...subdirs);
+    opts.onProgress?.(result.files.length);
+  }
+  const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  result.files.sort(byKey((f) => f.relPath));
+  result.problems.sort(byKey((p) => p.path));
+  return result;
+}
+
+async function brokenLink(path: string, err: unknown): Promise<WalkProblem> {
+  const target = await readlink(path).catch(() => '?');
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ELOOP' ? 'which points back to itself' : code === 'ENOENT' ? 'which does not exist' : describeFsError(err);
+  return { path, reason: 'unreadable', message: `This is a link to ${target}, ${why}.`, isFile: true };
+}
+
+function statFailure(path: string, err: unknown, isFile: boolean): WalkProblem {
+  return { path, reason: 'unreadable', message: `This cannot be read (${describeFsError(err)}).`, isFile };
+}
+
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'nothing at that path';
+    case 'ENOTDIR':
+      return 'a file, not a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EIO':
+      return 'an input/output error';
+    case 'ELOOP':
+      return 'a loop of symbolic links';
+    default:
+      return e.code ?? (e.message || String(err));
+  }
+}

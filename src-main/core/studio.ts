@@ -1,0 +1,269 @@
+// The Studio: the core behind every host. It owns the database connection the API reads
+// from, the scan scheduler (scans run in a worker with their own connection), the watcher,
+// and the thumbnail/preview makers. Hosts import createStudio and the types, nothing else.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { ApiEvents, ApiMethod, ScanProgress } from '../api/contract';
+import { ConflictError, InvalidInputError, NotFoundError } from '../api/errors';
+import { validateArgs } from '../api/validate';
+import { openDatabase } from './db/connection';
+import { LibraryStore } from './db/library-store';
+import type { ImageRow } from './db/rows';
+import { SettingsStore } from './db/settings-store';
+import { coalesce, ApiEmitter } from './events';
+import { checkNewFolder } from './library/folder-rules';
+import { previewBytes, thumbnailFile } from './library/media';
+import { ScanScheduler } from './library/scan-scheduler';
+import { removeThumbs } from './library/thumbs';
+import { WatchControl } from './library/watch-control';
+import { dbPathIn } from './paths';
+import type { CoreApi, MediaFile, Studio, StudioOptions } from './studio-types';
+
+// sharp decodes and fs reads share libuv's thread pool (4 threads unless told otherwise). A scan
+// keeps 2 files per core decoding; a few threads more keep file reads and writes from queueing
+// behind them. Only takes effect if set before the pool's first use, i.e. at import.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism() * 2 + 2));
+
+const DEMO_FLAG = 'demoFolderOffered';
+const DEFAULT_PAGE = 200;
+const CHANGE_EVENT_MS = 1000;
+
+export async function createStudio(opts: StudioOptions): Promise<Studio> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const dbPath = opts.dbPath ?? dbPathIn(opts.dataDir);
+  const db = openDatabase(dbPath);
+  const library = new LibraryStore(db);
+  const settingsStore = new SettingsStore(db);
+  const events = new ApiEmitter();
+  const emit = <E extends keyof ApiEvents>(e: E, p: ApiEvents[E]) => events.emit(e, p);
+  let closed = false;
+
+  // While a scan commits batches, the UI hears about it at most once a second.
+  const scanChanged = coalesce(CHANGE_EVENT_MS, () => emit('library.changed', { reason: 'scan' }));
+  const scans = new ScanScheduler({
+    makeRequest: (jobId, ids) => {
+      const folderIds = ids.filter((id) => library.folderRow(id));
+      if (!folderIds.length) return null;
+      return {
+        jobId,
+        dbPath,
+        dataDir: opts.dataDir,
+        folderIds,
+        settings: settingsStore.getSettings(),
+        concurrency: availableParallelism() * 2,
+      };
+    },
+    onProgress: (p) => emit('scan.progress', p),
+    onCommitted: () => scanChanged.call(),
+    onEnd: (p) => {
+      scanChanged.cancel();
+      emit('library.changed', { reason: `scan ${p.phase}` });
+      watch.afterScan();
+    },
+  });
+
+  // The CLI runs one command and exits: it never watches.
+  const watch = new WatchControl({
+    folders: () => library.folderRows().map((f) => ({ id: f.id, path: f.path, dirCount: f.dir_count })),
+    settings: () => {
+      const s = settingsStore.getSettings();
+      return { skipHidden: s.skipHidden, watch: s.watch && opts.host !== 'cli' };
+    },
+    rescan: (ids) => scans.enqueue(ids),
+    onStatus: (s) => emit('watch.status', s),
+  });
+
+  const imageRow = (where: string, id: number): ImageRow => {
+    const row = library.imageRow(id);
+    if (!row) throw new NotFoundError(`${where}: expected an image id in the library, got ${id}`);
+    return row;
+  };
+  const requireFolder = (where: string, id: number) => {
+    if (!library.folderRow(id)) throw new NotFoundError(`${where}: expected a folder id in the library, got ${id}`);
+  };
+  const mediaOptions = () => {
+    const s = settingsStore.getSettings();
+    return { dataDir: opts.dataDir, thumbnailSize: s.thumbnailSize, maxPixels: s.maxPixels };
+  };
+
+  const methods: CoreApi = {
+    async getStatus() {
+      const counts = library.counts();
+      return {
+        appVersion: opts.appVersion ?? '0.0.0',
+        host: opts.host,
+        dataDir: opts.dataDir,
+        dbPath,
+        ...counts,
+        scan: scans.current,
+        watch: watch.status,
+      };
+    },
+
+    async listFolders() {
+      return library.listFolders();
+    },
+
+    async addFolder(input) {
+      const path = await checkNewFolder(
+        input,
+        library.folderRows().map((f) => f.path),
+      );
+      let id: number;
+      try {
+        id = library.insertFolder(path, new Date().toISOString());
+      } catch (err) {
+        // Two adds of one folder at once: both passed the checks, the database keeps one.
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new ConflictError(`addFolder: expected a folder not yet in the library, got ${path}, which is already added`);
+        }
+        throw err;
+      }
+      settingsStore.setFlag(DEMO_FLAG, true);
+      emit('library.changed', { reason: 'folder added' });
+      scans.enqueue([id]);
+      await watch.restart();
+      return library.getFolder(id)!;
+    },
+
+    async removeFolder(folderId) {
+      requireFolder('removeFolder', folderId);
+      await scans.forget(folderId);
+      const orphans = library.deleteFolder(folderId);
+      await removeThumbs(opts.dataDir, orphans);
+      emit('library.changed', { reason: 'folder removed' });
+      await watch.restart();
+    },
+
+    async rescan(folderId) {
+      if (folderId !== undefined) requireFolder('rescan', folderId);
+      const ids = folderId !== undefined ? [folderId] : library.folderRows().map((f) => f.id);
+      return scans.start(ids, 'rescan');
+    },
+
+    async cancelScan() {
+      await scans.cancel();
+    },
+
+    async listImages(query) {
+      if (query.folderId !== undefined) requireFolder('listImages', query.folderId);
+      return library.listImages(
+        { folderId: query.folderId ?? null, includeMissing: query.includeMissing ?? false },
+        query.sort ?? 'path',
+        query.offset ?? 0,
+        query.limit ?? DEFAULT_PAGE,
+      );
+    },
+
+    async getImage(imageId) {
+      const detail = library.getImage(imageId);
+      if (!detail) throw new NotFoundError(`getImage: expected an image id in the library, got ${imageId}`);
+      return detail;
+    },
+
+    async listProblems(query) {
+      return library.listProblems(query.offset ?? 0, query.limit ?? DEFAULT_PAGE);
+    },
+
+    async listDuplicateGroups() {
+      return library.listDuplicateGroups();
+    },
+
+    async purgeMissing() {
+      const { purged, orphanHashes } = library.purgeMissing();
+      await removeThumbs(opts.dataDir, orphanHashes);
+      if (purged) emit('library.changed', { reason: 'missing purged' });
+      return { purged };
+    },
+
+    async getSettings() {
+      return settingsStore.getSettings();
+    },
+
+    async updateSettings(patch) {
+      const before = settingsStore.getSettings();
+      const after = settingsStore.updateSettings(patch);
+      if (before.watch !== after.watch || (after.watch && before.skipHidden !== after.skipHidden)) await watch.restart();
+      return after;
+    },
+  };
+
+  // Every call is checked against the contract here too: the CLI and tests call the core
+  // directly, and a bad argument must be a clear error wherever it comes from.
+  const ensureOpen = (where: string) => {
+    if (closed) throw new ConflictError(`${where}: expected an open library, got one that was closed`);
+  };
+  const api = guard(methods, ensureOpen);
+
+  try {
+    // First start: show the demo library, once, unless the person already has folders.
+    if (settingsStore.getFlag(DEMO_FLAG) === undefined) {
+      if (library.folderRows().length) settingsStore.setFlag(DEMO_FLAG, true);
+      else if (opts.demoFolder && isDirectory(opts.demoFolder)) await api.addFolder(opts.demoFolder);
+    }
+    await watch.restart();
+  } catch (err) {
+    closed = true;
+    await watch.close();
+    await scans.close();
+    db.close();
+    throw err;
+  }
+
+  return {
+    api,
+    on: (event, listener) => events.on(event, listener),
+    async thumbnail(imageId: number): Promise<MediaFile> {
+      ensureOpen('thumbnail');
+      checkId('thumbnail', imageId);
+      const path = await thumbnailFile(imageRow('thumbnail', imageId), mediaOptions());
+      return { path, contentType: 'image/webp' };
+    },
+    async preview(imageId: number, maxSize = 1600) {
+      ensureOpen('preview');
+      checkId('preview', imageId);
+      if (!Number.isInteger(maxSize) || maxSize < 16 || maxSize > 8192) {
+        throw new InvalidInputError(`preview: expected a size from 16 to 8192 px, got ${maxSize}`);
+      }
+      return previewBytes(imageRow('preview', imageId), maxSize, settingsStore.getSettings().maxPixels);
+    },
+    waitForScan: (): Promise<ScanProgress | null> => scans.waitIdle(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      scanChanged.cancel();
+      await watch.close();
+      await scans.close();
+      events.clear();
+      db.close();
+    },
+  };
+}
+
+function guard(methods: CoreApi, ensureOpen: (where: string) => void): CoreApi {
+  const out = {} as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of Object.keys(methods) as (keyof CoreApi)[]) {
+    const fn = methods[name] as (...args: unknown[]) => Promise<unknown>;
+    out[name] = async (...args: unknown[]) => {
+      ensureOpen(name);
+      // Trailing undefined (an omitted optional argument) is not an argument.
+      while (args.length && args[args.length - 1] === undefined) args.pop();
+      return fn(...validateArgs(name as ApiMethod, args));
+    };
+  }
+  return out as unknown as CoreApi;
+}
+
+function checkId(where: string, id: unknown): void {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 1) {
+    throw new InvalidInputError(`${where}: expected a positive integer image id, got ${JSON.stringify(id)}`);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return existsSync(path) && statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
