@@ -1,0 +1,9 @@
+// Every CLI command, in the order help lists them. Later features add their tables here.
+import type { Command } from './command';
+import { LIBRARY_COMMANDS } from './library-commands';
+
+export const COMMANDS: readonly Command[] = [...LIBRARY_COMMANDS];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { ScanProgress } from '../../src-main/api/contract';
+import { describeProgress, ProgressReporter } from '../../src-main/hosts/cli/progress';
+import { checkAccess, newToken, tokenCookie } from '../../src-main/hosts/web/auth';
+
+describe('web host gate', () => {
+  const gate = { port: 4321, token: newToken() };
+  const q = (s = '') => new URLSearchParams(s);
+
+  it('makes a fresh 256-bit token per launch', () => {
+    expect(gate.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(newToken()).not.toBe(gate.token);
+    expect(tokenCookie('abc')).toBe('moco_token=abc; HttpOnly; SameSite=Strict; Path=/');
+  });
+
+  it('accepts the token from the query, a Bearer header or the cookie', () => {
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.token}`), gate)).toEqual({ ok: true, fromQuery: true });
+    expect(checkAccess({ host: 'localhost:4321', authorization: `Bearer ${gate.token}` }, q(), gate)).toEqual({ ok: true, fromQuery: false });
+    expect(checkAccess({ host: 'LOCALHOST:4321', cookie: `a=b; moco_token=${gate.token}` }, q(), gate)).toEqual({ ok: true, fromQuery: false });
+    // a stale cookie from an earlier launch does not hide a good query token
+    expect(checkAccess({ host: '127.0.0.1:4321', cookie: 'moco_token=old' }, q(`token=${gate.token}`), gate)).toMatchObject({ ok: true });
+  });
+
+  it('refuses missing and wrong tokens with 401', () => {
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(), gate)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/got none/) });
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q('token=' + gate.token.slice(1)), gate)).toMatchObject({ ok: false, status: 401 });
+    expect(checkAccess({ host: '127.0.0.1:4321', cookie: `moco_token=${gate.token}x` }, q(), gate)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('refuses foreign hosts and origins with 403 before looking at the token', () => {
+    const good = q(`token=${gate.token}`);
+    for (const host of ['evil.example:4321', '127.0.0.1:80', '127.0.0.1', '0.0.0.0:4321', '[::1]:4321', undefined]) {
+      expect(checkAccess({ host }, good, gate), String(host)).toMatchObject({ ok: false, status: 403 });
+    }
+    for (const origin of ['http://evil.example', 'null', 'https://127.0.0.1:4321', 'http://127.0.0.1:4322', 'http://localhost']) {
+      expect(checkAccess({ host: '127.0.0.1:4321', origin }, good, gate), origin).toMatchObject({ ok: false, status: 403 });
+    }
+    expect(checkAccess({ host: '127.0.0.1:4321', origin: 'http://localhost:4321' }, good, gate)).toMatchObject({ ok: true });
+  });
+});
+
+describe('CLI progress', () => {
+  const p = (over: Partial<ScanProgress>): ScanProgress => ({
+    jobId: 'j', folderIds: [1], phase: 'processing', found: 400, processed: 120, skipped: 0, failed: 2, missing: 0,
+    rate: 41.25, etaSeconds: 7, elapsedMs: 3000, ...over,
+  });
+
+  it('describes counts, rate and ETA', () => {
+    expect(describeProgress(p({}))).toBe('120/400 30% · 2 failed · 41.3/s · ETA 0:07');
+    expect(describeProgress(p({ phase: 'walking', found: 57 }))).toBe('looking for images: 57 found');
+    expect(describeProgress(p({ phase: 'done', processed: 400, skipped: 390, failed: 0, rate: 250 }))).toBe('400/400 100% · 390 unchanged · 250/s');
+  });
+
+  it('redraws one terminal line, throttled, and always shows the final state', () => {
+    let now = 0;
+    const out: string[] = [];
+    const r = new ProgressReporter({ write: (t: string) => out.push(t), isTTY: true, columns: 100 }, 'bar', 'Scanning', () => now);
+    r.update(p({ processed: 1 }));
+    now += 10;
+    r.update(p({ processed: 2 })); // too soon: skipped
+    now += 10;
+    r.update(p({ phase: 'done', processed: 400 }));
+    r.end();
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatch(/^\rScanning \[-+\] 1\/400 0%/);
+    expect(out[1]).toMatch(/^\rScanning \[#+\] 400\/400 100%/);
+    expect(out[2]).toBe('\r\x1b[K');
+  });
+
+  it('writes JSON lines in json mode and plain lines in a log', () => {
+    const json: string[] = [];
+    new ProgressReporter({ write: (t: string) => json.push(t) }, 'json').update(p({}));
+    expect(JSON.parse(json[0])).toMatchObject({ event: 'scan.progress', phase: 'processing', processed: 120 });
+    const lines: string[] = [];
+    new ProgressReporter({ write: (t: string) => lines.push(t) }, 'lines').update(p({}));
+    expect(lines).toEqual(['Scanning: 120/400 30% · 2 failed · 41.3/s · ETA 0:07\n']);
+  });
+});
