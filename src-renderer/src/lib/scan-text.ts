@@ -1,0 +1,35 @@
+// Wording of the scan progress line.
+import type { ScanPhase, ScanProgress } from '../../../src-main/api/contract';
+import { formatCount, formatDuration, formatEta, formatRate } from './format';
+
+const PHASE: Record<ScanPhase, string> = {
+  walking: 'Looking for images…',
+  processing: 'Indexing…',
+  finalizing: 'Finishing…',
+  done: 'Scan finished',
+  cancelled: 'Scan cancelled',
+  failed: 'Scan failed',
+};
+
+export function isScanActive(p: ScanProgress | null | undefined): boolean {
+  return !!p && (p.phase === 'walking' || p.phase === 'processing' || p.phase === 'finalizing');
+}
+
+export function phaseLabel(phase: ScanPhase): string {
+  return PHASE[phase] ?? String(phase);
+}
+
+/** "120 / 400 files · 3 failed · 90 unchanged · 2 missing" (zero counts beyond failed left out). */
+export function scanCounts(p: ScanProgress): string {
+  const parts = [`${formatCount(p.processed)} / ${formatCount(p.found)} files`, `${formatCount(p.failed)} failed`];
+  if (p.skipped > 0) parts.push(`${formatCount(p.skipped)} unchanged`);
+  if (p.missing > 0) parts.push(`${formatCount(p.missing)} missing`);
+  return parts.join(' · ');
+}
+
+/** "42 img/s · ETA 1 min 05 s" while running; "in 12 s" once over. */
+export function scanTiming(p: ScanProgress): string {
+  if (isScanActive(p)) return `${formatRate(p.rate)} · ${formatEta(p.etaSeconds)}`;
+  if (p.elapsedMs < 1000) return 'in under a second';
+  return `in ${formatDuration(p.elapsedMs / 1000)}`;
+}
