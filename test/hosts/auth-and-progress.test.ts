@@ -10,21 +10,23 @@ describe('web host gate', () => {
   it('makes a fresh 256-bit token per launch', () => {
     expect(gate.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(newToken()).not.toBe(gate.token);
-    expect(tokenCookie('abc')).toBe('moco_token=abc; HttpOnly; SameSite=Strict; Path=/');
+    expect(tokenCookie({ port: 4321, token: 'abc' })).toBe('moco_token_4321=abc; HttpOnly; SameSite=Strict; Path=/');
   });
 
   it('accepts the token from the query, a Bearer header or the cookie', () => {
     expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.token}`), gate)).toEqual({ ok: true, fromQuery: true });
     expect(checkAccess({ host: 'localhost:4321', authorization: `Bearer ${gate.token}` }, q(), gate)).toEqual({ ok: true, fromQuery: false });
-    expect(checkAccess({ host: 'LOCALHOST:4321', cookie: `a=b; moco_token=${gate.token}` }, q(), gate)).toEqual({ ok: true, fromQuery: false });
+    expect(checkAccess({ host: 'LOCALHOST:4321', cookie: `a=b; moco_token_4321=${gate.token}` }, q(), gate)).toEqual({ ok: true, fromQuery: false });
     // a stale cookie from an earlier launch does not hide a good query token
-    expect(checkAccess({ host: '127.0.0.1:4321', cookie: 'moco_token=old' }, q(`token=${gate.token}`), gate)).toMatchObject({ ok: true });
+    expect(checkAccess({ host: '127.0.0.1:4321', cookie: 'moco_token_4321=old' }, q(`token=${gate.token}`), gate)).toMatchObject({ ok: true });
   });
 
   it('refuses missing and wrong tokens with 401', () => {
     expect(checkAccess({ host: '127.0.0.1:4321' }, q(), gate)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/got none/) });
     expect(checkAccess({ host: '127.0.0.1:4321' }, q('token=' + gate.token.slice(1)), gate)).toMatchObject({ ok: false, status: 401 });
-    expect(checkAccess({ host: '127.0.0.1:4321', cookie: `moco_token=${gate.token}x` }, q(), gate)).toMatchObject({ ok: false, status: 401 });
+    expect(checkAccess({ host: '127.0.0.1:4321', cookie: `moco_token_4321=${gate.token}x` }, q(), gate)).toMatchObject({ ok: false, status: 401 });
+    // another web host's cookie (another port) is not this one's
+    expect(checkAccess({ host: '127.0.0.1:4321', cookie: `moco_token_4322=${gate.token}` }, q(), gate)).toMatchObject({ ok: false, status: 401 });
   });
 
   it('refuses foreign hosts and origins with 403 before looking at the token', () => {

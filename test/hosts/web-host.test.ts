@@ -93,13 +93,13 @@ describe('web host access', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.text).toContain('<title>MoCo Studio</title>');
-    expect(res.headers['set-cookie']).toEqual([`moco_token=${host.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(res.headers['set-cookie']).toEqual([`moco_token_${host.port}=${host.token}; HttpOnly; SameSite=Strict; Path=/`]);
     const csp = String(res.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("img-src 'self'");
     expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${host.port} ws://localhost:${host.port}`);
 
-    const asset = await rawRequest(host.port, '/assets/app.js', { headers: { cookie: `other=1; moco_token=${host.token}` } });
+    const asset = await rawRequest(host.port, '/assets/app.js', { headers: { cookie: `other=1; moco_token_${host.port}=${host.token}` } });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/^text\/javascript/);
     expect(asset.headers['cache-control']).toContain('immutable');
@@ -125,7 +125,7 @@ describe('web host API', () => {
   });
 
   it('adds a folder, pushes scan events over the socket, then lists its images', async () => {
-    const { ws, status } = await openEvents({ cookie: `moco_token=${host.token}`, origin: `http://127.0.0.1:${host.port}` });
+    const { ws, status } = await openEvents({ cookie: `moco_token_${host.port}=${host.token}`, origin: `http://127.0.0.1:${host.port}` });
     expect(status).toBe(101);
     const events: { event: keyof ApiEvents; payload: any }[] = [];
     ws.on('message', (data) => events.push(JSON.parse(String(data))));
@@ -235,7 +235,7 @@ describe('web host events socket', () => {
   });
 
   it('refuses a socket from a foreign Origin', async () => {
-    expect((await openEvents({ cookie: `moco_token=${host.token}`, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await openEvents({ cookie: `moco_token_${host.port}=${host.token}`, origin: 'http://evil.example' })).status).toBe(403);
   });
 
   it('accepts the token in the query and refuses other paths', async () => {

@@ -4,7 +4,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-export const TOKEN_COOKIE = 'moco_token';
+// Cookies are shared by every port of a host name, so the name carries the port: two web hosts
+// running at once keep their own tokens.
+export function tokenCookieName(port: number): string {
+  return `moco_token_${port}`;
+}
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
@@ -71,7 +75,7 @@ export function checkAccess(headers: IncomingHttpHeaders, query: URLSearchParams
   const candidates: [string | null, boolean][] = [
     [fromQuery, true],
     [bearer(headers.authorization), false],
-    [cookieValue(headers.cookie, TOKEN_COOKIE), false],
+    [cookieValue(headers.cookie, tokenCookieName(gate.port)), false],
   ];
   let offered = false;
   for (const [token, isQuery] of candidates) {
@@ -88,6 +92,6 @@ export function checkAccess(headers: IncomingHttpHeaders, query: URLSearchParams
   };
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(gate: Gate): string {
+  return `${tokenCookieName(gate.port)}=${gate.token}; HttpOnly; SameSite=Strict; Path=/`;
 }

@@ -195,7 +195,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       sendError(res, verdict.status, { name: httpErrorName(verdict.status), message: verdict.message });
       return;
     }
-    if (verdict.fromQuery) res.setHeader('Set-Cookie', tokenCookie(gate.token));
+    if (verdict.fromQuery) res.setHeader('Set-Cookie', tokenCookie(gate));
     if (path === '/api/call') return serveCall(req, res);
     if (path.startsWith('/media/')) return serveMedia(path.slice('/media/'.length), req, res);
     if (path === '/events') throw new HttpError(426, 'events: expected a WebSocket upgrade, got a plain request');
