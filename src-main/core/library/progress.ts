@@ -61,3 +61,20 @@ export function throttle(ms: number, fn: () => void): (force?: boolean) => void 
     fn();
   };
 }
+
+/** Progress of a scan that has counted nothing (yet); only a finished one knows its ETA (0). */
+export function emptyProgress(jobId: string, folderIds: number[], phase: ScanPhase): ScanProgress {
+  return {
+    jobId,
+    folderIds,
+    phase,
+    found: 0,
+    processed: 0,
+    skipped: 0,
+    failed: 0,
+    missing: 0,
+    rate: 0,
+    etaSeconds: phase === 'done' ? 0 : null,
+    elapsedMs: 0,
+  };
+}

@@ -3,6 +3,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { ScanProgress } from '../../api/contract';
 import type { HostMessage, ScanRequest, WorkerMessage } from './scan-types';
+import { emptyProgress } from './progress';
 import { spawnScanWorker } from './worker-url';
 
 export interface ScanJobHooks {
@@ -23,19 +24,7 @@ export class ScanJob {
   private stopping = false;
 
   constructor(req: ScanRequest, hooks: ScanJobHooks) {
-    this.progress = {
-      jobId: req.jobId,
-      folderIds: req.folderIds,
-      phase: 'walking',
-      found: 0,
-      processed: 0,
-      skipped: 0,
-      failed: 0,
-      missing: 0,
-      rate: 0,
-      etaSeconds: null,
-      elapsedMs: 0,
-    };
+    this.progress = emptyProgress(req.jobId, req.folderIds, 'walking');
     this.worker = spawnScanWorker({ workerData: req });
     this.done = new Promise<ScanProgress>((resolve) => {
       let settled = false;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ScanProgress } from '../../api/contract';
 import { ConflictError } from '../../api/errors';
+import { emptyProgress } from './progress';
 import { ScanJob } from './scan-job';
 import type { ScanRequest } from './scan-types';
 
@@ -84,7 +85,7 @@ export class ScanScheduler {
     const jobId = randomUUID();
     const req = this.hooks.makeRequest(jobId, [...new Set(folderIds)]);
     if (!req) {
-      const nothing = emptyProgress(jobId, []);
+      const nothing = emptyProgress(jobId, [], 'done');
       this.last = nothing;
       this.settleIdle();
       return nothing;
@@ -94,7 +95,7 @@ export class ScanScheduler {
       job = new ScanJob(req, { onProgress: this.hooks.onProgress, onCommitted: this.hooks.onCommitted });
     } catch (err) {
       // The worker could not even start (its file is missing): a failed scan, not a crash.
-      const failed: ScanProgress = { ...emptyProgress(jobId, req.folderIds), phase: 'failed', etaSeconds: null, error: `scan: ${err instanceof Error ? err.message : String(err)}` };
+      const failed: ScanProgress = { ...emptyProgress(jobId, req.folderIds, 'failed'), error: `scan: ${err instanceof Error ? err.message : String(err)}` };
       this.last = failed;
       this.hooks.onProgress(failed);
       this.hooks.onEnd(failed);
@@ -123,20 +124,4 @@ export class ScanScheduler {
     this.idleWaiters = [];
     for (const w of waiters) w(this.last);
   }
-}
-
-export function emptyProgress(jobId: string, folderIds: number[]): ScanProgress {
-  return {
-    jobId,
-    folderIds,
-    phase: 'done',
-    found: 0,
-    processed: 0,
-    skipped: 0,
-    failed: 0,
-    missing: 0,
-    rate: 0,
-    etaSeconds: 0,
-    elapsedMs: 0,
-  };
 }

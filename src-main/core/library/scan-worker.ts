@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import type { ScanProgress } from '../../api/contract';
+import { emptyProgress } from './progress';
 import { runScan } from './scanner';
 import type { HostMessage, ScanRequest, WorkerMessage } from './scan-types';
 
@@ -32,19 +33,7 @@ runScan(req, {
 })
   .then((progress) => post({ type: 'done', progress }))
   .catch((err: unknown) => {
-    const base: ScanProgress = last ?? {
-      jobId: req.jobId,
-      folderIds: req.folderIds,
-      phase: 'failed',
-      found: 0,
-      processed: 0,
-      skipped: 0,
-      failed: 0,
-      missing: 0,
-      rate: 0,
-      etaSeconds: null,
-      elapsedMs: 0,
-    };
+    const base: ScanProgress = last ?? emptyProgress(req.jobId, req.folderIds, 'failed');
     const error = err instanceof Error ? err.message : String(err);
     post({ type: 'done', progress: { ...base, phase: 'failed', etaSeconds: null, error: `scan: ${error}` } });
   })
