@@ -1,0 +1,193 @@
+// MoCo augmentation on batched tensors: random resized crop and flip in one cropAndResize call
+// for every view of every sample, colour jitter and grayscale as per-sample matrices (colour.ts),
+// Gaussian blur as a depthwise convolution with per-sample kernels, then ImageNet normalisation.
+// The random draws come from one seeded Rng (augment-params.ts), so a run is reproducible and
+// its state goes into checkpoints.
+import * as tf from '@tensorflow/tfjs';
+import { Rng, type RngState } from '../rng';
+import { RECIPES, sampleView, validateRecipe, type AugmentRecipe, type RecipeName, type ViewParams } from './augment-params';
+import { colourStages, GRAY } from './colour';
+
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
+export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+
+/** A batch of square RGB images as the training cache stores them: n x size x size x 3 uint8. */
+export interface ImageBatch {
+  data: Uint8Array;
+  n: number;
+  size: number;
+}
+
+export interface AugmenterOptions {
+  recipe: RecipeName | AugmentRecipe;
+  /** output side R */
+  resolution: number;
+  /** an integer seed, or a state taken from rngState() to continue a run */
+  seed: number | RngState;
+}
+
+export class Augmenter {
+  readonly recipe: AugmentRecipe;
+  readonly resolution: number;
+  private readonly rng: Rng;
+
+  constructor(opts: AugmenterOptions) {
+    this.recipe = typeof opts.recipe === 'string' ? recipeByName(opts.recipe) : opts.recipe;
+    validateRecipe(this.recipe);
+    checkSide('Augmenter: resolution', opts.resolution, 1);
+    this.resolution = opts.resolution;
+    this.rng = new Rng(opts.seed);
+  }
+
+  rngState(): RngState {
+    return this.rng.state();
+  }
+
+  setRngState(state: RngState): void {
+    this.rng.setState(state);
+  }
+
+  /** Draws `views` independent views of each of n images of side `source`. */
+  sample(n: number, source: number, views = 2): ViewParams[] {
+    return Array.from({ length: views }, () => sampleView(this.rng, n, source, this.recipe));
+  }
+
+  /** The query and key views of a batch: two n x R x R x 3 float32 tensors, normalised. */
+  twoViews(batch: ImageBatch): { q: tf.Tensor4D; k: tf.Tensor4D } {
+    const [q, k] = applyViews(batch, this.sample(batch.n, batch.size), this.resolution);
+    return { q, k };
+  }
+}
+
+function recipeByName(name: string): AugmentRecipe {
+  if (!Object.hasOwn(RECIPES, name)) {
+    throw new RangeError(`Augmenter: expected recipe ${Object.keys(RECIPES).join(' or ')}, got '${name}'`);
+  }
+  return RECIPES[name as RecipeName];
+}
+
+/**
+ * Renders the given views of a batch at resolution R: one n x R x R x 3 float32 tensor per
+ * view, ImageNet-normalised. All views go through the ops together (2n samples for MoCo).
+ */
+export function applyViews(batch: ImageBatch, views: readonly ViewParams[], R: number): tf.Tensor4D[] {
+  const { n, size: S } = batch;
+  checkBatch(batch);
+  checkSide('applyViews: resolution', R, 1);
+  for (const v of views) {
+    if (v.n !== n || v.source !== S) {
+      throw new RangeError(`applyViews: expected views of ${n} samples from ${S} px sources, got ${v.n} from ${v.source} px`);
+    }
+  }
+  const M = n * views.length;
+  const boxes = new Float32Array(M * 4);
+  const boxInd = new Int32Array(M);
+  views.forEach((v, vi) => {
+    for (let i = 0; i < n; i++) {
+      boxes.set(cropBox(v, i), (vi * n + i) * 4);
+      boxInd[vi * n + i] = i;
+    }
+  });
+  const stages = colourStages(views);
+  const sigmas = new Float32Array(M);
+  views.forEach((v, vi) => sigmas.set(v.blurSigma, vi * n));
+
+  return tf.tidy(() => {
+    const images = tf.tensor4d(batch.data, [n, S, S, 3], 'float32').mul(1 / 255) as tf.Tensor4D; // NxSxSx3 in [0, 1]
+    // Mx4 boxes -> MxRxRx3; a flipped box (x1 > x2) samples the crop mirrored.
+    let x = tf.image.cropAndResize(images, tf.tensor2d(boxes, [M, 4]), tf.tensor1d(boxInd, 'int32'), [R, R], 'bilinear');
+    for (const s of stages) x = applyColourStage(x, s.At, s.c);
+    if (sigmas.some((s) => s > 0)) x = gaussianBlur(x, sigmas);
+    // (x - mean) / std per channel, as one fused kernel: batchNorm with unit variance, no epsilon.
+    const out = tf.batchNorm(x, [...IMAGENET_MEAN], [1, 1, 1], undefined, IMAGENET_STD.map((s) => 1 / s), 0);
+    return tf.split(out, views.length, 0) as tf.Tensor4D[];
+  });
+}
+
+/**
+ * Normalised [y1, x1, y2, x2] of sample i's crop for cropAndResize, whose samples sit on a grid
+ * from corner to corner of the box: the box spans the centres of the crop's outer pixels, so
+ * it never reaches outside the image (where cropAndResize would fill zeros).
+ */
+function cropBox(v: ViewParams, i: number): [number, number, number, number] {
+  const [top, left, h, w] = v.crop.subarray(i * 4, i * 4 + 4);
+  const d = v.source - 1;
+  const y1 = top / d;
+  const y2 = (top + h - 1) / d;
+  const xa = left / d;
+  const xb = (left + w - 1) / d;
+  return v.flip[i] ? [y1, xb, y2, xa] : [y1, xa, y2, xb];
+}
+
+/** x: MxRxRx3 in [0, 1]; At: M 3x3 matrices (transposed); c: M contrast coefficients. */
+function applyColourStage(x: tf.Tensor4D, At: Float32Array, c: Float32Array): tf.Tensor4D {
+  const [M, H, W] = x.shape;
+  const flat = x.reshape([M, H * W, 3]) as tf.Tensor3D; // Mx(HW)x3
+  const mapped = tf.matMul(flat, tf.tensor3d(At, [M, 3, 3])); // Mx(HW)x3
+  // Contrast blends towards the image's mean gray level: Mx3 channel means · gray weights -> Mx1.
+  const meanGray = tf.matMul(flat.mean(1) as tf.Tensor2D, tf.tensor2d(GRAY as unknown as number[], [3, 1]));
+  const offset = meanGray.mul(tf.tensor2d(c, [M, 1])).reshape([M, 1, 1]); // Mx1x1
+  return mapped.add(offset).clipByValue(0, 1).reshape([M, H, W, 3]) as tf.Tensor4D;
+}
+
+/**
+ * Separable Gaussian blur of the samples with sigma > 0, reflect padding as torchvision's
+ * GaussianBlur. Only those samples are blurred (half the batch in v2): they become channels
+ * of a single image so that one depthwise convolution per axis carries each sample's kernel.
+ */
+function gaussianBlur(x: tf.Tensor4D, sigmas: Float32Array): tf.Tensor4D {
+  const [M, H, W] = x.shape;
+  const picked = Array.from(sigmas.keys()).filter((m) => sigmas[m] > 0);
+  const B = picked.length;
+  const maxSigma = Math.max(...picked.map((m) => sigmas[m]));
+  const radius = Math.min(Math.ceil(3 * maxSigma), H - 1, W - 1); // reflect padding needs pad < side
+  const taps = 2 * radius + 1;
+  const kernel = new Float32Array(taps * B * 3); // taps x (B·3): channel b·3+c blurs picked sample b
+  picked.forEach((m, b) => {
+    const weights = gaussianWeights(sigmas[m], radius);
+    for (let t = 0; t < taps; t++) for (let ch = 0; ch < 3; ch++) kernel[t * B * 3 + b * 3 + ch] = weights[t];
+  });
+  const sub = tf.gather(x, picked); // BxHxWx3
+  const asChannels = sub.transpose([1, 2, 0, 3]).reshape([1, H, W, B * 3]) as tf.Tensor4D; // 1xHxWx(3B)
+  const padded = tf.mirrorPad(asChannels, [[0, 0], [radius, radius], [radius, radius], [0, 0]], 'reflect');
+  const vertical = tf.depthwiseConv2d(padded, tf.tensor4d(kernel, [taps, 1, B * 3, 1]), 1, 'valid');
+  const both = tf.depthwiseConv2d(vertical, tf.tensor4d(kernel, [1, taps, B * 3, 1]), 1, 'valid'); // 1xHxWx(3B)
+  const blurred = both.reshape([H, W, B, 3]).transpose([2, 0, 1, 3]); // BxHxWx3
+  if (B === M) return blurred as tf.Tensor4D;
+  // Sample m comes from x, or from the blurred rows appended after x.
+  const source = new Int32Array(M).map((_, m) => m);
+  picked.forEach((m, b) => (source[m] = M + b));
+  return tf.gather(tf.concat([x, blurred], 0), source) as tf.Tensor4D;
+}
+
+/** Normalised 1-D Gaussian over [-radius, radius]; sigma 0 gives the unit impulse. */
+export function gaussianWeights(sigma: number, radius: number): Float32Array {
+  const w = new Float32Array(2 * radius + 1);
+  if (sigma <= 0) {
+    w[radius] = 1;
+    return w;
+  }
+  let sum = 0;
+  for (let t = -radius; t <= radius; t++) {
+    const v = Math.exp(-(t * t) / (2 * sigma * sigma));
+    w[t + radius] = v;
+    sum += v;
+  }
+  for (let t = 0; t < w.length; t++) w[t] /= sum;
+  return w;
+}
+
+function checkBatch(b: ImageBatch): void {
+  checkSide('applyViews: batch size', b.n, 1);
+  checkSide('applyViews: source side', b.size, 2);
+  const expected = b.n * b.size * b.size * 3;
+  if (!(b.data instanceof Uint8Array) || b.data.length !== expected) {
+    throw new RangeError(
+      `applyViews: expected ${b.n}x${b.size}x${b.size}x3 = ${expected} uint8 values, got ${b.data instanceof Uint8Array ? b.data.length : typeof b.data}`,
+    );
+  }
+}
+
+function checkSide(where: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${where}: expected an integer >= ${min}, got ${v}`);
+}

@@ -1,0 +1,114 @@
+// On-disk layout of a training cache. One cache per (side, library content), three files:
+//   <base>.bin   count x side x side x 3 uint8, row r at offset r·rowBytes
+//   <base>.done  count bytes, 1 where the row holds its decoded image (written only after the
+//                rows it vouches for reached the disk, so an interrupted build stays consistent)
+//   <base>.json  the index: image id and hash per row, and once complete, the skipped images
+// base = train-s<side>-<first 16 hex of sha256(side, ids, hashes)>.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TrainImage } from './training-images';
+
+export const CACHE_FORMAT = 1;
+
+export type SkipReason = 'missing' | 'changed' | 'unreadable';
+
+export interface SkippedImage {
+  row: number;
+  id: number;
+  path: string;
+  reason: SkipReason;
+  message: string;
+}
+
+export interface CacheIndex {
+  format: number;
+  key: string;
+  /** side of the stored squares */
+  size: number;
+  count: number;
+  ids: number[];
+  hashes: string[];
+  complete: boolean;
+  /** sorted by row; filled in when the build completes */
+  skipped: SkippedImage[];
+}
+
+export interface CacheFiles {
+  base: string;
+  index: string;
+  data: string;
+  done: string;
+}
+
+export function rowBytes(size: number): number {
+  return size * size * 3;
+}
+
+export function contentKey(size: number, images: readonly TrainImage[]): string {
+  const h = createHash('sha256').update(`moco-train-cache ${CACHE_FORMAT} ${size}\n`);
+  for (const im of images) h.update(`${im.id} ${im.hash}\n`);
+  return h.digest('hex').slice(0, 16);
+}
+
+export function cacheFiles(dir: string, size: number, key: string): CacheFiles {
+  return filesOf(join(dir, `train-s${size}-${key}`));
+}
+
+function filesOf(base: string): CacheFiles {
+  return { base, index: `${base}.json`, data: `${base}.bin`, done: `${base}.done` };
+}
+
+/** Every cache of side `size` in dir (complete or not), by the index files present. */
+export function listCaches(dir: string, size: number): CacheFiles[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const pattern = new RegExp(`^train-s${size}-[0-9a-f]{16}\\.json$`);
+  return names.filter((n) => pattern.test(n)).map((n) => filesOf(join(dir, n.slice(0, -'.json'.length))));
+}
+
+/** The index at `path`; throws an error that names the file when it is not a valid index. */
+export function readIndex(path: string): CacheIndex {
+  const text = readFileSync(path, 'utf8');
+  let idx: CacheIndex;
+  try {
+    idx = JSON.parse(text) as CacheIndex;
+  } catch (err) {
+    throw new Error(`${path}: expected a training cache index (JSON), got unparsable text (${(err as Error).message})`);
+  }
+  const ok =
+    idx !== null &&
+    typeof idx === 'object' &&
+    idx.format === CACHE_FORMAT &&
+    Number.isInteger(idx.size) &&
+    Number.isInteger(idx.count) &&
+    Array.isArray(idx.ids) &&
+    Array.isArray(idx.hashes) &&
+    idx.ids.length === idx.count &&
+    idx.hashes.length === idx.count &&
+    typeof idx.complete === 'boolean' &&
+    Array.isArray(idx.skipped);
+  if (!ok) throw new Error(`${path}: expected a training cache index of format ${CACHE_FORMAT}, got another structure`);
+  return idx;
+}
+
+/** Written beside and renamed over, so a reader sees the old index or the new one. */
+export async function writeIndex(path: string, idx: CacheIndex): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, JSON.stringify(idx));
+  await rename(tmp, path);
+}
+
+export async function removeCache(files: CacheFiles): Promise<void> {
+  // The index goes first: without it the other two files are never read again.
+  await rm(files.index, { force: true });
+  await rm(`${files.index}.tmp`, { force: true });
+  await rm(files.done, { force: true });
+  await rm(files.data, { force: true });
+}
