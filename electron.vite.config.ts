@@ -14,6 +14,7 @@ export default defineConfig({
           web: resolve('src-main/hosts/web/start.ts'),
           cli: resolve('src-main/hosts/cli/main.ts'),
           'scan-worker': resolve('src-main/core/library/scan-worker.ts'),
+          'train-worker': resolve('src-main/core/moco/train/train-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

@@ -2,6 +2,10 @@
 // and the renderer talks to the app only through it. Types only, plus the method list and
 // the event names used to check at run time that nothing else gets through.
 
+import type { CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from './train-contract';
+
+export type * from './train-contract';
+
 export type HostKind = 'electron' | 'web' | 'cli';
 
 export interface Folder {
@@ -165,6 +169,24 @@ export interface Api {
   updateSettings(patch: Partial<Settings>): Promise<Settings>;
   /** a native folder picker where the host has one; null where it has none or the user cancelled */
   pickFolder(): Promise<string | null>;
+
+  // --- MoCo pretraining ---
+  /** the compute backend in use, and why faster ones were not */
+  getEngine(): Promise<EngineStatus>;
+  listTrainPresets(): Promise<TrainPreset[]>;
+  /** validates the config against the library (clear errors before any work) and starts a run */
+  startTraining(config: TrainConfig): Promise<RunSummary>;
+  /** pauses the running run after its current step, writing a checkpoint */
+  pauseTraining(): Promise<void>;
+  /** continues a paused or interrupted run from its last checkpoint */
+  resumeTraining(runId: number): Promise<RunSummary>;
+  /** stops the running run for good (its checkpoints are kept) */
+  cancelTraining(): Promise<void>;
+  listRuns(): Promise<RunSummary[]>;
+  getRunMetrics(runId: number): Promise<MetricPoint[]>;
+  listCheckpoints(runId: number): Promise<CheckpointInfo[]>;
+  /** erases a run that is not running, with its checkpoints and metrics */
+  deleteRun(runId: number): Promise<void>;
 }
 
 export type ApiMethod = keyof Api;
@@ -184,6 +206,16 @@ export const API_METHODS = [
   'getSettings',
   'updateSettings',
   'pickFolder',
+  'getEngine',
+  'listTrainPresets',
+  'startTraining',
+  'pauseTraining',
+  'resumeTraining',
+  'cancelTraining',
+  'listRuns',
+  'getRunMetrics',
+  'listCheckpoints',
+  'deleteRun',
 ] as const satisfies readonly ApiMethod[];
 
 // Compile-time proof that API_METHODS lists every method of Api.
@@ -197,11 +229,15 @@ export interface ApiEvents {
   /** the set of folders, images or problems changed */
   'library.changed': { reason: string };
   'watch.status': WatchStatus;
+  /** per training step (throttled), and on every phase change */
+  'train.progress': TrainProgress;
+  /** a run was created, finished, deleted or changed status */
+  'runs.changed': { runId: number };
 }
 
 export type ApiEventName = keyof ApiEvents;
 
-export const API_EVENTS = ['scan.progress', 'library.changed', 'watch.status'] as const satisfies readonly ApiEventName[];
+export const API_EVENTS = ['scan.progress', 'library.changed', 'watch.status', 'train.progress', 'runs.changed'] as const satisfies readonly ApiEventName[];
 
 export type Unsubscribe = () => void;
 

@@ -16,6 +16,7 @@ import { previewBytes, thumbnailFile } from './library/media';
 import { ScanScheduler } from './library/scan-scheduler';
 import { removeThumbs } from './library/thumbs';
 import { WatchControl } from './library/watch-control';
+import { TrainingService } from './moco/train/training-service';
 import { dbPathIn } from './paths';
 import type { CoreApi, MediaFile, Studio, StudioOptions } from './studio-types';
 
@@ -37,6 +38,7 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   const events = new ApiEmitter();
   const emit = <E extends keyof ApiEvents>(e: E, p: ApiEvents[E]) => events.emit(e, p);
   let closed = false;
+  const training = new TrainingService(db, opts.dataDir, emit);
 
   // While a scan commits batches, the UI hears about it at most once a second.
   const scanChanged = coalesce(CHANGE_EVENT_MS, () => emit('library.changed', { reason: 'scan' }));
@@ -186,6 +188,17 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
       if (before.watch !== after.watch || (after.watch && before.skipHidden !== after.skipHidden)) await watch.restart();
       return after;
     },
+
+    getEngine: () => training.getEngine(),
+    listTrainPresets: () => training.listTrainPresets(),
+    startTraining: (config) => training.startTraining(config),
+    pauseTraining: () => training.pauseTraining(),
+    resumeTraining: (runId) => training.resumeTraining(runId),
+    cancelTraining: () => training.cancelTraining(),
+    listRuns: () => training.listRuns(),
+    getRunMetrics: (runId) => training.getRunMetrics(runId),
+    listCheckpoints: (runId) => training.listCheckpoints(runId),
+    deleteRun: (runId) => training.deleteRun(runId),
   };
 
   // Every call is checked against the contract here too: the CLI and tests call the core
@@ -206,6 +219,7 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     closed = true;
     await watch.close();
     await scans.close();
+    await training.close();
     db.close();
     throw err;
   }
@@ -234,6 +248,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
       scanChanged.cancel();
       await watch.close();
       await scans.close();
+      // A run in progress pauses at a checkpoint and its row is final before the database closes.
+      await training.close();
       events.clear();
       db.close();
     },

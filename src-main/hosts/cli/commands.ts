@@ -1,8 +1,9 @@
 // Every CLI command, in the order help lists them. Later features add their tables here.
 import type { Command } from './command';
 import { LIBRARY_COMMANDS } from './library-commands';
+import { TRAIN_COMMANDS } from './train-commands';
 
-export const COMMANDS: readonly Command[] = [...LIBRARY_COMMANDS];
+export const COMMANDS: readonly Command[] = [...LIBRARY_COMMANDS, ...TRAIN_COMMANDS];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

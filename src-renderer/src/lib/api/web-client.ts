@@ -12,6 +12,7 @@ import type {
   SerializedError,
   Unsubscribe,
 } from '../../../../src-main/api/contract';
+import { API_METHODS } from '../../../../src-main/api/contract';
 import { backoffDelay } from './backoff';
 import { EventHub } from './event-hub';
 
@@ -198,23 +199,8 @@ export function createWebClient(opts: WebClientOptions): WebClient {
   const method = <M extends ApiMethod>(name: M): Api[M] =>
     ((...args: ApiArgs<M>) => call(name, args) as Promise<ApiResult<M>>) as unknown as Api[M];
 
-  // A record over ApiMethod: the compiler insists every method of the contract is here.
-  const api: { [M in ApiMethod]: Api[M] } = {
-    getStatus: method('getStatus'),
-    listFolders: method('listFolders'),
-    addFolder: method('addFolder'),
-    removeFolder: method('removeFolder'),
-    rescan: method('rescan'),
-    cancelScan: method('cancelScan'),
-    listImages: method('listImages'),
-    getImage: method('getImage'),
-    listProblems: method('listProblems'),
-    listDuplicateGroups: method('listDuplicateGroups'),
-    purgeMissing: method('purgeMissing'),
-    getSettings: method('getSettings'),
-    updateSettings: method('updateSettings'),
-    pickFolder: method('pickFolder'),
-  };
+  // Every method of the contract, forwarded as is: API_METHODS is checked against Api at compile time.
+  const api = Object.fromEntries(API_METHODS.map((name) => [name, method(name)])) as { [M in ApiMethod]: Api[M] };
 
   return {
     ...api,

@@ -1,0 +1,95 @@
+// Training presets and the defaults a config starts from. Defaults follow the paper (m 0.999,
+// T 0.07 for v1 / 0.2 for v2, SGD lr 0.03 x batch/256, momentum 0.9, weight decay 1e-4).
+import type { TrainConfig, TrainPreset } from '../../../api/contract';
+import { baseLearningRate } from '../moco';
+
+/** The paper's v1 recipe at a given size; presets and the CLI start from it. */
+export function defaultConfig(over: Partial<TrainConfig> = {}): TrainConfig {
+  const batchSize = over.batchSize ?? 256;
+  const v2 = over.augmentation === 'v2';
+  return {
+    arch: 'resnet50',
+    stem: 'imagenet',
+    widthMultiplier: 1,
+    inputSize: 224,
+    batchSize,
+    epochs: 200,
+    K: 65536,
+    m: 0.999,
+    T: v2 ? 0.2 : 0.07,
+    dim: 128,
+    mlpHead: v2,
+    augmentation: 'v1',
+    symmetric: false,
+    dictionary: 'queue',
+    lr: baseLearningRate(batchSize),
+    schedule: v2 ? 'cosine' : 'step',
+    lrSteps: [120, 160],
+    sgdMomentum: 0.9,
+    weightDecay: 1e-4,
+    bnGroups: 0,
+    seed: 0,
+    knnEvery: 1,
+    checkpointMinutes: 5,
+    folderIds: [],
+    ...over,
+  };
+}
+
+// Why these sizes: on a 2-core CPU the wasm backend trains a full-width ResNet-18 at 64 px at
+// a few tens of images/s at best. "CPU quick" (width 1/4, 32 px: ~1/16 of the FLOPs of full
+// width, and 1/4 of 64 px) gives a first useful encoder of a few thousand photos within an
+// hour; "CPU standard" (width 1/2, 64 px) is for an overnight run. Both keep K 4096 (the
+// paper's CPU-scale queue) and batch 64 so that the split-BN groups stay near 32 images.
+export const TRAIN_PRESETS: readonly TrainPreset[] = [
+  {
+    id: 'cpu-quick',
+    label: 'CPU quick: ResNet-18 small stem, 32 px',
+    description: 'Width 1/4, batch 64, K 4096, 30 epochs, MoCo v1. A first encoder in under an hour on a laptop.',
+    config: defaultConfig({
+      arch: 'resnet18',
+      stem: 'small',
+      widthMultiplier: 0.25,
+      inputSize: 32,
+      batchSize: 64,
+      epochs: 30,
+      K: 4096,
+      lrSteps: [20, 25],
+      knnEvery: 5,
+      checkpointMinutes: 2,
+    }),
+  },
+  {
+    id: 'cpu-standard',
+    label: 'CPU standard: ResNet-18 small stem, 64 px',
+    description: 'Width 1/2, batch 64, K 4096, 100 epochs, MoCo v1. An overnight run on a CPU.',
+    config: defaultConfig({
+      arch: 'resnet18',
+      stem: 'small',
+      widthMultiplier: 0.5,
+      inputSize: 64,
+      batchSize: 64,
+      epochs: 100,
+      K: 4096,
+      lrSteps: [60, 80],
+      knnEvery: 10,
+      checkpointMinutes: 5,
+    }),
+  },
+  {
+    id: 'gpu-resnet50',
+    label: 'GPU: ResNet-50, 224 px',
+    description: "The paper's ImageNet setting: batch 256, K 65536, 200 epochs, lr 0.03 with steps at 120 and 160.",
+    config: defaultConfig({ knnEvery: 10, checkpointMinutes: 10 }),
+  },
+  {
+    id: 'gpu-resnet50-v2',
+    label: 'GPU: ResNet-50, 224 px, MoCo v2',
+    description: 'MLP head, blur, T 0.2, cosine schedule.',
+    config: defaultConfig({ augmentation: 'v2', knnEvery: 10, checkpointMinutes: 10 }),
+  },
+];
+
+export function findPreset(id: string): TrainPreset | undefined {
+  return TRAIN_PRESETS.find((p) => p.id === id);
+}

@@ -1,0 +1,248 @@
+// One training run, start to end: the training cache, the model (fresh or from the newest
+// checkpoint), then epochs of MoCo steps with the lr schedule, throttled progress, bounded
+// metric history, the kNN monitor, periodic checkpoints, pause and cancel. It runs wherever
+// it is called (the training worker in the app; tests may call it directly) and reports only
+// through `post`, so the host owns the database.
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import type { MetricPoint, TrainProgress } from '../../../api/contract';
+import { initEngine } from '../../engine/backend';
+import { Augmenter } from '../data/augment';
+import { BatchLoader } from '../data/batch-loader';
+import { cacheSideFor } from '../data/decode';
+import { buildTrainCache, type TrainCache } from '../data/train-cache';
+import { MocoModel } from '../moco';
+import { latestCheckpoint, writeCheckpoint } from './checkpoint';
+import { knnLabels, knnMonitor, type KnnLabels } from './knn';
+import { collectState, restoreState } from './model-state';
+import { learningRate } from './schedule';
+import type { EndStatus, TrainRequest, WorkerMessage } from './train-types';
+
+export interface TrainerControl {
+  /** what the host asked for since the last step, if anything */
+  requested(): 'pause' | 'cancel' | null;
+}
+
+const PROGRESS_MS = 250;
+/** Metric points kept per run at most (a long run records every few steps). */
+const MAX_METRIC_POINTS = 10_000;
+/** Seed offset of the augmentation stream, so it differs from the model's. */
+const AUGMENT_SEED_SALT = 0x5eed;
+
+export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) => void, control: TrainerControl): Promise<EndStatus> {
+  const { config } = req;
+  let progress: TrainProgress = {
+    runId: req.runId,
+    phase: 'preparing',
+    epoch: 0,
+    epochs: config.epochs,
+    step: 0,
+    totalSteps: 0,
+    loss: null,
+    lr: null,
+    accuracy: null,
+    imagesPerSec: null,
+    etaSeconds: null,
+    queueFill: 0,
+    knnAccuracy: null,
+    message: 'Starting the compute backend',
+  };
+  const end = (status: EndStatus, error?: string): EndStatus => {
+    const phase = status === 'paused' ? 'paused' : status;
+    progress = { ...progress, phase, etaSeconds: null, message: null, ...(error ? { error } : {}) };
+    post({ type: 'end', status, progress, ...(error ? { error } : {}) });
+    return status;
+  };
+  post({ type: 'progress', progress });
+
+  let cache: TrainCache | null = null;
+  let model: MocoModel | null = null;
+  let optimizer: tf.MomentumOptimizer | null = null;
+  try {
+    const engine = await initEngine();
+    progress = { ...progress, phase: 'caching', message: 'Preparing the training images' };
+    post({ type: 'progress', progress });
+    let lastCacheReport = 0;
+    const built = await buildTrainCache({
+      dir: req.cacheDir,
+      images: req.images,
+      size: cacheSideFor(config.inputSize),
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastCacheReport < PROGRESS_MS && p.done < p.total) return;
+        lastCacheReport = now;
+        progress = { ...progress, message: `Preparing the training images: ${p.done}/${p.total} (${p.decoded} decoded, ${p.reused} reused)` };
+        post({ type: 'progress', progress });
+      },
+    });
+    cache = built.cache;
+    if (control.requested() === 'cancel') return end('cancelled');
+    if (cache.rows.length < config.batchSize) {
+      return end('failed', `training: expected at least batch size ${config.batchSize} readable images, got ${cache.rows.length} (${cache.skipped.length} could not be read)`);
+    }
+
+    const loader = new BatchLoader(cache, { batchSize: config.batchSize, seed: config.seed });
+    const stepsPerEpoch = loader.stepsPerEpoch;
+    const totalSteps = stepsPerEpoch * config.epochs;
+    model = new MocoModel({
+      arch: config.arch,
+      stem: config.stem,
+      widthMultiplier: config.widthMultiplier,
+      outDim: config.dim,
+      mlpHead: config.mlpHead,
+      K: config.K,
+      m: config.m,
+      T: config.T,
+      weightDecay: config.weightDecay,
+      bnGroups: config.bnGroups > 0 ? config.bnGroups : 'auto',
+      shuffleBN: true,
+      seed: config.seed,
+    });
+    optimizer = tf.train.momentum(config.lr, config.sgdMomentum);
+    const augmenter = new Augmenter({ recipe: config.augmentation, resolution: config.inputSize, seed: (config.seed + AUGMENT_SEED_SALT) >>> 0 });
+    const labelById = new Map(req.labels);
+    const labels: KnnLabels | null = config.knnEvery > 0 ? knnLabels(cache, (id) => labelById.get(id) ?? null) : null;
+
+    let step = 0;
+    let epoch = 0;
+    let stepInEpoch = 0;
+    let knnAcc: number | null = null;
+    const ckpt = req.resume ? latestCheckpoint(req.runDir) : null;
+    if (ckpt) {
+      await restoreState(model, optimizer, ckpt.tensors, ckpt.state.queue);
+      model.rng.setState(ckpt.state.rng.model);
+      augmenter.setRngState(ckpt.state.rng.augment);
+      ({ step, epoch, stepInEpoch } = ckpt.state);
+      knnAcc = ckpt.state.knnAccuracy;
+    }
+    post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps, images: cache.rows.length, step });
+
+    const checkpoint = () => {
+      const at = new Date().toISOString();
+      const state = {
+        runId: req.runId,
+        step,
+        epoch,
+        stepInEpoch,
+        config,
+        rng: { model: model!.rng.state(), augment: augmenter.rngState() },
+        queue: { ptr: model!.queue.ptr, filled: model!.queue.filled },
+        knnAccuracy: knnAcc,
+        at,
+      };
+      const sizeBytes = writeCheckpoint(req.runDir, state, collectState(model!, optimizer!));
+      post({ type: 'checkpoint', info: { runId: req.runId, step, epoch, at, sizeBytes } });
+    };
+
+    const metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
+    let pending: MetricPoint[] = [];
+    const flushMetrics = () => {
+      if (pending.length) post({ type: 'metrics', points: pending });
+      pending = [];
+    };
+    let lastReport = 0;
+    let lastCheckpoint = Date.now();
+    let ips: number | null = null;
+    progress = { ...progress, phase: 'training', totalSteps, step, epoch, knnAccuracy: knnAcc, message: null };
+    post({ type: 'progress', progress });
+
+    while (epoch < config.epochs) {
+      const lr = learningRate(config, epoch);
+      optimizer.setLearningRate(lr);
+      let t0 = Date.now();
+      for await (const batch of loader.epoch(epoch, stepInEpoch)) {
+        const { q, k } = augmenter.twoViews(batch);
+        let r;
+        try {
+          r = model.trainStep(q, k, optimizer);
+        } finally {
+          tf.dispose([q, k]);
+        }
+        step++;
+        stepInEpoch = batch.step + 1;
+        const now = Date.now();
+        const rate = (batch.n * 1000) / Math.max(1, now - t0);
+        t0 = now;
+        ips = ips === null ? rate : 0.9 * ips + 0.1 * rate;
+        if (!Number.isFinite(r.loss)) throw new Error(`training: expected a finite loss, got ${r.loss} at step ${step} (lower the learning rate)`);
+        if (step % metricEvery === 0 || step === totalSteps) {
+          pending.push({ step, epoch, loss: r.loss, lr, accuracy: r.accuracy, imagesPerSec: ips, knnAccuracy: null });
+        }
+        progress = {
+          ...progress,
+          epoch,
+          step,
+          loss: r.loss,
+          lr,
+          accuracy: r.accuracy,
+          imagesPerSec: ips,
+          etaSeconds: ips > 0 ? ((totalSteps - step) * config.batchSize) / ips : null,
+          queueFill: r.queueFilled / config.K,
+        };
+        if (now - lastReport >= PROGRESS_MS) {
+          lastReport = now;
+          flushMetrics();
+          post({ type: 'progress', progress });
+        }
+        const asked = control.requested();
+        if (asked) {
+          flushMetrics();
+          if (asked === 'cancel') return end('cancelled');
+          if (stepInEpoch === stepsPerEpoch) [epoch, stepInEpoch] = [epoch + 1, 0];
+          checkpoint();
+          return end('paused');
+        }
+        if (now - lastCheckpoint >= config.checkpointMinutes * 60_000) {
+          if (stepInEpoch === stepsPerEpoch) break; // written below, at the epoch boundary
+          checkpoint();
+          lastCheckpoint = Date.now();
+        }
+      }
+      epoch++;
+      stepInEpoch = 0;
+      if (labels && (epoch % config.knnEvery === 0 || epoch === config.epochs)) {
+        progress = { ...progress, message: 'kNN monitor' };
+        post({ type: 'progress', progress });
+        knnAcc = knnMonitor(model.encoderQ, cache, labels, config.inputSize);
+        // Stored with the epoch's last step: it replaces that step's point, adding the accuracy.
+        if (progress.loss !== null) {
+          pending.push({ step, epoch: epoch - 1, loss: progress.loss, lr, accuracy: progress.accuracy ?? 0, imagesPerSec: ips ?? 0, knnAccuracy: knnAcc });
+        }
+        progress = { ...progress, knnAccuracy: knnAcc, message: null };
+        flushMetrics();
+        post({ type: 'progress', progress });
+      }
+      if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000 && epoch < config.epochs) {
+        checkpoint();
+        lastCheckpoint = Date.now();
+      }
+    }
+    flushMetrics();
+    checkpoint();
+    progress = { ...progress, epoch: config.epochs - 1 };
+    return end('done');
+  } catch (err) {
+    return end('failed', describeFailure(err, config.batchSize, config.inputSize));
+  } finally {
+    model?.dispose();
+    optimizer?.dispose();
+    cache?.close();
+  }
+}
+
+/** An error in words, with a way out when the device ran out of memory. */
+export function describeFailure(err: unknown, batch: number, size: number): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|memory access out of bounds/i.test(message)) {
+    return (
+      `training: the device ran out of memory (${message}). The last checkpoint is kept; ` +
+      `try a smaller batch (e.g. ${Math.max(2, batch >> 1)}) or a smaller input size (e.g. ${Math.max(16, size >> 1)} px), then resume or start again`
+    );
+  }
+  return message;
+}
+
+/** Where a run's checkpoints go. */
+export function runDirIn(dataDir: string, runId: number): string {
+  return join(dataDir, 'runs', String(runId));
+}

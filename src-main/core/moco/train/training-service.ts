@@ -1,0 +1,223 @@
+// The training part of the API: one run at a time in a worker, its row and metric history in
+// SQLite (written here, from the worker's reports), its checkpoints under <dataDir>/runs/<id>.
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ApiEvents, CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../api/contract';
+import { ConflictError, NotFoundError } from '../../../api/errors';
+import type { Db } from '../../db/connection';
+import { RunsStore } from '../../db/runs-store';
+import { initEngine } from '../../engine/backend';
+import { listTrainingImages, type TrainImage } from '../data/training-images';
+import { latestCheckpoint, listCheckpoints } from './checkpoint';
+import { checkTrainConfig } from './check-config';
+import { TRAIN_PRESETS } from './presets';
+import { TrainJob } from './train-job';
+import type { TrainRequest, WorkerMessage } from './train-types';
+import { runDirIn } from './trainer';
+
+type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
+
+/** Statuses a run can be continued from (its newest checkpoint, or step 0 without one). */
+const RESUMABLE = new Set(['paused', 'interrupted', 'failed', 'cancelled']);
+
+export class TrainingService {
+  private readonly runs: RunsStore;
+  private job: { runId: number; job: TrainJob; last: TrainProgress | null; ended: Promise<void> } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly dataDir: string,
+    private readonly emit: Emit,
+  ) {
+    this.runs = new RunsStore(db);
+    // A run still 'running' in the database belongs to a process that is gone (closed or killed).
+    this.runs.markInterrupted();
+  }
+
+  async getEngine(): Promise<EngineStatus> {
+    const info = await initEngine();
+    return { backend: info.backend, device: info.device, skipped: info.skipped };
+  }
+
+  async listTrainPresets(): Promise<TrainPreset[]> {
+    return structuredClone([...TRAIN_PRESETS]);
+  }
+
+  /** The progress of the running run, or null. */
+  get current(): TrainProgress | null {
+    return this.job?.last ?? null;
+  }
+
+  async startTraining(config: TrainConfig): Promise<RunSummary> {
+    this.ensureIdle('startTraining');
+    const { images, labels } = this.trainingSet(config.folderIds);
+    checkTrainConfig(config, images.length);
+    const stepsPerEpoch = Math.floor(images.length / config.batchSize);
+    const run = this.runs.create({
+      name: `${config.arch}${config.stem === 'small' ? ' small' : ''} ${config.inputSize}px · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+      config,
+      backend: 'starting',
+      totalSteps: stepsPerEpoch * config.epochs,
+      images: images.length,
+    });
+    this.launch(run.id, config, images, labels, false);
+    return this.runs.get(run.id)!;
+  }
+
+  async resumeTraining(runId: number): Promise<RunSummary> {
+    this.ensureIdle('resumeTraining');
+    const run = this.requireRun('resumeTraining', runId);
+    if (!RESUMABLE.has(run.status)) {
+      throw new ConflictError(`resumeTraining: expected a paused, interrupted, failed or cancelled run, got run ${runId} ${run.status}`);
+    }
+    const { images, labels } = this.trainingSet(run.config.folderIds);
+    checkTrainConfig(run.config, images.length);
+    const ckpt = latestCheckpoint(runDirIn(this.dataDir, runId));
+    // Steps after the checkpoint are trained again: their old metric points go.
+    this.runs.trimMetricsAfter(runId, ckpt?.state.step ?? 0);
+    this.runs.update(runId, { status: 'running', error: null, step: ckpt?.state.step ?? 0 });
+    this.launch(runId, run.config, images, labels, true);
+    return this.runs.get(runId)!;
+  }
+
+  async pauseTraining(): Promise<void> {
+    await this.stop('pauseTraining', 'pause');
+  }
+
+  async cancelTraining(): Promise<void> {
+    await this.stop('cancelTraining', 'cancel');
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    return this.runs.list();
+  }
+
+  async getRunMetrics(runId: number): Promise<MetricPoint[]> {
+    this.requireRun('getRunMetrics', runId);
+    return this.runs.metrics(runId);
+  }
+
+  async listCheckpoints(runId: number): Promise<CheckpointInfo[]> {
+    this.requireRun('listCheckpoints', runId);
+    return listCheckpoints(runDirIn(this.dataDir, runId), runId);
+  }
+
+  async deleteRun(runId: number): Promise<void> {
+    this.requireRun('deleteRun', runId);
+    if (this.job?.runId === runId) throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running (pause or cancel it first)`);
+    this.runs.delete(runId);
+    await rm(runDirIn(this.dataDir, runId), { recursive: true, force: true });
+    this.emit('runs.changed', { runId });
+  }
+
+  /** Resolves when the running run (if any) has ended and its row is final. */
+  async waitIdle(): Promise<void> {
+    await this.job?.ended;
+  }
+
+  /** App shutdown: a running run pauses at a checkpoint (resumable on the next start). */
+  async close(): Promise<void> {
+    const job = this.job;
+    if (!job) return;
+    await job.job.shutdown();
+    await job.ended;
+  }
+
+  private launch(runId: number, config: TrainConfig, images: TrainImage[], labels: [number, string][], resume: boolean): void {
+    const req: TrainRequest = {
+      runId,
+      config,
+      images,
+      labels,
+      cacheDir: join(this.dataDir, 'train-cache'),
+      runDir: runDirIn(this.dataDir, runId),
+      resume,
+    };
+    const job = new TrainJob(req, (m) => this.onMessage(runId, m));
+    const slot = { runId, job, last: null as TrainProgress | null, ended: Promise.resolve() };
+    slot.ended = job.done.then((end) => {
+      // A worker that died without its final report leaves a failed run; its checkpoints stay.
+      if (this.runs.get(runId)?.status === 'running') {
+        this.runs.update(runId, { status: end.status === 'done' ? 'done' : end.status, error: end.error ?? null });
+        const last = slot.last;
+        if (last) this.emit('train.progress', { ...last, phase: 'failed', error: end.error ?? 'training worker ended' });
+      }
+      if (this.job === slot) this.job = null;
+      this.emit('runs.changed', { runId });
+    });
+    this.job = slot;
+    this.emit('runs.changed', { runId });
+  }
+
+  private onMessage(runId: number, m: WorkerMessage): void {
+    switch (m.type) {
+      case 'started':
+        this.runs.update(runId, { backend: `${m.backend} (${m.device})`, totalSteps: m.totalSteps, step: m.step });
+        this.emit('runs.changed', { runId });
+        return;
+      case 'progress':
+        if (this.job?.runId === runId) this.job.last = m.progress;
+        if (m.progress.phase === 'training') this.runs.update(runId, { step: m.progress.step, epoch: m.progress.epoch });
+        this.emit('train.progress', m.progress);
+        return;
+      case 'metrics':
+        this.runs.addMetrics(runId, m.points);
+        return;
+      case 'checkpoint':
+        this.emit('runs.changed', { runId });
+        return;
+      case 'end': {
+        const p = m.progress;
+        if (this.job?.runId === runId) this.job.last = p;
+        this.runs.update(runId, {
+          status: m.status,
+          step: p.step,
+          epoch: p.epoch,
+          finalLoss: p.loss,
+          finalAccuracy: p.accuracy,
+          knnAccuracy: p.knnAccuracy,
+          error: m.error ?? null,
+        });
+        this.emit('train.progress', p);
+        return;
+      }
+    }
+  }
+
+  private async stop(where: string, what: 'pause' | 'cancel'): Promise<void> {
+    const job = this.job;
+    if (!job) throw new ConflictError(`${where}: expected a running training run, got none`);
+    job.job.send({ type: what });
+    await job.ended;
+  }
+
+  private ensureIdle(where: string): void {
+    if (this.job) throw new ConflictError(`${where}: expected no training run in progress, got run ${this.job.runId} running (pause or cancel it first)`);
+  }
+
+  private requireRun(where: string, runId: number): RunSummary {
+    const run = this.runs.get(runId);
+    if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
+    return run;
+  }
+
+  /** Present images (optionally of some folders) and their folder labels: the directory each sits in. */
+  private trainingSet(folderIds: readonly number[]): { images: TrainImage[]; labels: [number, string][] } {
+    const where = new Map(
+      this.db
+        .prepare<[], { id: number; folder_id: number; rel_path: string }>('SELECT id, folder_id, rel_path FROM images WHERE missing = 0')
+        .all()
+        .map((r) => [r.id, r] as const),
+    );
+    const known = new Set(this.db.prepare<[], { id: number }>('SELECT id FROM folders').all().map((f) => f.id));
+    const unknown = folderIds.filter((id) => !known.has(id));
+    if (unknown.length) throw new NotFoundError(`startTraining: expected folder ids of the library in folderIds, got ${unknown.join(', ')}`);
+    const wanted = folderIds.length ? new Set(folderIds) : null;
+    const images = listTrainingImages(this.db).filter((im) => !wanted || wanted.has(where.get(im.id)!.folder_id));
+    const labels = images.map((im): [number, string] => {
+      const r = where.get(im.id)!;
+      return [im.id, `${r.folder_id}:${dirname(r.rel_path.replaceAll('\\', '/'))}`];
+    });
+    return { images, labels };
+  }
+}

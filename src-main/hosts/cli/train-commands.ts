@@ -1,0 +1,266 @@
+// MoCo pretraining on the command line: `train` (start or resume a run, with a progress bar
+// or JSON lines) and `runs` (the run history).
+import type { Arch, RunSummary, Stem, TrainConfig, TrainProgress } from '../../api/contract';
+import { baseLearningRate } from '../../core/moco/moco';
+import { findPreset, TRAIN_PRESETS } from '../../core/moco/train/presets';
+import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec, type OptionValues } from './command';
+import { formatDuration, table } from './format';
+
+const EXIT_PAUSED = 130;
+const DEFAULT_PRESET = 'cpu-quick';
+const FINAL_STATUSES = new Set(['done', 'paused', 'cancelled', 'failed', 'interrupted']);
+
+const TRAIN_OPTIONS: Record<string, OptionSpec> = {
+  preset: { type: 'string', value: '<id>', help: `start from a preset: ${TRAIN_PRESETS.map((p) => p.id).join(', ')} (default ${DEFAULT_PRESET})` },
+  arch: { type: 'string', value: '<name>', help: 'resnet18 | resnet34 | resnet50' },
+  epochs: { type: 'string', value: '<n>', help: 'epochs to train' },
+  'batch-size': { type: 'string', value: '<n>', help: 'images per step; the lr follows 0.03 x batch/256 unless --lr is given' },
+  K: { type: 'string', value: '<n>', help: 'queue size (negative keys); a multiple of the batch size' },
+  m: { type: 'string', value: '<x>', help: 'key encoder momentum (paper: 0.999)' },
+  T: { type: 'string', value: '<x>', help: 'softmax temperature (paper: 0.07 for v1, 0.2 for v2)' },
+  lr: { type: 'string', value: '<x>', help: 'initial learning rate' },
+  'input-size': { type: 'string', value: '<px>', help: 'training resolution (square crops)' },
+  width: { type: 'string', value: '<x>', help: 'width multiplier of the ResNet (1 = torchvision)' },
+  stem: { type: 'string', value: '<kind>', help: "imagenet (7x7 stride 2 + max-pool) | small (3x3 stride 1, inputs up to 64 px)" },
+  'mlp-head': { type: 'boolean', help: 'MoCo v2 MLP projection head' },
+  aug: { type: 'string', value: '<recipe>', help: 'augmentation v1 | v2 (v2 also sets T 0.2 and the cosine schedule unless given)' },
+  schedule: { type: 'string', value: '<kind>', help: 'learning-rate schedule: step | cosine' },
+  'knn-every': { type: 'string', value: '<n>', help: 'kNN monitor every n epochs when folders give labels (0 = never)' },
+  'checkpoint-minutes': { type: 'string', value: '<x>', help: 'minutes between checkpoints (one is always written at the end and on Ctrl-C)' },
+  seed: { type: 'string', value: '<n>', help: 'random seed (initialisation, augmentation, batch order)' },
+  resume: { type: 'string', value: '<runId>', help: "continue a paused or interrupted run from its last checkpoint (see 'runs')" },
+};
+
+function parseNumber(name: string, raw: string, integer: boolean): number {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new UsageError(`train: --${name}: expected ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(raw)}`, 'train');
+  }
+  return v;
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`train: --${name}: expected ${allowed.join(' | ')}, got ${JSON.stringify(raw)}`, 'train');
+  }
+  return raw as T;
+}
+
+/** The config of a new run: a preset, then the flags given. */
+export function configFromFlags(values: OptionValues): TrainConfig {
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const presetId = str('preset') ?? DEFAULT_PRESET;
+  const preset = findPreset(presetId);
+  if (!preset) throw new UsageError(`train: --preset: expected ${TRAIN_PRESETS.map((p) => p.id).join(' | ')}, got ${JSON.stringify(presetId)}`, 'train');
+  const c: TrainConfig = structuredClone(preset.config);
+  const num = (name: string, integer: boolean, set: (v: number) => void) => {
+    const raw = str(name);
+    if (raw !== undefined) set(parseNumber(name, raw, integer));
+  };
+  const arch = str('arch');
+  if (arch !== undefined) c.arch = oneOf<Arch>('arch', arch, ['resnet18', 'resnet34', 'resnet50']);
+  const stem = str('stem');
+  if (stem !== undefined) c.stem = oneOf<Stem>('stem', stem, ['imagenet', 'small']);
+  const aug = str('aug');
+  if (aug !== undefined) {
+    c.augmentation = oneOf('aug', aug, ['v1', 'v2'] as const);
+    if (c.augmentation === 'v2') {
+      c.T = 0.2;
+      c.schedule = 'cosine';
+    }
+  }
+  const schedule = str('schedule');
+  if (schedule !== undefined) c.schedule = oneOf('schedule', schedule, ['step', 'cosine'] as const);
+  if (values['mlp-head'] === true) c.mlpHead = true;
+  num('epochs', true, (v) => {
+    // Milestones beyond the run never apply; scale the preset's to the new length.
+    c.lrSteps = c.lrSteps.map((s) => Math.max(1, Math.round((s / c.epochs) * v))).filter((s, i, a) => s < v && a.indexOf(s) === i);
+    c.epochs = v;
+  });
+  num('batch-size', true, (v) => {
+    c.batchSize = v;
+    c.lr = baseLearningRate(v);
+  });
+  num('K', true, (v) => (c.K = v));
+  num('m', false, (v) => (c.m = v));
+  num('T', false, (v) => (c.T = v));
+  num('lr', false, (v) => (c.lr = v));
+  num('input-size', true, (v) => (c.inputSize = v));
+  num('width', false, (v) => (c.widthMultiplier = v));
+  num('knn-every', true, (v) => (c.knnEvery = v));
+  num('checkpoint-minutes', false, (v) => (c.checkpointMinutes = v));
+  num('seed', true, (v) => (c.seed = v));
+  return c;
+}
+
+/** One line describing where a run is. */
+export function describeTraining(p: TrainProgress): string {
+  if (p.phase === 'preparing' || p.phase === 'caching') return p.message ?? p.phase;
+  const parts = [`epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}`, `step ${p.step}/${p.totalSteps}`];
+  if (p.loss !== null) parts.push(`loss ${p.loss.toFixed(3)}`);
+  if (p.accuracy !== null) parts.push(`acc ${(100 * p.accuracy).toFixed(0)}%`);
+  if (p.knnAccuracy !== null) parts.push(`kNN ${(100 * p.knnAccuracy).toFixed(1)}%`);
+  if (p.queueFill < 1) parts.push(`queue ${(100 * p.queueFill).toFixed(0)}%`);
+  if (p.imagesPerSec !== null) parts.push(`${p.imagesPerSec.toFixed(1)} img/s`);
+  if (p.phase === 'training' && p.etaSeconds !== null) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
+  if (p.message) parts.push(p.message);
+  if (p.phase !== 'training') parts.push(p.phase);
+  return parts.join(' · ');
+}
+
+/** Progress on stderr: a redrawn bar on a terminal, a line every few seconds otherwise. */
+class TrainReporter {
+  private last = 0;
+  private drawn = false;
+  constructor(private readonly ctx: CommandContext) {}
+
+  update(p: TrainProgress): void {
+    const { stderr } = this.ctx.io;
+    const t = Date.now();
+    if (this.ctx.json) {
+      this.ctx.io.stdout.write(`${JSON.stringify({ event: 'train.progress', ...p })}\n`);
+      return;
+    }
+    if (t - this.last < (stderr.isTTY ? 200 : 5000) && p.phase === 'training') return;
+    this.last = t;
+    const text = describeTraining(p);
+    if (!stderr.isTTY) {
+      stderr.write(`Training: ${text}\n`);
+      return;
+    }
+    const cols = Math.max(40, stderr.columns || 80);
+    const width = Math.max(10, Math.min(30, cols - text.length - 12));
+    const filled = p.totalSteps > 0 ? Math.round((p.step / p.totalSteps) * width) : 0;
+    stderr.write(`\rTraining [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}`.slice(0, cols) + '\x1b[K');
+    this.drawn = true;
+  }
+
+  end(): void {
+    if (this.drawn) this.ctx.io.stderr.write('\r\x1b[K');
+    this.drawn = false;
+  }
+}
+
+const train: Command = {
+  name: 'train',
+  args: '',
+  summary: 'pretrain a MoCo encoder on the library (or resume a run)',
+  description: [
+    `A new run starts from a preset (default ${DEFAULT_PRESET}) changed by the flags given. Progress`,
+    'goes to stderr as a bar; with --json, stdout gets one JSON object per line: train.progress',
+    'events, then {"event":"run", ...} with the run as stored. Ctrl-C pauses at a checkpoint',
+    `(exit code ${EXIT_PAUSED}) and prints how to resume; a second Ctrl-C stops at once (the run is`,
+    'then resumable from its last checkpoint).',
+    '',
+    'Presets:',
+    ...TRAIN_PRESETS.map((p) => `  ${p.id.padEnd(16)} ${p.label}`),
+  ].join('\n'),
+  options: TRAIN_OPTIONS,
+  minArgs: 0,
+  maxArgs: 0,
+  async run(ctx, _positionals, values) {
+    const resumeRaw = typeof values.resume === 'string' ? values.resume : undefined;
+    let config: TrainConfig | null = null;
+    if (resumeRaw !== undefined) {
+      const given = Object.keys(TRAIN_OPTIONS).filter((k) => k !== 'resume' && values[k] !== undefined);
+      if (given.length) throw new UsageError(`train: expected no other training flags with --resume (a run keeps its config), got --${given.join(', --')}`, 'train');
+    } else {
+      config = configFromFlags(values);
+    }
+    const reporter = new TrainReporter(ctx);
+    let runId: number | null = null;
+    let endResolve: (run: RunSummary) => void = () => undefined;
+    const ended = new Promise<RunSummary>((resolve) => (endResolve = resolve));
+    const checkEnd = async () => {
+      if (runId === null) return;
+      const run = (await ctx.api.listRuns()).find((r) => r.id === runId);
+      if (run && FINAL_STATUSES.has(run.status)) endResolve(run);
+    };
+    const offProgress = ctx.studio.on('train.progress', (p) => reporter.update(p));
+    const offRuns = ctx.studio.on('runs.changed', (e) => {
+      if (e.runId === runId) void checkEnd();
+    });
+    let pausing = false;
+    const onSigint = () => {
+      if (pausing) {
+        ctx.note('\nStopped without a checkpoint; the run resumes from its last one.');
+        process.exit(EXIT_PAUSED);
+      }
+      pausing = true;
+      reporter.end();
+      ctx.note('Pausing at a checkpoint (press Ctrl-C again to stop at once)...');
+      ctx.api.pauseTraining().catch((err: unknown) => ctx.note(`Could not pause: ${(err as Error).message}`));
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const started = config ? await ctx.api.startTraining(config) : await ctx.api.resumeTraining(parseNumber('resume', resumeRaw!, true));
+      runId = started.id;
+      if (!ctx.json) ctx.note(`${config ? 'Training' : 'Resuming'} run ${started.id}: ${started.name}`);
+      await checkEnd();
+      const run = await ended;
+      reporter.end();
+      if (ctx.json) {
+        ctx.io.stdout.write(`${JSON.stringify({ event: 'run', ...run })}\n`);
+      } else {
+        const f = run.final;
+        const metrics = [
+          f.loss !== null ? `loss ${f.loss.toFixed(3)}` : null,
+          f.accuracy !== null ? `pretext accuracy ${(100 * f.accuracy).toFixed(1)}%` : null,
+          f.knnAccuracy !== null ? `kNN accuracy ${(100 * f.knnAccuracy).toFixed(1)}%` : null,
+        ].filter(Boolean);
+        ctx.print(`Run ${run.id} ${run.status} at step ${run.step}/${run.totalSteps}${metrics.length ? `: ${metrics.join(', ')}` : ''}.`);
+        if (run.error) ctx.print(`Error: ${run.error}`);
+      }
+      if (run.status === 'paused') {
+        ctx.note(`Paused. Resume with: ${PROGRAM} train --resume ${run.id}${typeof values.db === 'string' ? ` --db ${JSON.stringify(values.db)}` : ''}`);
+        return EXIT_PAUSED;
+      }
+      return run.status === 'done' ? 0 : 1;
+    } finally {
+      process.off('SIGINT', onSigint);
+      offProgress();
+      offRuns();
+      reporter.end();
+    }
+  },
+};
+
+const runs: Command = {
+  name: 'runs',
+  args: '',
+  summary: 'list training runs with their status and final metrics',
+  description: '',
+  options: {},
+  minArgs: 0,
+  maxArgs: 0,
+  async run(ctx) {
+    const list = await ctx.api.listRuns();
+    if (ctx.json) {
+      ctx.emit(list);
+      return 0;
+    }
+    if (list.length === 0) {
+      ctx.print(`No training runs yet: start one with '${PROGRAM} train'.`);
+      return 0;
+    }
+    const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+    ctx.print(
+      table([
+        ['ID', 'Status', 'Step', 'Loss', 'Acc', 'kNN', 'Backend', 'Name'],
+        ...list.map((r) => [
+          String(r.id),
+          r.status,
+          `${r.step}/${r.totalSteps}`,
+          r.final.loss === null ? '-' : r.final.loss.toFixed(3),
+          pct(r.final.accuracy),
+          pct(r.final.knnAccuracy),
+          r.backend,
+          r.name,
+        ]),
+      ]),
+    );
+    return 0;
+  },
+};
+
+export const TRAIN_COMMANDS: readonly Command[] = [train, runs];
