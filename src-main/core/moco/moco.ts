@@ -1,19 +1,24 @@
-// MoCo v1 (He et al. 2019) on one device: a query encoder trained by SGD, a key encoder that
-// follows it by momentum, a queue of K keys, InfoNCE, and shuffling BN as split BN.
+// MoCo v1 (He et al. 2019) on one device: a query encoder trained by SGD, InfoNCE, shuffling BN
+// as split BN, and one of the paper's three dictionary mechanisms (dictionary/): MoCo's queue
+// with a momentum key encoder, end-to-end keys of the batch, or a memory bank; optionally the
+// symmetric loss of MoCo v2/v3 (both views as query).
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../../api/errors';
 import { checkBnGroups } from './batchnorm';
-import { infoNce } from './infonce';
-import { copyParams, momentumUpdate } from './momentum';
-import { checkQueueFits, KeyQueue } from './queue';
+import type { Dictionary, SgdStep } from './dictionary/dictionary';
+import { EndToEnd } from './dictionary/end-to-end';
+import { MemoryBank } from './dictionary/memory-bank';
+import { MomentumQueue } from './dictionary/momentum-queue';
+import type { LossTerms } from './infonce';
 import { DEFAULT_RESNET_OPTIONS, ResNet, type ResNetOptions } from './resnet';
 import { Rng } from './rng';
-import { batchShuffle, gatherRows } from './shuffle';
 
 export interface MocoOptions extends ResNetOptions {
-  /** Queue size (number of negative keys). */
+  /** 'queue' (MoCo), 'end-to-end' (keys of the batch) or 'memory-bank' (Wu et al.). */
+  dictionary: Dictionary;
+  /** Number of negative keys: the queue size, or the entries a memory bank draws per step; unused end-to-end. */
   K: number;
-  /** Momentum of the key encoder. */
+  /** Momentum of the key encoder (queue), of the stored features (memory bank); unused end-to-end. */
   m: number;
   /** Softmax temperature. */
   T: number;
@@ -21,21 +26,28 @@ export interface MocoOptions extends ResNetOptions {
   weightDecay: number;
   /** Split-BN groups per training batch; 'auto' picks groups of about 32 (see defaultBnGroups). */
   bnGroups: number | 'auto';
-  /** Permute keys across BN groups before the key encoder (shuffling BN). */
+  /** Permute the key view across BN groups before it is encoded (shuffling BN; queue and end-to-end). */
   shuffleBN: boolean;
-  /** Seeds initialisation, the queue start and the key shuffles. */
+  /** Both views as query and as key: L(q1, k2) + L(q2, k1) (queue and end-to-end). */
+  symmetric: boolean;
+  /** Memory bank: the number of training samples (one entry each). */
+  bankSize: number;
+  /** Seeds initialisation, the queue or bank start, the key shuffles and the bank's draws. */
   seed: number;
 }
 
 /** The paper's v1 settings. */
 export const DEFAULT_MOCO_OPTIONS: Omit<MocoOptions, 'arch'> = {
   ...DEFAULT_RESNET_OPTIONS,
+  dictionary: 'queue',
   K: 65536,
   m: 0.999,
   T: 0.07,
   weightDecay: 1e-4,
   bnGroups: 'auto',
   shuffleBN: true,
+  symmetric: false,
+  bankSize: 0,
   seed: 0,
 };
 
@@ -74,22 +86,21 @@ export function defaultBnGroups(batch: number): number {
 
 export interface MocoStepResult {
   loss: number;
-  /** Pretext accuracy: how often the positive key scored highest. */
+  /** Pretext accuracy: how often the positive key scored highest (mean of both directions when symmetric). */
   accuracy: number;
-  /** Slots of the queue holding real keys after this step. */
-  queueFilled: number;
+  /** How full the dictionary is after this step, 0..1: queue slots holding real keys, bank entries seen, 1 end-to-end. */
+  fill: number;
 }
 
 export class MocoModel {
   readonly options: MocoOptions;
   readonly encoderQ: ResNet;
-  readonly encoderK: ResNet;
-  readonly queue: KeyQueue;
   readonly rng: Rng;
+  readonly dictionary: MomentumQueue | EndToEnd | MemoryBank;
 
   constructor(options: Partial<MocoOptions> & Pick<MocoOptions, 'arch'>) {
     this.options = { ...DEFAULT_MOCO_OPTIONS, ...options };
-    const { K, m, T, weightDecay, bnGroups } = this.options;
+    const { K, m, T, weightDecay, bnGroups, dictionary, symmetric } = this.options;
     if (!Number.isInteger(K) || K < 1) throw new InvalidInputError(`MoCo: expected a positive integer K, got ${K}`);
     if (!(m >= 0 && m <= 1)) throw new InvalidInputError(`MoCo: expected m in [0, 1], got ${m}`);
     if (!(T > 0)) throw new InvalidInputError(`MoCo: expected T > 0, got ${T}`);
@@ -97,12 +108,12 @@ export class MocoModel {
     if (bnGroups !== 'auto' && !(Number.isInteger(bnGroups) && bnGroups >= 1)) {
       throw new InvalidInputError(`MoCo: expected bnGroups 'auto' or a positive integer, got ${String(bnGroups)}`);
     }
+    if (dictionary === 'memory-bank' && symmetric) {
+      throw new InvalidInputError(`MoCo: expected symmetric false with the memory bank (its positive is the stored entry, there is no key view to swap), got true`);
+    }
     this.rng = new Rng(this.options.seed);
     this.encoderQ = new ResNet(this.options, this.rng);
-    // The key encoder starts as an exact copy and is never trained by gradients.
-    this.encoderK = new ResNet(this.options, null);
-    copyParams(this.encoderK.params, this.encoderQ.params);
-    this.queue = new KeyQueue(K, this.options.outDim, this.rng);
+    this.dictionary = createDictionary(this.options, this.encoderQ, this.rng);
   }
 
   /** Split-BN groups used for a training batch of this size. */
@@ -113,60 +124,63 @@ export class MocoModel {
   }
 
   /**
-   * One MoCo step on two augmented views (NxHxWx3 each) of the same N images: momentum update
-   * of the key encoder, keys without gradient, InfoNCE against the queue, an SGD step of the
-   * query encoder (with weight decay), then the keys enter the queue.
+   * One step on two augmented views (NxHxWx3 each) of the same N samples; `samples` are their
+   * training-set indices (the memory bank needs them). The dictionary forms the loss, the query
+   * encoder takes an SGD step (with weight decay), then the dictionary updates itself.
    */
-  trainStep(imQ: tf.Tensor4D, imK: tf.Tensor4D, optimizer: tf.Optimizer): MocoStepResult {
+  trainStep(imQ: tf.Tensor4D, imK: tf.Tensor4D, optimizer: tf.Optimizer, samples: Int32Array | null = null): MocoStepResult {
     if (imQ.rank !== 4 || imQ.shape.join('x') !== imK.shape.join('x')) {
       throw new InvalidInputError(`MoCo.trainStep: expected two NxHxWx3 views of one shape, got [${imQ.shape}] and [${imK.shape}]`);
     }
     const n = imQ.shape[0];
-    checkQueueFits(this.options.K, n);
+    this.dictionary.check(n, samples);
     const bnGroups = this.bnGroupsFor(n);
-    const { m, T, weightDecay, shuffleBN } = this.options;
-
-    momentumUpdate(this.encoderK.params, this.encoderQ.params, m);
-    const k = this.keys(imK, bnGroups, shuffleBN); // NxC, outside the gradient tape
-    const kept: { accuracy?: tf.Scalar } = {};
-    try {
-      const vars = this.encoderQ.trainableVariables();
-      const { value, grads } = tf.variableGrads(() => {
-        const q = this.encoderQ.forward(imQ, { training: true, bnGroups }).embedding; // NxC
-        const r = infoNce(q, k, this.queue.keys, T);
-        kept.accuracy = tf.keep(r.accuracy);
-        return r.loss;
-      }, vars);
-      tf.tidy(() => {
-        // Ordered like `vars` every step: the optimizer keys its momentum slots by position.
-        const decayed: tf.NamedTensorMap = {};
-        for (const v of vars) decayed[v.name] = weightDecay > 0 ? tf.add(grads[v.name], tf.mul(v, weightDecay)) : grads[v.name];
-        optimizer.applyGradients(decayed);
-      });
-      tf.dispose(grads);
-      this.queue.enqueue(k);
-      const loss = value.dataSync()[0];
-      value.dispose();
-      return { loss, accuracy: kept.accuracy!.dataSync()[0], queueFilled: this.queue.filled };
-    } finally {
-      k.dispose();
-      kept.accuracy?.dispose();
-    }
-  }
-
-  /** Keys of a batch: shuffled across BN groups, key encoder, unshuffled, L2-normalised. NxC. */
-  keys(imK: tf.Tensor4D, bnGroups: number, shuffle: boolean): tf.Tensor2D {
-    return tf.tidy(() => {
-      if (!shuffle) return this.encoderK.forward(imK, { training: true, bnGroups }).embedding;
-      const { perm, inverse } = batchShuffle(imK.shape[0], this.rng);
-      const k = this.encoderK.forward(gatherRows(imK, perm), { training: true, bnGroups }).embedding;
-      return gatherRows(k, inverse);
-    });
+    const r = this.dictionary.step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer));
+    return { ...r, fill: this.dictionary.fill };
   }
 
   dispose(): void {
     this.encoderQ.dispose();
-    this.encoderK.dispose();
-    this.queue.dispose();
+    this.dictionary.dispose();
+  }
+
+  private sgdStep(optimizer: tf.Optimizer): SgdStep {
+    return (lossFn: () => LossTerms) => {
+      const { weightDecay } = this.options;
+      const vars = this.encoderQ.trainableVariables();
+      const kept: { accuracy?: tf.Scalar } = {};
+      try {
+        const { value, grads } = tf.variableGrads(() => {
+          const r = lossFn();
+          kept.accuracy = tf.keep(r.accuracy);
+          return r.loss;
+        }, vars);
+        tf.tidy(() => {
+          // Ordered like `vars` every step: the optimizer keys its momentum slots by position.
+          const decayed: tf.NamedTensorMap = {};
+          for (const v of vars) decayed[v.name] = weightDecay > 0 ? tf.add(grads[v.name], tf.mul(v, weightDecay)) : grads[v.name];
+          optimizer.applyGradients(decayed);
+        });
+        tf.dispose(grads);
+        const loss = value.dataSync()[0];
+        value.dispose();
+        return { loss, accuracy: kept.accuracy!.dataSync()[0] };
+      } finally {
+        kept.accuracy?.dispose();
+      }
+    };
+  }
+}
+
+function createDictionary(o: MocoOptions, encoderQ: ResNet, rng: Rng): MomentumQueue | EndToEnd | MemoryBank {
+  switch (o.dictionary) {
+    case 'queue':
+      return new MomentumQueue(encoderQ, { K: o.K, m: o.m, T: o.T, outDim: o.outDim, symmetric: o.symmetric, shuffleBN: o.shuffleBN }, rng);
+    case 'end-to-end':
+      return new EndToEnd(encoderQ, { T: o.T, symmetric: o.symmetric, shuffleBN: o.shuffleBN }, rng);
+    case 'memory-bank':
+      return new MemoryBank(encoderQ, { size: o.bankSize, K: o.K, m: o.m, T: o.T, outDim: o.outDim }, rng);
+    default:
+      throw new InvalidInputError(`MoCo: expected dictionary queue | end-to-end | memory-bank, got ${String(o.dictionary)}`);
   }
 }

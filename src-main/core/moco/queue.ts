@@ -5,15 +5,18 @@ import { InvalidInputError } from '../../api/errors';
 import { l2Normalize } from './l2norm';
 import type { Rng } from './rng';
 
-/** Refuses a queue the batches cannot tile, as the official code asserts (K % N == 0). */
-export function checkQueueFits(K: number, batch: number): void {
+/**
+ * Refuses a queue the batches cannot tile, as the official code asserts (K % N == 0).
+ * `viewsPerStep` 2: the symmetric loss enqueues the keys of both views, 2N per step.
+ */
+export function checkQueueFits(K: number, batch: number, viewsPerStep: 1 | 2 = 1): void {
   if (!Number.isInteger(batch) || batch < 1) {
     throw new InvalidInputError(`MoCo queue: expected a positive integer batch size, got ${batch}`);
   }
-  if (K < batch) throw new InvalidInputError(`MoCo queue: expected K >= batch size ${batch}, got K = ${K}`);
-  if (K % batch !== 0) {
-    throw new InvalidInputError(`MoCo queue: expected K a multiple of the batch size ${batch}, got K = ${K}`);
-  }
+  const keys = viewsPerStep * batch;
+  const what = viewsPerStep === 1 ? `the batch size ${batch}` : `2 x batch size = ${keys} (the symmetric loss enqueues the keys of both views)`;
+  if (K < keys) throw new InvalidInputError(`MoCo queue: expected K >= ${viewsPerStep === 1 ? `batch size ${batch}` : what}, got K = ${K}`);
+  if (K % keys !== 0) throw new InvalidInputError(`MoCo queue: expected K a multiple of ${what}, got K = ${K}`);
 }
 
 export class KeyQueue {

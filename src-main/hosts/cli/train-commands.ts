@@ -1,6 +1,7 @@
 // MoCo pretraining on the command line: `train` (start or resume a run, with a progress bar
 // or JSON lines) and `runs` (the run history).
-import type { Arch, RunSummary, Stem, TrainConfig, TrainProgress } from '../../api/contract';
+import type { Arch, Dictionary, RunSummary, Stem, TrainConfig, TrainProgress } from '../../api/contract';
+import { MEMORY_BANK_MOMENTUM } from '../../core/moco/dictionary/memory-bank';
 import { baseLearningRate } from '../../core/moco/moco';
 import { findPreset, TRAIN_PRESETS } from '../../core/moco/train/presets';
 import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec, type OptionValues } from './command';
@@ -15,8 +16,14 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   arch: { type: 'string', value: '<name>', help: 'resnet18 | resnet34 | resnet50' },
   epochs: { type: 'string', value: '<n>', help: 'epochs to train' },
   'batch-size': { type: 'string', value: '<n>', help: 'images per step; the lr follows 0.03 x batch/256 unless --lr is given' },
-  K: { type: 'string', value: '<n>', help: 'queue size (negative keys); a multiple of the batch size' },
-  m: { type: 'string', value: '<x>', help: 'key encoder momentum (paper: 0.999)' },
+  dictionary: {
+    type: 'string',
+    value: '<kind>',
+    help: `queue (MoCo) | end-to-end (the batch's keys, K and m unused) | memory-bank (a stored feature per image; m defaults to ${MEMORY_BANK_MOMENTUM})`,
+  },
+  K: { type: 'string', value: '<n>', help: 'negative keys: the queue size, a multiple of the batch size; memory bank: entries drawn per step' },
+  m: { type: 'string', value: '<x>', help: 'key encoder momentum (paper: 0.999); memory bank: momentum of the stored features' },
+  symmetric: { type: 'boolean', help: 'symmetric loss: both views as query, L(q1,k2) + L(q2,k1); the queue takes 2 x batch keys per step' },
   T: { type: 'string', value: '<x>', help: 'softmax temperature (paper: 0.07 for v1, 0.2 for v2)' },
   lr: { type: 'string', value: '<x>', help: 'initial learning rate' },
   'input-size': { type: 'string', value: '<px>', help: 'training resolution (square crops)' },
@@ -72,6 +79,12 @@ export function configFromFlags(values: OptionValues): TrainConfig {
   const schedule = str('schedule');
   if (schedule !== undefined) c.schedule = oneOf('schedule', schedule, ['step', 'cosine'] as const);
   if (values['mlp-head'] === true) c.mlpHead = true;
+  const dictionary = str('dictionary');
+  if (dictionary !== undefined) {
+    c.dictionary = oneOf<Dictionary>('dictionary', dictionary, ['queue', 'end-to-end', 'memory-bank']);
+    if (c.dictionary === 'memory-bank') c.m = MEMORY_BANK_MOMENTUM; // Wu et al.'s; --m below still wins
+  }
+  if (values.symmetric === true) c.symmetric = true;
   num('epochs', true, (v) => {
     // Milestones beyond the run never apply; scale the preset's to the new length.
     c.lrSteps = c.lrSteps.map((s) => Math.max(1, Math.round((s / c.epochs) * v))).filter((s, i, a) => s < v && a.indexOf(s) === i);

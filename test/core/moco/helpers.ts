@@ -1,6 +1,8 @@
 // Shared pieces of the MoCo tests: the exact cpu backend, tiny configs and comparisons.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { MomentumQueue } from '../../../src-main/core/moco/dictionary/momentum-queue';
+import type { MocoModel } from '../../../src-main/core/moco/moco';
 import type { ResNetOptions } from '../../../src-main/core/moco/resnet';
 
 /** tfjs-backend-cpu computes in float32 one op at a time: the reference for exact checks. */
@@ -36,4 +38,10 @@ export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
 /** Array.from for typed arrays, so toEqual compares plain numbers. */
 export function values(t: tf.Tensor): number[] {
   return Array.from(t.dataSync());
+}
+
+/** The queue mechanism of a model built with dictionary 'queue' (its key encoder and queue). */
+export function queueOf(model: MocoModel): MomentumQueue {
+  if (!(model.dictionary instanceof MomentumQueue)) throw new Error(`queueOf: expected a queue model, got ${model.dictionary.kind}`);
+  return model.dictionary;
 }

@@ -10,7 +10,7 @@ import { ParamStore } from '../../../src-main/core/moco/params';
 import { checkQueueFits, KeyQueue } from '../../../src-main/core/moco/queue';
 import { Rng } from '../../../src-main/core/moco/rng';
 import { batchShuffle, gatherRows, inversePermutation } from '../../../src-main/core/moco/shuffle';
-import { expectAllClose, TINY, useCpuBackend, values } from './helpers';
+import { expectAllClose, queueOf, TINY, useCpuBackend, values } from './helpers';
 
 beforeAll(useCpuBackend);
 
@@ -203,10 +203,10 @@ describe('key shuffle', () => {
     const model = new MocoModel({ ...TINY, K: 16, outDim: 8, seed: 3 });
     const x = tf.tensor4d(new Rng(4).normal(8 * 16 * 16 * 3), [8, 16, 16, 3]);
     try {
-      const plain = model.keys(x, 8, false);
-      const shuffled = model.keys(x, 8, true);
+      const plain = queueOf(model).keys(x, 8, false);
+      const shuffled = queueOf(model).keys(x, 8, true);
       expect(values(shuffled)).toEqual(values(plain));
-      const grouped = model.keys(x, 2, true); // groups of 4: the shuffle now changes BN statistics
+      const grouped = queueOf(model).keys(x, 2, true); // groups of 4: the shuffle now changes BN statistics
       expect(values(grouped)).not.toEqual(values(plain));
       tf.dispose([plain, shuffled, grouped]);
     } finally {

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultBnGroups, MocoModel, mocoOptimizer } from '../../../src-main/core/moco/moco';
 import { Rng } from '../../../src-main/core/moco/rng';
-import { expectAllClose, TINY, values } from './helpers';
+import { expectAllClose, queueOf, TINY, values } from './helpers';
 import { twoViewBatch } from './synthetic';
 
 beforeAll(async () => {
@@ -22,10 +22,10 @@ describe('MocoModel', () => {
   it('starts the key encoder as an exact copy of the query encoder and the queue as K unit keys', () => {
     const model = new MocoModel({ ...TINY, K: 32, outDim: 16, seed: 4 });
     try {
-      expect([...model.encoderK.params.keys()]).toEqual([...model.encoderQ.params.keys()]);
-      for (const [name, v] of model.encoderQ.params) expect(values(model.encoderK.params.get(name)!)).toEqual(values(v));
-      expect(model.queue.keys.shape).toEqual([32, 16]);
-      expect(model.encoderK.params.get('conv1.weight')).not.toBe(model.encoderQ.params.get('conv1.weight'));
+      expect([...queueOf(model).encoderK.params.keys()]).toEqual([...model.encoderQ.params.keys()]);
+      for (const [name, v] of model.encoderQ.params) expect(values(queueOf(model).encoderK.params.get(name)!)).toEqual(values(v));
+      expect(queueOf(model).queue.keys.shape).toEqual([32, 16]);
+      expect(queueOf(model).encoderK.params.get('conv1.weight')).not.toBe(model.encoderQ.params.get('conv1.weight'));
     } finally {
       model.dispose();
     }
@@ -52,7 +52,7 @@ describe('MocoModel', () => {
       expect(() => fitting.trainStep(imQ, imK, opt)).toThrow(/expected BN groups dividing the batch of 8, got 3/);
       fitting.dispose();
       expect(snapshot(model.encoderQ.params)).toEqual(before);
-      expect(model.queue.ptr).toBe(0);
+      expect(queueOf(model).queue.ptr).toBe(0);
     } finally {
       tf.dispose([imQ, imK, small]);
       opt.dispose();
@@ -75,39 +75,39 @@ describe('MocoModel', () => {
       decayed.trainStep(first.imQ, first.imK, optDecayed);
       tf.dispose([first.imQ, first.imK]);
       const q0 = snapshot(plain.encoderQ.params);
-      const k0 = snapshot(plain.encoderK.params);
+      const k0 = snapshot(queueOf(plain).encoderK.params);
       const dq0 = snapshot(decayed.encoderQ.params);
-      const queue0 = plain.queue.keys.arraySync();
-      expect(plain.queue.ptr).toBe(8);
+      const queue0 = queueOf(plain).queue.keys.arraySync();
+      expect(queueOf(plain).queue.ptr).toBe(8);
 
       const { imQ, imK } = twoViewBatch(rng, 8, 16);
       // Same data for both; their weights differ after step 1, so step 2's decay is checked on the
       // difference of the updates against what a decay-free step on the same weights gives.
       const r = plain.trainStep(imQ, imK, optPlain);
-      expect(r.queueFilled).toBe(16);
+      expect(r.fill).toBe(1);
       expect(r.accuracy).toBeGreaterThanOrEqual(0);
       expect(r.accuracy).toBeLessThanOrEqual(1);
 
       // θk ← m·θk + (1−m)·θq with θq before this step's SGD update.
-      for (const [name, v] of plain.encoderK.params) {
+      for (const [name, v] of queueOf(plain).encoderK.params) {
         const expected = k0.get(name)!.map((k, i) => 0.9 * k + 0.1 * q0.get(name)![i]);
         expectAllClose(values(v), expected, 1e-5, 1e-6);
       }
       // The queue: rows 8..15 now hold this step's keys (unit vectors), rows 0..7 are untouched.
-      const queue1 = plain.queue.keys.arraySync();
+      const queue1 = queueOf(plain).queue.keys.arraySync();
       expect(queue1.slice(0, 8)).toEqual(queue0.slice(0, 8));
       expect(queue1.slice(8)).not.toEqual(queue0.slice(8));
       for (const row of queue1.slice(8)) expect(Math.hypot(...row)).toBeCloseTo(1, 5);
-      expect(plain.queue.ptr).toBe(0);
+      expect(queueOf(plain).queue.ptr).toBe(0);
 
       // Weight decay: a copy of `decayed` before its step, run with decay 0, differs from it by −lr·wd·θ.
       const reference = make(0);
       tf.tidy(() => {
         for (const [name, v] of reference.encoderQ.params) v.assign(tf.tensor(dq0.get(name)!, v.shape));
-        for (const [name, v] of reference.encoderK.params) v.assign(decayed.encoderK.params.get(name)!.clone());
-        for (const [name, v] of reference.encoderK.buffers) v.assign(decayed.encoderK.buffers.get(name)!.clone());
+        for (const [name, v] of queueOf(reference).encoderK.params) v.assign(queueOf(decayed).encoderK.params.get(name)!.clone());
+        for (const [name, v] of queueOf(reference).encoderK.buffers) v.assign(queueOf(decayed).encoderK.buffers.get(name)!.clone());
         for (const [name, v] of reference.encoderQ.buffers) v.assign(decayed.encoderQ.buffers.get(name)!.clone());
-        reference.queue.restore(decayed.queue.keys.clone(), decayed.queue.ptr, decayed.queue.filled);
+        queueOf(reference).queue.restore(queueOf(decayed).queue.keys.clone(), queueOf(decayed).queue.ptr, queueOf(decayed).queue.filled);
       });
       reference.rng.setState(decayed.rng.state());
       const optReference = tf.train.sgd(lr);

@@ -5,20 +5,16 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointInfo, TrainConfig } from '../../../api/contract';
+import type { DictionaryMeta, TensorBlob } from '../dictionary/dictionary';
 import type { RngState } from '../rng';
+
+export type { TensorBlob } from '../dictionary/dictionary';
 
 const MAGIC = 'MOCOCKPT';
 const FORMAT = 1;
 const NAME = /^ckpt-(\d+)\.bin$/;
 /** Checkpoints kept per run; older ones are removed after a new one is written. */
 export const KEEP_CHECKPOINTS = 3;
-
-export interface TensorBlob {
-  name: string;
-  dtype: 'float32' | 'int32';
-  shape: number[];
-  data: Float32Array | Int32Array;
-}
 
 export interface CheckpointState {
   runId: number;
@@ -29,7 +25,8 @@ export interface CheckpointState {
   stepInEpoch: number;
   config: TrainConfig;
   rng: { model: RngState; augment: RngState };
-  queue: { ptr: number; filled: number };
+  /** the dictionary's small numbers: the queue's { ptr, filled }, the memory bank's { seen } */
+  dictionary: DictionaryMeta;
   /** the latest kNN monitor accuracy, carried into progress after a resume */
   knnAccuracy: number | null;
   at: string;
@@ -37,6 +34,8 @@ export interface CheckpointState {
 
 interface Header extends CheckpointState {
   format: number;
+  /** before the dictionary mechanisms: the queue's state under this name */
+  queue?: DictionaryMeta;
   tensors: { name: string; dtype: 'float32' | 'int32'; shape: number[]; offset: number; length: number }[];
 }
 
@@ -118,8 +117,8 @@ export function readCheckpoint(path: string): { state: CheckpointState; tensors:
       const data = e.dtype === 'int32' ? new Int32Array(ab) : new Float32Array(ab);
       tensors.set(e.name, { name: e.name, dtype: e.dtype, shape: e.shape, data });
     }
-    const { format: _f, tensors: _t, ...state } = header;
-    return { state, tensors };
+    const { format: _f, tensors: _t, queue, ...state } = header;
+    return { state: { ...state, dictionary: state.dictionary ?? queue ?? {} }, tensors };
   } finally {
     closeSync(fd!);
   }

@@ -1,6 +1,7 @@
 // Training presets and the defaults a config starts from. Defaults follow the paper (m 0.999,
 // T 0.07 for v1 / 0.2 for v2, SGD lr 0.03 x batch/256, momentum 0.9, weight decay 1e-4).
 import type { TrainConfig, TrainPreset } from '../../../api/contract';
+import { MEMORY_BANK_MOMENTUM } from '../dictionary/memory-bank';
 import { baseLearningRate } from '../moco';
 
 /** The paper's v1 recipe at a given size; presets and the CLI start from it. */
@@ -15,7 +16,8 @@ export function defaultConfig(over: Partial<TrainConfig> = {}): TrainConfig {
     batchSize,
     epochs: 200,
     K: 65536,
-    m: 0.999,
+    // m is the key encoder's momentum; a memory bank's is that of its stored features (Wu et al.).
+    m: over.dictionary === 'memory-bank' ? MEMORY_BANK_MOMENTUM : 0.999,
     T: v2 ? 0.2 : 0.07,
     dim: 128,
     mlpHead: v2,

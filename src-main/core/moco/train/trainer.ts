@@ -12,6 +12,7 @@ import { BatchLoader } from '../data/batch-loader';
 import { cacheSideFor } from '../data/decode';
 import { buildTrainCache, type TrainCache } from '../data/train-cache';
 import { MocoModel } from '../moco';
+import { checkDictionary } from './check-config';
 import { latestCheckpoint, writeCheckpoint } from './checkpoint';
 import { knnLabels, knnMonitor, type KnnLabels } from './knn';
 import { collectState, restoreState } from './model-state';
@@ -81,7 +82,9 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       return end('failed', `training: expected at least batch size ${config.batchSize} readable images, got ${cache.rows.length} (${cache.skipped.length} could not be read)`);
     }
 
+    checkDictionary(config, cache.rows.length, 'training');
     const loader = new BatchLoader(cache, { batchSize: config.batchSize, seed: config.seed });
+    const samplesOf = sampleIndices(cache);
     const stepsPerEpoch = loader.stepsPerEpoch;
     const totalSteps = stepsPerEpoch * config.epochs;
     model = new MocoModel({
@@ -90,12 +93,15 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       widthMultiplier: config.widthMultiplier,
       outDim: config.dim,
       mlpHead: config.mlpHead,
+      dictionary: config.dictionary,
       K: config.K,
       m: config.m,
       T: config.T,
       weightDecay: config.weightDecay,
       bnGroups: config.bnGroups > 0 ? config.bnGroups : 'auto',
       shuffleBN: true,
+      symmetric: config.symmetric,
+      bankSize: cache.rows.length,
       seed: config.seed,
     });
     optimizer = tf.train.momentum(config.lr, config.sgdMomentum);
@@ -109,7 +115,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     let knnAcc: number | null = null;
     const ckpt = req.resume ? latestCheckpoint(req.runDir) : null;
     if (ckpt) {
-      await restoreState(model, optimizer, ckpt.tensors, ckpt.state.queue);
+      await restoreState(model, optimizer, ckpt.tensors, ckpt.state.dictionary);
       model.rng.setState(ckpt.state.rng.model);
       augmenter.setRngState(ckpt.state.rng.augment);
       ({ step, epoch, stepInEpoch } = ckpt.state);
@@ -119,6 +125,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
 
     const checkpoint = () => {
       const at = new Date().toISOString();
+      const collected = collectState(model!, optimizer!);
       const state = {
         runId: req.runId,
         step,
@@ -126,11 +133,11 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         stepInEpoch,
         config,
         rng: { model: model!.rng.state(), augment: augmenter.rngState() },
-        queue: { ptr: model!.queue.ptr, filled: model!.queue.filled },
+        dictionary: collected.dictionary,
         knnAccuracy: knnAcc,
         at,
       };
-      const sizeBytes = writeCheckpoint(req.runDir, state, collectState(model!, optimizer!));
+      const sizeBytes = writeCheckpoint(req.runDir, state, collected.tensors);
       post({ type: 'checkpoint', info: { runId: req.runId, step, epoch, at, sizeBytes } });
     };
 
@@ -143,7 +150,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     let lastReport = 0;
     let lastCheckpoint = Date.now();
     let ips: number | null = null;
-    progress = { ...progress, phase: 'training', totalSteps, step, epoch, knnAccuracy: knnAcc, message: null };
+    progress = { ...progress, phase: 'training', totalSteps, step, epoch, knnAccuracy: knnAcc, queueFill: model.dictionary.fill, message: null };
     post({ type: 'progress', progress });
 
     while (epoch < config.epochs) {
@@ -154,7 +161,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         const { q, k } = augmenter.twoViews(batch);
         let r;
         try {
-          r = model.trainStep(q, k, optimizer);
+          r = model.trainStep(q, k, optimizer, samplesOf(batch.rows));
         } finally {
           tf.dispose([q, k]);
         }
@@ -177,7 +184,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
           accuracy: r.accuracy,
           imagesPerSec: ips,
           etaSeconds: ips > 0 ? ((totalSteps - step) * config.batchSize) / ips : null,
-          queueFill: r.queueFilled / config.K,
+          queueFill: r.fill,
         };
         if (now - lastReport >= PROGRESS_MS) {
           lastReport = now;
@@ -228,6 +235,16 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     optimizer?.dispose();
     cache?.close();
   }
+}
+
+/**
+ * Training-set index of each cache row that holds an image: the memory bank keeps one entry per
+ * image read, so rows of skipped images take no entry. rows -> indices 0..rows.length-1.
+ */
+function sampleIndices(cache: TrainCache): (rows: Int32Array) => Int32Array {
+  const indexOf = new Int32Array(cache.count).fill(-1);
+  cache.rows.forEach((row, i) => (indexOf[row] = i));
+  return (rows) => rows.map((row) => indexOf[row]);
 }
 
 /** An error in words, with a way out when the device ran out of memory. */
