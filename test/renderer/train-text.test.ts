@@ -45,8 +45,12 @@ describe('metric formats', () => {
     expect(stepText(7, 0)).toBe('7');
   });
   it('shows the queue filling, then full', () => {
-    expect(queueFillText({ queueFill: 0.25 }, 64)).toBe('16 / 64 (25%)');
-    expect(queueFillText({ queueFill: 1 }, 64)).toBe('full (64)');
+    const queue = { K: 64, dictionary: 'queue' } as const;
+    expect(queueFillText({ queueFill: 0.25 }, queue, 300)).toBe('16 / 64 (25%)');
+    expect(queueFillText({ queueFill: 1 }, queue, 300)).toBe('full (64)');
+    expect(queueFillText({ queueFill: 0.5 }, { K: 64, dictionary: 'memory-bank' }, 300)).toBe('150 / 300 images seen (50%)');
+    expect(queueFillText({ queueFill: 1 }, { K: 64, dictionary: 'memory-bank' }, 300)).toBe('all 300 images seen');
+    expect(queueFillText({ queueFill: 1 }, { K: 64, dictionary: 'end-to-end' }, 300)).toBe('the batch (no queue)');
   });
 });
 

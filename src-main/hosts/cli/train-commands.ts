@@ -107,13 +107,13 @@ export function configFromFlags(values: OptionValues): TrainConfig {
 }
 
 /** One line describing where a run is. */
-export function describeTraining(p: TrainProgress): string {
+export function describeTraining(p: TrainProgress, dictionary: TrainConfig['dictionary'] = 'queue'): string {
   if (p.phase === 'preparing' || p.phase === 'caching') return p.message ?? p.phase;
   const parts = [`epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}`, `step ${p.step}/${p.totalSteps}`];
   if (p.loss !== null) parts.push(`loss ${p.loss.toFixed(3)}`);
   if (p.accuracy !== null) parts.push(`acc ${(100 * p.accuracy).toFixed(0)}%`);
   if (p.knnAccuracy !== null) parts.push(`kNN ${(100 * p.knnAccuracy).toFixed(1)}%`);
-  if (p.queueFill < 1) parts.push(`queue ${(100 * p.queueFill).toFixed(0)}%`);
+  if (p.queueFill < 1 && dictionary !== 'end-to-end') parts.push(`${dictionary === 'memory-bank' ? 'bank seen' : 'queue'} ${(100 * p.queueFill).toFixed(0)}%`);
   if (p.imagesPerSec !== null) parts.push(`${p.imagesPerSec.toFixed(1)} img/s`);
   if (p.phase === 'training' && p.etaSeconds !== null) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
   if (p.message) parts.push(p.message);
@@ -125,6 +125,8 @@ export function describeTraining(p: TrainProgress): string {
 class TrainReporter {
   private last = 0;
   private drawn = false;
+  /** the run's dictionary, once known (a resumed run's comes with its first report) */
+  dictionary: TrainConfig['dictionary'] = 'queue';
   constructor(private readonly ctx: CommandContext) {}
 
   update(p: TrainProgress): void {
@@ -136,7 +138,7 @@ class TrainReporter {
     }
     if (t - this.last < (stderr.isTTY ? 200 : 5000) && p.phase === 'training') return;
     this.last = t;
-    const text = describeTraining(p);
+    const text = describeTraining(p, this.dictionary);
     if (!stderr.isTTY) {
       stderr.write(`Training: ${text}\n`);
       return;
@@ -208,6 +210,7 @@ const train: Command = {
     try {
       const started = config ? await ctx.api.startTraining(config) : await ctx.api.resumeTraining(parseNumber('resume', resumeRaw!, true));
       runId = started.id;
+      reporter.dictionary = started.config.dictionary;
       if (!ctx.json) ctx.note(`${config ? 'Training' : 'Resuming'} run ${started.id}: ${started.name}`);
       await checkEnd();
       const run = await ended;

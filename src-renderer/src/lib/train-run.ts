@@ -66,7 +66,7 @@ export function runPanel(run: RunSummary, live: TrainProgress | null): RunPanel 
         { id: 'knn', label: 'kNN acc.', value: formatPercent(p.knnAccuracy) },
         { id: 'rate', label: 'Speed', value: formatRate(p.imagesPerSec) },
         { id: 'eta', label: 'ETA', value: isActivePhase(p.phase) ? formatEta(p.etaSeconds).replace(/^ETA /, '') : '—' },
-        { id: 'queue', label: 'Queue', value: queueFillText(p, K) },
+        { id: 'queue', label: run.config.dictionary === 'memory-bank' ? 'Bank' : 'Queue', value: queueFillText(p, run.config, run.images) },
       ],
       message: p.message,
       error: p.phase === 'failed' ? (p.error ?? run.error ?? 'training stopped without saying why') : null,

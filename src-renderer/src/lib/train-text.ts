@@ -152,8 +152,15 @@ export function configRows(c: TrainConfig, folderName: (id: number) => string = 
   ];
 }
 
-/** "12 / 64 keys (19%)" while the queue fills; "full" after. */
-export function queueFillText(p: Pick<TrainProgress, 'queueFill'>, K: number): string {
-  if (!(p.queueFill < 1)) return `full (${K})`;
-  return `${Math.round(p.queueFill * K)} / ${K} (${formatPercent(p.queueFill, 0)})`;
+/**
+ * How full the dictionary is: "12 / 64 (19%)" while a queue fills, "full" after; for a memory
+ * bank the share of images seen (its fill counts images, not K); end-to-end has none to fill.
+ */
+export function queueFillText(p: Pick<TrainProgress, 'queueFill'>, c: Pick<TrainConfig, 'K' | 'dictionary'>, images: number): string {
+  if (c.dictionary === 'end-to-end') return 'the batch (no queue)';
+  if (c.dictionary === 'memory-bank') {
+    return p.queueFill < 1 ? `${Math.round(p.queueFill * images)} / ${images} images seen (${formatPercent(p.queueFill, 0)})` : `all ${images} images seen`;
+  }
+  if (!(p.queueFill < 1)) return `full (${c.K})`;
+  return `${Math.round(p.queueFill * c.K)} / ${c.K} (${formatPercent(p.queueFill, 0)})`;
 }
