@@ -15,6 +15,8 @@ export default defineConfig({
           cli: resolve('src-main/hosts/cli/main.ts'),
           'scan-worker': resolve('src-main/core/library/scan-worker.ts'),
           'train-worker': resolve('src-main/core/moco/train/train-worker.ts'),
+          'embed-worker': resolve('src-main/core/search/embed-worker.ts'),
+          'probe-worker': resolve('src-main/core/probe/probe-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

@@ -2,8 +2,34 @@
 // and the renderer talks to the app only through it. Types only, plus the method list and
 // the event names used to check at run time that nothing else gets through.
 
+import type {
+  EmbeddingSet,
+  EmbedProgress,
+  NearDuplicateRequest,
+  NearDuplicateResult,
+  SearchRequest,
+  SearchResult,
+  StartEmbeddingOptions,
+  TagCount,
+} from './search-contract';
+import type {
+  ExportEmbeddingsRequest,
+  ExportResult,
+  ExportSubsetRequest,
+  ExportWeightsRequest,
+  ImportWeightsOptions,
+  ImportWeightsResult,
+  LabelPreview,
+  LabelSource,
+  ProbeCellQuery,
+  ProbeConfig,
+  ProbeProgress,
+  ProbeRun,
+} from './probe-contract';
 import type { CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from './train-contract';
 
+export type * from './probe-contract';
+export type * from './search-contract';
 export type * from './train-contract';
 
 export type HostKind = 'electron' | 'web' | 'cli';
@@ -31,6 +57,8 @@ export interface ImageSummary {
   format: string; // jpeg, png, webp, avif, gif, tiff, ...
   size: number; // bytes
   missing: boolean;
+  /** left out of training, evaluation and export by the user */
+  excluded: boolean;
 }
 
 export interface ImageDetail extends ImageSummary {
@@ -43,6 +71,7 @@ export interface ImageDetail extends ImageSummary {
   indexedAt: string;
   /** ids of other images with the same content hash */
   duplicateIds: number[];
+  tags: string[];
 }
 
 export type ProblemReason =
@@ -141,6 +170,10 @@ export interface ListImagesQuery {
   folderId?: number;
   includeMissing?: boolean;
   sort?: ImageSort;
+  /** only images with this tag */
+  tag?: string;
+  /** only excluded images (true) or only included ones (false) */
+  excluded?: boolean;
 }
 
 export interface PageQuery {
@@ -187,6 +220,44 @@ export interface Api {
   listCheckpoints(runId: number): Promise<CheckpointInfo[]>;
   /** erases a run that is not running, with its checkpoints and metrics */
   deleteRun(runId: number): Promise<void>;
+
+  // --- Embeddings, search and curation ---
+  listEmbeddings(): Promise<EmbeddingSet[]>;
+  /**
+   * Embeds, with the run's newest checkpoint, every present image that has no current vector
+   * in that encoder's set (the set is created on first use; later calls are incremental).
+   */
+  startEmbedding(runId: number, options?: StartEmbeddingOptions): Promise<EmbeddingSet>;
+  cancelEmbedding(): Promise<void>;
+  deleteEmbeddings(setId: number): Promise<void>;
+  /** k nearest neighbours by cosine similarity, of a library image or of an outside file */
+  searchSimilar(request: SearchRequest): Promise<SearchResult>;
+  /** groups of images whose similarity reaches a threshold (union of pairs) */
+  findNearDuplicates(request: NearDuplicateRequest): Promise<NearDuplicateResult>;
+  /** marks images excluded from training, evaluation and export, or includes them again */
+  setExcluded(imageIds: number[], excluded: boolean): Promise<{ changed: number }>;
+  listTags(): Promise<TagCount[]>;
+  tagImages(imageIds: number[], tag: string): Promise<{ changed: number }>;
+  untagImages(imageIds: number[], tag: string): Promise<{ changed: number }>;
+  /** moves the files to the OS trash and forgets them; only where the host has a trash (Electron) */
+  trashImages(imageIds: number[]): Promise<{ trashed: number }>;
+
+  // --- Evaluation and weights in/out ---
+  /** the classes a label source gives (with the split a probe would use), before running one */
+  previewLabels(labels: LabelSource, options: { folderIds: number[]; minPerClass: number; testFraction: number; seed: number }): Promise<LabelPreview>;
+  /** linear probe and kNN on frozen features of a run's encoder, with the chosen baselines */
+  startProbe(config: ProbeConfig): Promise<ProbeRun>;
+  cancelProbe(): Promise<void>;
+  listProbes(): Promise<ProbeRun[]>;
+  deleteProbe(probeId: number): Promise<void>;
+  /** the test images of one confusion-matrix cell */
+  probeCellImages(query: ProbeCellQuery): Promise<ImageSummary[]>;
+  exportWeights(request: ExportWeightsRequest): Promise<ExportResult>;
+  exportEmbeddings(request: ExportEmbeddingsRequest): Promise<ExportResult>;
+  /** the curated library (excluded images left out) as an ImageFolder tree or a labelled file list */
+  exportSubset(request: ExportSubsetRequest): Promise<ExportResult>;
+  /** reads an official MoCo PyTorch checkpoint (.pth.tar) or safetensors file into a new imported run */
+  importWeights(path: string, options?: ImportWeightsOptions): Promise<ImportWeightsResult>;
 }
 
 export type ApiMethod = keyof Api;
@@ -216,6 +287,27 @@ export const API_METHODS = [
   'getRunMetrics',
   'listCheckpoints',
   'deleteRun',
+  'listEmbeddings',
+  'startEmbedding',
+  'cancelEmbedding',
+  'deleteEmbeddings',
+  'searchSimilar',
+  'findNearDuplicates',
+  'setExcluded',
+  'listTags',
+  'tagImages',
+  'untagImages',
+  'trashImages',
+  'previewLabels',
+  'startProbe',
+  'cancelProbe',
+  'listProbes',
+  'deleteProbe',
+  'probeCellImages',
+  'exportWeights',
+  'exportEmbeddings',
+  'exportSubset',
+  'importWeights',
 ] as const satisfies readonly ApiMethod[];
 
 // Compile-time proof that API_METHODS lists every method of Api.
@@ -233,11 +325,32 @@ export interface ApiEvents {
   'train.progress': TrainProgress;
   /** a run was created, finished, deleted or changed status */
   'runs.changed': { runId: number };
+  /** while embeddings are computed (throttled), and on every phase change */
+  'embed.progress': EmbedProgress;
+  /** an embedding set was created, updated, finished or deleted */
+  'embeddings.changed': { setId: number };
+  /** images were excluded or included again, tagged or untagged */
+  'curation.changed': { imageIds: number[] };
+  /** while a probe runs (throttled), and on every phase change */
+  'probe.progress': ProbeProgress;
+  /** a probe was started, finished or deleted */
+  'probes.changed': { probeId: number };
 }
 
 export type ApiEventName = keyof ApiEvents;
 
-export const API_EVENTS = ['scan.progress', 'library.changed', 'watch.status', 'train.progress', 'runs.changed'] as const satisfies readonly ApiEventName[];
+export const API_EVENTS = [
+  'scan.progress',
+  'library.changed',
+  'watch.status',
+  'train.progress',
+  'runs.changed',
+  'embed.progress',
+  'embeddings.changed',
+  'curation.changed',
+  'probe.progress',
+  'probes.changed',
+] as const satisfies readonly ApiEventName[];
 
 export type Unsubscribe = () => void;
 

@@ -90,7 +90,8 @@ export interface TrainProgress {
   error?: string;
 }
 
-export type RunStatus = 'running' | 'paused' | 'done' | 'cancelled' | 'failed' | 'interrupted';
+/** 'imported': an encoder read from a weights file, not trained here */
+export type RunStatus = 'running' | 'paused' | 'done' | 'cancelled' | 'failed' | 'interrupted' | 'imported';
 
 export interface RunSummary {
   id: number;

@@ -13,6 +13,8 @@ export interface StudioOptions {
   /** folder added on first start so a new user sees something; null for none */
   demoFolder?: string | null;
   appVersion?: string;
+  /** moves a file to the OS trash (the Electron host's shell.trashItem); absent: trashImages is refused */
+  trash?: (path: string) => Promise<void>;
 }
 
 /** A file on disk to send as the response body. */
@@ -30,5 +32,9 @@ export interface Studio {
   preview(imageId: number, maxSize?: number): Promise<{ body: Buffer; contentType: string }>;
   /** resolves when the running scan (if any) ends, with its last progress */
   waitForScan(): Promise<ScanProgress | null>;
+  /** resolves when the running embedding pass (if any) has ended and its set is final */
+  waitForEmbedding(): Promise<void>;
+  /** resolves when the running probe (if any) has ended and its row is final */
+  waitForProbe(): Promise<void>;
   close(): Promise<void>;
 }

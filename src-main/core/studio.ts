@@ -17,6 +17,13 @@ import { ScanScheduler } from './library/scan-scheduler';
 import { removeThumbs } from './library/thumbs';
 import { WatchControl } from './library/watch-control';
 import { TrainingService } from './moco/train/training-service';
+import { createCurationApi } from './library/curation';
+import { RunsStore } from './db/runs-store';
+import { EmbeddingService } from './search/embedding-service';
+import { findNearDuplicates } from './search/near-duplicate-review';
+import { searchSimilar } from './search/similar';
+import { ExportService } from './export/export-service';
+import { ProbeService } from './probe/probe-service';
 import { dbPathIn } from './paths';
 import type { CoreApi, MediaFile, Studio, StudioOptions } from './studio-types';
 
@@ -39,6 +46,21 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   const emit = <E extends keyof ApiEvents>(e: E, p: ApiEvents[E]) => events.emit(e, p);
   let closed = false;
   const training = new TrainingService(db, opts.dataDir, emit);
+  const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit);
+  const searchDeps = { embeddings, library, runs: new RunsStore(db) };
+  const probes = new ProbeService(db, opts.dataDir, emit);
+  const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }) });
+  // Whatever changes the set of images or their content makes cached search matrices stale.
+  events.on('library.changed', () => embeddings.libraryChanged());
+  events.on('curation.changed', () => embeddings.libraryChanged());
+  const curation = createCurationApi({
+    db,
+    library,
+    hostName: opts.host === 'web' ? 'web host' : opts.host === 'cli' ? 'command line' : 'desktop app',
+    trash: opts.trash,
+    onCurated: (imageIds) => emit('curation.changed', { imageIds }),
+    onForgotten: () => emit('library.changed', { reason: 'images trashed' }),
+  });
 
   // While a scan commits batches, the UI hears about it at most once a second.
   const scanChanged = coalesce(CHANGE_EVENT_MS, () => emit('library.changed', { reason: 'scan' }));
@@ -150,7 +172,7 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     async listImages(query) {
       if (query.folderId !== undefined) requireFolder('listImages', query.folderId);
       return library.listImages(
-        { folderId: query.folderId ?? null, includeMissing: query.includeMissing ?? false },
+        { folderId: query.folderId ?? null, includeMissing: query.includeMissing ?? false, tag: query.tag ?? null, excluded: query.excluded ?? null },
         query.sort ?? 'path',
         query.offset ?? 0,
         query.limit ?? DEFAULT_PAGE,
@@ -199,6 +221,25 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     getRunMetrics: (runId) => training.getRunMetrics(runId),
     listCheckpoints: (runId) => training.listCheckpoints(runId),
     deleteRun: (runId) => training.deleteRun(runId),
+
+    listEmbeddings: () => embeddings.listEmbeddings(),
+    startEmbedding: (runId, options) => embeddings.startEmbedding(runId, options),
+    cancelEmbedding: () => embeddings.cancelEmbedding(),
+    deleteEmbeddings: (setId) => embeddings.deleteEmbeddings(setId),
+    searchSimilar: (request) => searchSimilar(searchDeps, request),
+    findNearDuplicates: (request) => findNearDuplicates(searchDeps, request),
+    ...curation,
+
+    previewLabels: (labels, options) => probes.previewLabels(labels, options),
+    startProbe: (config) => probes.startProbe(config),
+    cancelProbe: () => probes.cancelProbe(),
+    listProbes: () => probes.listProbes(),
+    deleteProbe: (probeId) => probes.deleteProbe(probeId),
+    probeCellImages: (query) => probes.probeCellImages(query),
+    exportWeights: (request) => exports.exportWeights(request),
+    exportEmbeddings: (request) => exports.exportEmbeddings(request),
+    exportSubset: (request) => exports.exportSubset(request),
+    importWeights: (path, options) => exports.importWeights(path, options),
   };
 
   // Every call is checked against the contract here too: the CLI and tests call the core
@@ -220,6 +261,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     await watch.close();
     await scans.close();
     await training.close();
+    await embeddings.close();
+    await probes.close();
     db.close();
     throw err;
   }
@@ -242,6 +285,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
       return previewBytes(imageRow('preview', imageId), maxSize, settingsStore.getSettings().maxPixels);
     },
     waitForScan: (): Promise<ScanProgress | null> => scans.waitIdle(),
+    waitForEmbedding: () => embeddings.waitIdle(),
+    waitForProbe: () => probes.waitIdle(),
     async close() {
       if (closed) return;
       closed = true;
@@ -250,6 +295,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
       await scans.close();
       // A run in progress pauses at a checkpoint and its row is final before the database closes.
       await training.close();
+      await embeddings.close();
+      await probes.close();
       events.clear();
       db.close();
     },

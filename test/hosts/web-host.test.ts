@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiEvents, ImageSummary, Page } from '../../src-main/api/contract';
-import { startWebHost, type WebHost } from '../../src-main/hosts/web/server';
+import { MAX_BODY_BYTES, startWebHost, type WebHost } from '../../src-main/hosts/web/server';
 import { makeImageFolder, rawRequest, tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -175,7 +175,7 @@ describe('web host API', () => {
   });
 
   it('refuses a body over the size limit', async () => {
-    const big = JSON.stringify({ method: 'addFolder', args: ['x'.repeat(1024 * 1024 + 10)] });
+    const big = JSON.stringify({ method: 'addFolder', args: ['x'.repeat(MAX_BODY_BYTES + 10)] });
     const res = await rawRequest(host.port, '/api/call', { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: big });
     expect(res.status).toBe(413);
   });

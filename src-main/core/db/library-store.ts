@@ -18,16 +18,22 @@ const ORDER_BY: Record<ImageSort, string> = {
   indexed: 'indexed_at DESC, id DESC',
 };
 
-const IMAGE_WHERE = '(@folder IS NULL OR folder_id = @folder) AND (@missing = 1 OR missing = 0)';
+const IMAGE_WHERE = `(@folder IS NULL OR folder_id = @folder) AND (@missing = 1 OR missing = 0)
+  AND (@excluded IS NULL OR excluded = @excluded)
+  AND (@tag IS NULL OR id IN (SELECT it.image_id FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE t.name = @tag))`;
 
 interface ImageParams {
   folder: number | null;
   missing: number;
+  excluded: number | null;
+  tag: string | null;
 }
 
 export interface ImageFilter {
   folderId: number | null;
   includeMissing: boolean;
+  tag?: string | null;
+  excluded?: boolean | null;
 }
 
 export interface LibraryCounts {
@@ -70,6 +76,10 @@ export class LibraryStore {
       folderHashes: db.prepare<[number], { hash: string }>('SELECT DISTINCT hash FROM images WHERE folder_id = ?'),
       deleteMissing: db.prepare('DELETE FROM images WHERE missing = 1'),
       hashInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM images WHERE hash = ? LIMIT 1'),
+      deleteImage: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
+      tagsOf: db.prepare<[number], { name: string }>(
+        'SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = ? ORDER BY t.name',
+      ),
     };
   }
 
@@ -103,6 +113,11 @@ export class LibraryStore {
     })();
   }
 
+  /** Erases one image's row with everything computed for it (after its file went to the trash). */
+  forgetImage(id: number): void {
+    this.s.deleteImage.run(id);
+  }
+
   imageRow(id: number): ImageRow | undefined {
     return this.s.image.get(id);
   }
@@ -110,11 +125,17 @@ export class LibraryStore {
   getImage(id: number): ImageDetail | undefined {
     const row = this.s.image.get(id);
     if (!row) return undefined;
-    return toImageDetail(row, this.s.duplicatesOf.all(row.hash, row.id).map((r) => r.id));
+    const duplicates = this.s.duplicatesOf.all(row.hash, row.id).map((r) => r.id);
+    return toImageDetail(row, duplicates, this.s.tagsOf.all(row.id).map((r) => r.name));
   }
 
   listImages(filter: ImageFilter, sort: ImageSort, offset: number, limit: number): Page<ImageSummary> {
-    const params: ImageParams = { folder: filter.folderId, missing: filter.includeMissing ? 1 : 0 };
+    const params: ImageParams = {
+      folder: filter.folderId,
+      missing: filter.includeMissing ? 1 : 0,
+      excluded: filter.excluded == null ? null : Number(filter.excluded),
+      tag: filter.tag ?? null,
+    };
     const total = this.s.countImages.get(params)!.n;
     const rows = this.pageStatement(sort).all({ ...params, limit, offset }) as ImageRow[];
     return { total, offset, items: rows.map(toImageSummary) };

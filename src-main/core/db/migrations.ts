@@ -97,6 +97,80 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    description: 'curation (excluded images, tags) and embedding sets',
+    sql: `
+      ALTER TABLE images ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+
+      CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE
+      );
+      CREATE TABLE image_tags (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+        PRIMARY KEY (image_id, tag_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX image_tags_tag ON image_tags(tag_id, image_id);
+
+      -- One set per encoder: a run's checkpoint at a given step.
+      CREATE TABLE embedding_sets (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        checkpoint_step INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        feature_dim INTEGER NOT NULL,
+        out_dim INTEGER NOT NULL,
+        input_size INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        error TEXT,
+        UNIQUE (run_id, checkpoint_step)
+      );
+      -- float32 little-endian vectors; 'hash' is the image content the vectors were computed
+      -- from, so a changed file is stale. Rows of a few KB: a rowid table, not WITHOUT ROWID.
+      CREATE TABLE embeddings (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES embedding_sets(id) ON DELETE CASCADE,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        features BLOB NOT NULL,
+        embedding BLOB NOT NULL,
+        UNIQUE (set_id, image_id)
+      );
+      CREATE INDEX embeddings_image ON embeddings(image_id);
+    `,
+  },
+  {
+    description: 'probes (linear classification protocol, kNN) and their test predictions',
+    sql: `
+      CREATE TABLE probes (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        config TEXT NOT NULL,
+        classes TEXT NOT NULL DEFAULT '[]',
+        left_out TEXT NOT NULL DEFAULT '[]',
+        results TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        error TEXT
+      );
+      -- One row per test image and evaluation, so a confusion-matrix cell lists its images.
+      CREATE TABLE probe_predictions (
+        probe_id INTEGER NOT NULL REFERENCES probes(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        method TEXT NOT NULL,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        true_class INTEGER NOT NULL,
+        predicted_class INTEGER NOT NULL,
+        PRIMARY KEY (probe_id, model, method, image_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX probe_cells ON probe_predictions(probe_id, model, method, true_class, predicted_class);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,6 +30,7 @@ export interface ImageRow {
   missing: number;
   indexed_at: string;
   thumb_ok: number;
+  excluded: number;
 }
 
 /** What reading an image file tells about it (see library/inspect.ts). */
@@ -78,10 +79,11 @@ export function toImageSummary(r: ImageRow): ImageSummary {
     format: r.format,
     size: r.size,
     missing: r.missing === 1,
+    excluded: r.excluded === 1,
   };
 }
 
-export function toImageDetail(r: ImageRow, duplicateIds: number[]): ImageDetail {
+export function toImageDetail(r: ImageRow, duplicateIds: number[], tags: string[]): ImageDetail {
   return {
     ...toImageSummary(r),
     path: r.path,
@@ -91,6 +93,7 @@ export function toImageDetail(r: ImageRow, duplicateIds: number[]): ImageDetail 
     orientation: r.orientation,
     indexedAt: r.indexed_at,
     duplicateIds,
+    tags,
   };
 }
 

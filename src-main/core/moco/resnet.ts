@@ -72,6 +72,22 @@ interface ConvSpec {
   co: number;
 }
 
+/** A conv as built: `name` is its parameter prefix, `bnName` the BatchNorm after it; torch's symmetric `pad`. */
+export type ResNetConvSpec = Readonly<ConvSpec>;
+
+/**
+ * ResNet.describe(): stem conv (+ReLU, + 3x3/2 max-pool when `maxPool`), then each block's convs in
+ * forward order (ReLU between, none after the last), its downsample (or identity), Add, ReLU;
+ * global average pool -> features; the head's linears with ReLU between -> L2-normalised embedding.
+ */
+export interface ResNetDescription {
+  readonly stem: { readonly conv: ResNetConvSpec; readonly maxPool: boolean };
+  readonly blocks: readonly { readonly prefix: string; readonly convs: readonly ResNetConvSpec[]; readonly downsample: ResNetConvSpec | null }[];
+  readonly head: { readonly linears: readonly string[] };
+  readonly featureDim: number;
+  readonly outDim: number;
+}
+
 export class ResNet {
   readonly options: ResNetOptions;
   /** Channels of the pooled backbone output (512m for 18/34, 2048m for 50). */
@@ -150,6 +166,18 @@ export class ResNet {
     return this.store.buffers;
   }
 
+  /** The topology as built, read-only, for writers of other formats (the ONNX export). */
+  describe(): ResNetDescription {
+    const copy = (c: ConvSpec): ResNetConvSpec => ({ ...c });
+    return {
+      stem: { conv: copy(this.stemConv), maxPool: this.options.stem === 'imagenet' },
+      blocks: this.blocks.map((b) => ({ prefix: b.prefix, convs: b.convs.map(copy), downsample: b.downsample && copy(b.downsample) })),
+      head: { linears: this.options.mlpHead ? ['fc.0', 'fc.2'] : ['fc'] },
+      featureDim: this.featureDim,
+      outDim: this.options.outDim,
+    };
+  }
+
   trainableVariables(): tf.Variable[] {
     return [...this.store.params.values()];
   }
@@ -219,7 +247,8 @@ export function torchConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: n
   if (pad === 0) return conv2d(x, w, stride, 'valid');
   // With stride 1 and pad (k-1)/2, TF's 'same' pads exactly like torch.
   if (stride === 1 && 2 * pad === k - 1) return conv2d(x, w, 1, 'same');
-  return conv2d(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), w, stride, 'valid');
+  // A numeric padding pads both sides inside the conv, so its gradient skips the pad's border.
+  return conv2d(x, w, stride, pad);
 }
 
 /** torch's MaxPool2d(3, stride 2, padding 1). Its input follows a ReLU (>= 0), so zero padding equals torch's -inf. */

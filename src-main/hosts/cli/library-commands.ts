@@ -4,7 +4,8 @@ import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Folder, Problem, ScanProgress } from '../../api/contract';
-import { UsageError, type Command, type CommandContext } from './command';
+import { UsageError, type Command, type CommandContext, type OptionValues } from './command';
+import { intFlag } from './search-commands';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
 import { formatBytes, formatCount, plural, table } from './format';
 
@@ -240,12 +241,19 @@ const remove: Command = {
 const duplicates: Command = {
   name: 'duplicates',
   args: '',
-  summary: 'list groups of images with identical content',
-  description: '',
-  options: {},
+  summary: 'list groups of identical images, or of near-duplicates with --threshold',
+  description: [
+    'Without --threshold: files with identical content. With --threshold <x> (0.5..1): groups of images',
+    "whose embeddings have cosine similarity >= x (needs embeddings: see 'moco-studio embed').",
+  ].join('\n'),
+  options: {
+    threshold: { type: 'string', value: '<x>', help: 'near-duplicates at this cosine similarity, e.g. 0.95' },
+    set: { type: 'string', value: '<setId>', help: 'embedding set (default: the newest with embeddings)' },
+  },
   minArgs: 0,
   maxArgs: 0,
-  async run(ctx) {
+  async run(ctx, _positionals, values) {
+    if (typeof values.threshold === 'string') return nearDuplicates(ctx, values);
     const groups = await ctx.api.listDuplicateGroups();
     if (ctx.json) {
       ctx.emit(groups);
@@ -263,6 +271,32 @@ const duplicates: Command = {
     return 0;
   },
 };
+
+async function nearDuplicates(ctx: CommandContext, values: OptionValues): Promise<number> {
+  const raw = values.threshold as string;
+  const threshold = Number(raw);
+  if (!/^\s*(0(\.\d+)?|1(\.0*)?)\s*$/.test(raw) || !(threshold >= 0.5 && threshold <= 1)) {
+    throw new UsageError(`duplicates: --threshold: expected a number from 0.5 to 1, got ${JSON.stringify(raw)}`, 'duplicates');
+  }
+  const setId = intFlag('duplicates', values, 'set');
+  const result = await ctx.api.findNearDuplicates({ threshold, ...(setId ? { setId } : {}) });
+  if (ctx.json) {
+    ctx.emit(result);
+    return 0;
+  }
+  if (result.groups.length === 0) {
+    ctx.print(`No near-duplicates at similarity >= ${threshold}.`);
+    return 0;
+  }
+  const roots = new Map((await ctx.api.listFolders()).map((f) => [f.id, f.path]));
+  ctx.print(`${plural(result.groups.length, 'group')} at similarity >= ${threshold} (set ${result.setId}):`);
+  result.groups.forEach((g, i) => {
+    ctx.print(`group ${i + 1}: ${plural(g.images.length, 'image')}, similarity ${g.minScore.toFixed(3)}–${g.maxScore.toFixed(3)}`);
+    for (const img of g.images) ctx.print(`  ${join(roots.get(img.folderId) ?? `folder ${img.folderId}`, img.relPath)}${img.excluded ? ' (excluded)' : ''}`);
+  });
+  if (result.truncated) ctx.note('Note: the number of similar pairs hit the limit; raise the threshold for complete groups.');
+  return 0;
+}
 
 const purgeMissing: Command = {
   name: 'purge-missing',

@@ -2,7 +2,7 @@
 // image bytes over a custom scheme. All work is done by the core; this only adapts it.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { BrowserWindow, app, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { API_EVENTS } from '../../api/contract';
 import { serializeError } from '../../api/errors';
 import { defaultDataDir } from '../../core/paths';
@@ -96,6 +96,8 @@ async function start(): Promise<void> {
     host: 'electron',
     demoFolder: demoFolderIn(app.getAppPath()),
     appVersion: APP_VERSION,
+    // The renderer confirms with the user before it asks; the OS trash keeps the files restorable.
+    trash: (path) => shell.trashItem(path),
   });
   studio = s;
 

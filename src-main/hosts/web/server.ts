@@ -20,7 +20,9 @@ import { checkAccess, newToken, tokenCookie, type Gate } from './auth';
 import { HttpError, httpErrorName, readBody, sendError, sendJson } from './http-util';
 
 export const BIND_ADDRESS = '127.0.0.1';
-export const MAX_BODY_BYTES = 1024 * 1024;
+// A call carries at most one photo (searchSimilar by an outside file: 64 MiB as base64, 4/3 of
+// it), so the limit sits just above that; everything else is far smaller.
+export const MAX_BODY_BYTES = 88 * 1024 * 1024;
 
 export interface WebHostOptions {
   /** where the library database and thumbnail cache live */

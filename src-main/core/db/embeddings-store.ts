@@ -1,0 +1,190 @@
+// Embedding sets (one per encoder: a run's checkpoint) and their vectors, float32 blobs. The
+// embedding worker writes vectors through its own connection; the host reads them here.
+import type { EmbeddingSet, EmbeddingStatus } from '../../api/contract';
+import type { Db } from './connection';
+
+interface SetRow {
+  id: number;
+  run_id: number;
+  checkpoint_step: number;
+  name: string;
+  status: EmbeddingStatus;
+  engine: string;
+  feature_dim: number;
+  out_dim: number;
+  input_size: number;
+  created_at: string;
+  updated_at: string;
+  error: string | null;
+  count: number;
+  stale: number;
+}
+
+export interface NewSet {
+  runId: number;
+  checkpointStep: number;
+  name: string;
+  featureDim: number;
+  outDim: number;
+  inputSize: number;
+}
+
+/** An image that needs a vector in a set: none yet, or one computed from other content. */
+export interface EmbedTarget {
+  id: number;
+  path: string;
+  hash: string;
+}
+
+/** Present, not excluded images and whether each has a current vector in the set. */
+const CURRENT = `e.hash = i.hash`;
+const SET_SELECT = `
+  SELECT s.*,
+    (SELECT COUNT(*) FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.set_id = s.id AND i.missing = 0 AND ${CURRENT}) AS count,
+    (SELECT COUNT(*) FROM images i WHERE i.missing = 0 AND i.excluded = 0 AND NOT EXISTS
+      (SELECT 1 FROM embeddings e WHERE e.set_id = s.id AND e.image_id = i.id AND ${CURRENT})) AS stale
+  FROM embedding_sets s`;
+
+export function toEmbeddingSet(r: SetRow): EmbeddingSet {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    name: r.name,
+    checkpointStep: r.checkpoint_step,
+    status: r.status,
+    engine: r.engine,
+    featureDim: r.feature_dim,
+    outDim: r.out_dim,
+    inputSize: r.input_size,
+    count: r.count,
+    stale: r.stale,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    error: r.error,
+  };
+}
+
+/** The vectors of a set, as matrices with the image id of each row. */
+export interface SetVectors {
+  ids: Int32Array;
+  /** n x featureDim */
+  features: Float32Array;
+  /** n x outDim */
+  embedding: Float32Array;
+}
+
+export class EmbeddingsStore {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      list: db.prepare<[], SetRow>(`${SET_SELECT} ORDER BY s.id DESC`),
+      get: db.prepare<[number], SetRow>(`${SET_SELECT} WHERE s.id = ?`),
+      byEncoder: db.prepare<[number, number], SetRow>(`${SET_SELECT} WHERE s.run_id = ? AND s.checkpoint_step = ?`),
+      insert: db.prepare(
+        `INSERT INTO embedding_sets (run_id, checkpoint_step, name, status, engine, feature_dim, out_dim, input_size, created_at, updated_at)
+         VALUES (@runId, @checkpointStep, @name, 'running', '', @featureDim, @outDim, @inputSize, @at, @at)`,
+      ),
+      setStatus: db.prepare<[EmbeddingStatus, string | null, string, number]>(
+        'UPDATE embedding_sets SET status = ?, error = ?, updated_at = ? WHERE id = ?',
+      ),
+      setEngine: db.prepare<[string, number]>('UPDATE embedding_sets SET engine = ? WHERE id = ?'),
+      markInterrupted: db.prepare("UPDATE embedding_sets SET status = 'interrupted' WHERE status = 'running'"),
+      delete: db.prepare<[number]>('DELETE FROM embedding_sets WHERE id = ?'),
+      targets: db.prepare<[number], EmbedTarget>(
+        `SELECT i.id, i.path, i.hash FROM images i WHERE i.missing = 0 AND i.excluded = 0 AND NOT EXISTS
+           (SELECT 1 FROM embeddings e WHERE e.set_id = ? AND e.image_id = i.id AND e.hash = i.hash) ORDER BY i.id`,
+      ),
+      upsert: db.prepare<[number, number, string, Buffer, Buffer]>(
+        `INSERT INTO embeddings (set_id, image_id, hash, features, embedding) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (set_id, image_id) DO UPDATE SET hash = excluded.hash, features = excluded.features, embedding = excluded.embedding`,
+      ),
+      vectors: db.prepare<[number], { image_id: number; features: Buffer; embedding: Buffer }>(
+        // Current vectors of present images; missing ones keep their rows until purged but are not searched.
+        `SELECT e.image_id, e.features, e.embedding FROM embeddings e JOIN images i ON i.id = e.image_id
+         WHERE e.set_id = ? AND i.missing = 0 AND e.hash = i.hash ORDER BY e.image_id`,
+      ),
+      vectorOf: db.prepare<[number, number], { features: Buffer; embedding: Buffer }>(
+        `SELECT e.features, e.embedding FROM embeddings e JOIN images i ON i.id = e.image_id
+         WHERE e.set_id = ? AND e.image_id = ? AND e.hash = i.hash`,
+      ),
+    };
+  }
+
+  list(): EmbeddingSet[] {
+    return this.s.list.all().map(toEmbeddingSet);
+  }
+
+  get(id: number): EmbeddingSet | undefined {
+    const r = this.s.get.get(id);
+    return r && toEmbeddingSet(r);
+  }
+
+  forEncoder(runId: number, checkpointStep: number): EmbeddingSet | undefined {
+    const r = this.s.byEncoder.get(runId, checkpointStep);
+    return r && toEmbeddingSet(r);
+  }
+
+  create(set: NewSet): number {
+    return Number(this.s.insert.run({ ...set, at: new Date().toISOString() }).lastInsertRowid);
+  }
+
+  setStatus(id: number, status: EmbeddingStatus, error: string | null = null): void {
+    this.s.setStatus.run(status, error, new Date().toISOString(), id);
+  }
+
+  setEngine(id: number, engine: string): void {
+    this.s.setEngine.run(engine, id);
+  }
+
+  /** Sets left 'running' by a process that is gone. */
+  markInterrupted(): void {
+    this.s.markInterrupted.run();
+  }
+
+  delete(id: number): void {
+    this.s.delete.run(id);
+  }
+
+  targets(setId: number): EmbedTarget[] {
+    return this.s.targets.all(setId);
+  }
+
+  /** Writes one batch of vectors in one transaction. */
+  write(setId: number, rows: readonly { imageId: number; hash: string; features: Float32Array; embedding: Float32Array }[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.s.upsert.run(setId, r.imageId, r.hash, f32Blob(r.features), f32Blob(r.embedding));
+    })();
+  }
+
+  vectors(setId: number, featureDim: number, outDim: number): SetVectors {
+    const rows = this.s.vectors.all(setId);
+    const ids = new Int32Array(rows.length);
+    const features = new Float32Array(rows.length * featureDim);
+    const embedding = new Float32Array(rows.length * outDim);
+    rows.forEach((r, i) => {
+      ids[i] = r.image_id;
+      features.set(blobF32(r.features, featureDim), i * featureDim);
+      embedding.set(blobF32(r.embedding, outDim), i * outDim);
+    });
+    return { ids, features, embedding };
+  }
+
+  vectorOf(setId: number, imageId: number, featureDim: number, outDim: number): { features: Float32Array; embedding: Float32Array } | null {
+    const r = this.s.vectorOf.get(setId, imageId);
+    return r ? { features: blobF32(r.features, featureDim), embedding: blobF32(r.embedding, outDim) } : null;
+  }
+}
+
+/** float32 little-endian bytes (all supported platforms are little-endian). */
+function f32Blob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+function blobF32(b: Buffer, dim: number): Float32Array {
+  if (b.byteLength !== dim * 4) throw new Error(`embeddings: expected a ${dim}-d float32 vector, got ${b.byteLength} bytes`);
+  // Copy: a Buffer from SQLite may not be 4-byte aligned.
+  const out = new Float32Array(dim);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}

@@ -1,0 +1,37 @@
+// The images that evaluation and export see (present, not excluded, optionally of some folders)
+// with what labels them: their path under the library folder and their tags.
+import type { LabelSource } from '../../api/contract';
+import type { Db } from '../db/connection';
+import { folderLabel } from '../probe/labels';
+
+export interface LibraryImage {
+  id: number;
+  folderId: number;
+  /** absolute */
+  path: string;
+  /** under its library folder, '/' separators */
+  relPath: string;
+  tags: string[];
+}
+
+export function libraryImages(db: Db, folderIds: readonly number[]): LibraryImage[] {
+  const rows = db
+    .prepare<[], { id: number; folder_id: number; path: string; rel_path: string; tags: string | null }>(
+      `SELECT i.id, i.folder_id, i.path, i.rel_path,
+         (SELECT json_group_array(t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id) AS tags
+       FROM images i WHERE i.missing = 0 AND i.excluded = 0 ORDER BY i.id`,
+    )
+    .all();
+  const wanted = folderIds.length ? new Set(folderIds) : null;
+  return rows
+    .filter((r) => !wanted || wanted.has(r.folder_id))
+    .map((r) => ({ id: r.id, folderId: r.folder_id, path: r.path, relPath: r.rel_path.replaceAll('\\', '/'), tags: JSON.parse(r.tags ?? '[]') as string[] }));
+}
+
+/** The label of each image: its folder at a level, or its one tag (none or several: no label). */
+export function labelsOf(images: readonly LibraryImage[], source: LabelSource): { image: LibraryImage; label: string | null }[] {
+  return images.map((image) => ({
+    image,
+    label: source.kind === 'folder' ? folderLabel(image.relPath, source.level) : image.tags.length === 1 ? image.tags[0] : null,
+  }));
+}

@@ -1,0 +1,175 @@
+// The evaluation part of the API: labels and their split (previewed, then frozen into a probe),
+// one probe at a time in a worker, and probes with their per-image predictions in SQLite.
+import type { ApiEvents, ImageSummary, LabelPreview, LabelSource, ProbeCellQuery, ProbeConfig, ProbeProgress, ProbeRun } from '../../api/contract';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
+import type { Db } from '../db/connection';
+import { ProbesStore } from '../db/probes-store';
+import { RunsStore } from '../db/runs-store';
+import { libraryImages, type LibraryImage } from '../library/library-labels';
+import { latestCheckpointStep } from '../search/encoder-loader';
+import { runDirIn } from '../moco/train/trainer';
+import { WorkerJob } from '../worker-job';
+import { labelledSplit, type LabelledSplit } from './labels';
+import type { ProbeEndStatus, ProbeHostMessage, ProbeRequest, ProbeWorkerMessage } from './probe-types';
+
+type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
+
+const SOURCE = 'probe-worker.ts';
+
+interface SplitRequest {
+  folderIds: readonly number[];
+  minPerClass: number;
+  testFraction: number;
+  seed: number;
+}
+
+export class ProbeService {
+  private readonly probes: ProbesStore;
+  private readonly runs: RunsStore;
+  private job: { probeId: number; job: WorkerJob<ProbeRequest, ProbeHostMessage, ProbeWorkerMessage, ProbeEndStatus>; ended: Promise<void> } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly dataDir: string,
+    private readonly emit: Emit,
+  ) {
+    this.probes = new ProbesStore(db);
+    this.runs = new RunsStore(db);
+    this.probes.markInterrupted();
+  }
+
+  async previewLabels(source: LabelSource, opts: SplitRequest): Promise<LabelPreview> {
+    const { split, unlabelled } = this.split('previewLabels', source, opts);
+    return { classes: classCounts(split), leftOut: split.tooSmall, unlabelled: unlabelled + split.ambiguous.length };
+  }
+
+  async startProbe(config: ProbeConfig): Promise<ProbeRun> {
+    const where = 'startProbe';
+    if (this.job) throw new ConflictError(`${where}: expected no probe in progress, got probe ${this.job.probeId} running (cancel it first)`);
+    const run = this.runs.get(config.runId);
+    if (!run) throw new NotFoundError(`${where}: expected a run id, got ${config.runId}`);
+    if (run.status === 'running') throw new ConflictError(`${where}: expected a run that is not training, got run ${run.id} running (pause it first)`);
+    const runDir = runDirIn(this.dataDir, run.id);
+    if (latestCheckpointStep(runDir) === null) throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${run.id} without one (train it first)`);
+    const inputSize = config.inputSize ?? run.config.inputSize;
+    if (run.config.stem === 'small' && inputSize > 64) throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
+    const { split, images } = this.split(where, config.labels, config);
+    const probeId = this.probes.create(run.id, config);
+    this.probes.setSplit(probeId, classCounts(split), split.tooSmall);
+    const pick = (rows: Int32Array, labels: Int32Array) => ({
+      ids: Array.from(rows, (r) => images[r].id),
+      paths: Array.from(rows, (r) => images[r].path),
+      labels: Array.from(labels),
+    });
+    this.launch({
+      probeId,
+      config,
+      runConfig: run.config,
+      runDir,
+      classes: split.classes,
+      train: pick(split.trainRows, split.trainLabels),
+      test: pick(split.testRows, split.testLabels),
+    });
+    return this.probes.get(probeId)!;
+  }
+
+  async cancelProbe(): Promise<void> {
+    const job = this.job;
+    if (!job) throw new ConflictError('cancelProbe: expected a probe in progress, got none');
+    job.job.send({ type: 'cancel' });
+    await job.ended;
+  }
+
+  async listProbes(): Promise<ProbeRun[]> {
+    return this.probes.list();
+  }
+
+  async deleteProbe(probeId: number): Promise<void> {
+    this.requireProbe('deleteProbe', probeId);
+    if (this.job?.probeId === probeId) throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running (cancel it first)`);
+    this.probes.delete(probeId);
+    this.emit('probes.changed', { probeId });
+  }
+
+  async probeCellImages(q: ProbeCellQuery): Promise<ImageSummary[]> {
+    const probe = this.requireProbe('probeCellImages', q.probeId);
+    const C = probe.classes.length;
+    if (q.trueClass >= C || q.predictedClass >= C) {
+      throw new InvalidInputError(`probeCellImages: expected class indices below ${C}, got ${q.trueClass} and ${q.predictedClass}`);
+    }
+    return this.probes.cellImages(q.probeId, q.model, q.method, q.trueClass, q.predictedClass);
+  }
+
+  async waitIdle(): Promise<void> {
+    await this.job?.ended;
+  }
+
+  async close(): Promise<void> {
+    const job = this.job;
+    if (!job) return;
+    job.job.send({ type: 'cancel' });
+    await job.ended;
+  }
+
+  private split(where: string, source: LabelSource, opts: SplitRequest): { split: LabelledSplit; images: LibraryImage[]; unlabelled: number } {
+    const known = new Set(this.db.prepare<[], { id: number }>('SELECT id FROM folders').all().map((f) => f.id));
+    const unknown = opts.folderIds.filter((id) => !known.has(id));
+    if (unknown.length) throw new NotFoundError(`${where}: expected folder ids of the library, got ${unknown.join(', ')}`);
+    const images = libraryImages(this.db, opts.folderIds);
+    if (images.length === 0) throw new InvalidInputError(`${where}: expected images to evaluate on, got none (add a folder, or include excluded images again)`);
+    try {
+      const split = labelledSplit(images, source.kind === 'tag' ? { kind: 'tags' } : source, {
+        minPerClass: opts.minPerClass,
+        testFraction: opts.testFraction,
+        seed: opts.seed,
+      });
+      return { split, images, unlabelled: split.unlabelled };
+    } catch (err) {
+      // The labelling's own words, told from this call.
+      if (err instanceof InvalidInputError) throw new InvalidInputError(err.message.replace(/^labelImages:|^stratifiedSplit:/, `${where}:`));
+      throw err;
+    }
+  }
+
+  private launch(req: ProbeRequest): void {
+    const { probeId } = req;
+    let last: ProbeProgress | null = null;
+    const job = new WorkerJob<ProbeRequest, ProbeHostMessage, ProbeWorkerMessage, ProbeEndStatus>(
+      'probe-worker',
+      new URL(`./${SOURCE}`, import.meta.url),
+      req,
+      (m) => {
+        if (m.type === 'progress' || m.type === 'end') {
+          last = m.progress;
+          this.emit('probe.progress', m.progress);
+        } else {
+          this.probes.addResult(probeId, m.result, { model: m.model, method: m.method, imageIds: m.imageIds, trueClass: m.trueClass, predicted: m.predicted });
+          this.emit('probes.changed', { probeId });
+        }
+      },
+      (m) => (m.type === 'end' ? { status: m.status, ...(m.error ? { error: m.error } : {}) } : null),
+    );
+    const slot = { probeId, job, ended: Promise.resolve() };
+    slot.ended = job.done.then((end) => {
+      this.probes.setStatus(probeId, end.status, end.error ?? null);
+      if (end.status === 'failed' && (last as ProbeProgress | null)?.phase !== 'failed') {
+        const p: ProbeProgress = last ?? { probeId, phase: 'failed', model: null, done: 0, total: 0, loss: null, message: null };
+        this.emit('probe.progress', { ...p, phase: 'failed', error: end.error ?? 'probe worker ended' });
+      }
+      if (this.job === slot) this.job = null;
+      this.emit('probes.changed', { probeId });
+    });
+    this.job = slot;
+    this.emit('probes.changed', { probeId });
+  }
+
+  private requireProbe(where: string, probeId: number): ProbeRun {
+    const probe = this.probes.get(probeId);
+    if (!probe) throw new NotFoundError(`${where}: expected a probe id, got ${probeId}`);
+    return probe;
+  }
+}
+
+function classCounts(split: LabelledSplit): { name: string; train: number; test: number }[] {
+  return split.classes.map((name, c) => ({ name, train: split.trainCounts[c], test: split.testCounts[c] }));
+}

@@ -1,0 +1,184 @@
+// The embeddings part of the API: one embedding pass at a time in a worker, the sets and their
+// vectors in SQLite (written by the worker), and search over them from in-memory matrices that
+// are rebuilt when the vectors or the library change.
+import type { ApiEvents, EmbeddingSet, EmbedProgress, RunSummary, StartEmbeddingOptions } from '../../api/contract';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
+import type { Db } from '../db/connection';
+import { EmbeddingsStore } from '../db/embeddings-store';
+import { RunsStore } from '../db/runs-store';
+import { runDirIn } from '../moco/train/trainer';
+import { startEmbedJob, type EmbedJob } from './embed-job';
+import { latestCheckpointStep } from './encoder-loader';
+import { QueryEncoders } from './query-encoders';
+import { VectorCache } from './vector-cache';
+
+type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
+
+const DEFAULT_BATCH = 64;
+/** Statuses a set's vectors can be searched in (a partial set searches what it has). */
+const SEARCHABLE = new Set(['done', 'partial', 'cancelled', 'interrupted']);
+
+export class EmbeddingService {
+  readonly store: EmbeddingsStore;
+  readonly vectors: VectorCache;
+  readonly queryEncoders: QueryEncoders;
+  private readonly runs: RunsStore;
+  private job: { setId: number; job: EmbedJob; last: EmbedProgress | null; ended: Promise<void> } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly dbPath: string,
+    private readonly dataDir: string,
+    private readonly emit: Emit,
+  ) {
+    this.store = new EmbeddingsStore(db);
+    this.runs = new RunsStore(db);
+    this.store.markInterrupted();
+    this.vectors = new VectorCache(db, this.store);
+    this.queryEncoders = new QueryEncoders(dataDir);
+  }
+
+  get current(): EmbedProgress | null {
+    return this.job?.last ?? null;
+  }
+
+  async listEmbeddings(): Promise<EmbeddingSet[]> {
+    return this.store.list();
+  }
+
+  async startEmbedding(runId: number, options: StartEmbeddingOptions = {}): Promise<EmbeddingSet> {
+    const where = 'startEmbedding';
+    if (this.job) throw new ConflictError(`${where}: expected no embedding pass in progress, got set ${this.job.setId} running (cancel it first)`);
+    const run = this.runs.get(runId);
+    if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
+    if (run.status === 'running') {
+      throw new ConflictError(`${where}: expected a run that is not training, got run ${runId} running (pause it to embed with its last checkpoint)`);
+    }
+    const step = latestCheckpointStep(runDirIn(this.dataDir, runId));
+    if (step === null) throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${runId} without one (train it first)`);
+    const set = this.store.forEncoder(runId, step) ?? this.createSet(run, step);
+    if (set.stale === 0 && set.count > 0) {
+      this.store.setStatus(set.id, 'done');
+      return this.store.get(set.id)!;
+    }
+    if (set.stale === 0) throw new InvalidInputError(`${where}: expected images to embed, got an empty library (add a folder first)`);
+    this.store.setStatus(set.id, 'running');
+    this.launch(set, run, options);
+    return this.store.get(set.id)!;
+  }
+
+  async cancelEmbedding(): Promise<void> {
+    const job = this.job;
+    if (!job) throw new ConflictError('cancelEmbedding: expected an embedding pass in progress, got none');
+    job.job.send({ type: 'cancel' });
+    await job.ended;
+  }
+
+  async deleteEmbeddings(setId: number): Promise<void> {
+    this.requireSet('deleteEmbeddings', setId);
+    if (this.job?.setId === setId) throw new ConflictError(`deleteEmbeddings: expected a set not being computed, got set ${setId} running (cancel it first)`);
+    this.store.delete(setId);
+    this.vectors.forget(setId);
+    await this.queryEncoders.forget(setId);
+    this.emit('embeddings.changed', { setId });
+  }
+
+  /** The set a search uses: the one asked for, else the newest with vectors. */
+  searchableSet(where: string, setId?: number): EmbeddingSet {
+    if (setId !== undefined) {
+      const set = this.requireSet(where, setId);
+      if (set.count === 0) throw new InvalidInputError(`${where}: expected a set with embeddings, got set ${setId} with none (compute embeddings first)`);
+      return set;
+    }
+    const set = this.store.list().find((s) => s.count > 0 && (SEARCHABLE.has(s.status) || s.id === this.job?.setId));
+    if (!set) throw new InvalidInputError(`${where}: expected computed embeddings, got none (train a model, then compute embeddings for the library)`);
+    return set;
+  }
+
+  requireSet(where: string, setId: number): EmbeddingSet {
+    const set = this.store.get(setId);
+    if (!set) throw new NotFoundError(`${where}: expected an embedding set id, got ${setId}`);
+    return set;
+  }
+
+  /** The library changed (scan, purge, removed folder): vectors and image facts are re-read on next use. */
+  libraryChanged(): void {
+    this.vectors.invalidateAll();
+  }
+
+  async waitIdle(): Promise<void> {
+    await this.job?.ended;
+  }
+
+  async close(): Promise<void> {
+    const job = this.job;
+    if (job) {
+      job.job.send({ type: 'cancel' });
+      await job.ended;
+    }
+    await this.queryEncoders.closeAll();
+  }
+
+  private createSet(run: RunSummary, step: number): EmbeddingSet {
+    const c = run.config;
+    const expansion = c.arch === 'resnet50' ? 4 : 1;
+    const id = this.store.create({
+      runId: run.id,
+      checkpointStep: step,
+      name: `${run.name} · step ${step}`,
+      featureDim: Math.max(1, Math.round(512 * c.widthMultiplier)) * expansion,
+      outDim: c.dim,
+      inputSize: c.inputSize,
+    });
+    return this.store.get(id)!;
+  }
+
+  private launch(set: EmbeddingSet, run: RunSummary, options: StartEmbeddingOptions): void {
+    const setId = set.id;
+    const job = startEmbedJob(
+      {
+        setId,
+        checkpointStep: set.checkpointStep,
+        dbPath: this.dbPath,
+        runDir: runDirIn(this.dataDir, run.id),
+        config: run.config,
+        engine: options.engine ?? 'auto',
+        batchSize: options.batchSize ?? DEFAULT_BATCH,
+      },
+      (m) => {
+        switch (m.type) {
+          case 'started':
+            this.store.setEngine(setId, m.engine);
+            this.emit('embeddings.changed', { setId });
+            return;
+          case 'progress':
+            if (this.job?.setId === setId) this.job.last = m.progress;
+            this.emit('embed.progress', m.progress);
+            return;
+          case 'written':
+            this.vectors.forget(setId);
+            return;
+          case 'end':
+            if (this.job?.setId === setId) this.job.last = m.progress;
+            this.emit('embed.progress', m.progress);
+            return;
+        }
+      },
+    );
+    const slot = { setId, job, last: null as EmbedProgress | null, ended: Promise.resolve() };
+    slot.ended = job.done.then((end) => {
+      const set = this.store.get(setId);
+      const status = end.status === 'done' ? (set && set.stale > 0 ? 'partial' : 'done') : end.status;
+      this.store.setStatus(setId, status, end.error ?? null);
+      if (end.status === 'failed' && slot.last?.phase !== 'failed') {
+        const last = slot.last ?? { setId, phase: 'failed', done: 0, total: 0, imagesPerSec: null, etaSeconds: null, engine: null, message: null };
+        this.emit('embed.progress', { ...last, phase: 'failed', error: end.error ?? 'embedding worker ended' });
+      }
+      this.vectors.forget(setId);
+      if (this.job === slot) this.job = null;
+      this.emit('embeddings.changed', { setId });
+    });
+    this.job = slot;
+    this.emit('embeddings.changed', { setId });
+  }
+}

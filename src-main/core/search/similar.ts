@@ -1,0 +1,122 @@
+// "More like this": the k nearest images by cosine similarity to a library image or to a file
+// from outside the library, with the filters a person expects (folders, excluded images,
+// byte-identical copies).
+import type { SearchRequest, SearchResult } from '../../api/contract';
+import { InvalidInputError, NotFoundError } from '../../api/errors';
+import type { LibraryStore } from '../db/library-store';
+import { toImageSummary } from '../db/rows';
+import type { RunsStore } from '../db/runs-store';
+import type { EmbeddingService } from './embedding-service';
+import { hitsOf } from './exact';
+import { normalizeRows } from './vec-math';
+import type { SpaceVectors } from './vector-cache';
+
+const DEFAULT_K = 24;
+const WHERE = 'searchSimilar';
+
+export interface SimilarDeps {
+  embeddings: EmbeddingService;
+  library: LibraryStore;
+  runs: RunsStore;
+}
+
+export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Promise<SearchResult> {
+  const t0 = performance.now();
+  const set = deps.embeddings.searchableSet(WHERE, req.setId);
+  const space = req.space ?? 'features';
+  const k = req.k ?? DEFAULT_K;
+  const vectors = deps.embeddings.vectors.get(set.id, space, set.featureDim, set.outDim);
+
+  let query: Float32Array;
+  let queryImageId: number | null = null;
+  let queryName: string;
+  let queryHash: string | null = null;
+  if ('imageId' in req.query) {
+    const row = deps.library.imageRow(req.query.imageId);
+    if (!row) throw new NotFoundError(`${WHERE}: expected an image id in the library, got ${req.query.imageId}`);
+    queryImageId = row.id;
+    queryName = toImageSummary(row).name;
+    queryHash = row.hash;
+    const r = vectors.rowOf.get(row.id);
+    query = r !== undefined ? vectors.matrix.slice(r * vectors.dim, (r + 1) * vectors.dim) : await embedOutside(deps, set, row.path, row.path, space);
+  } else {
+    queryName = req.query.fileName;
+    query = await embedOutside(deps, set, Buffer.from(req.query.dataBase64, 'base64'), req.query.fileName, space);
+  }
+
+  const allow = allowMask(vectors, req.folderIds ?? [], req.includeExcluded ?? false);
+  const self = queryImageId !== null ? vectors.rowOf.get(queryImageId) : undefined;
+  if (self !== undefined) allow[self] = 0;
+  const hits = await topHits(vectors, query, k, allow, req.hideDuplicates ? queryHash : undefined, req.hideDuplicates ?? false);
+  return {
+    setId: set.id,
+    space,
+    queryImageId,
+    queryName,
+    hits: hits.map(({ row, score }) => ({ image: toImageSummary(deps.library.imageRow(vectors.ids[row])!), score })),
+    tookMs: performance.now() - t0,
+  };
+}
+
+/** 1 for rows a search may return. */
+function allowMask(v: SpaceVectors, folderIds: readonly number[], includeExcluded: boolean): Uint8Array {
+  const folders = folderIds.length ? new Set(folderIds) : null;
+  const allow = new Uint8Array(v.n);
+  for (let i = 0; i < v.n; i++) {
+    allow[i] = (includeExcluded || !v.facts.excluded[i]) && (!folders || folders.has(v.facts.folderId[i])) ? 1 : 0;
+  }
+  return allow;
+}
+
+/**
+ * The k best allowed rows. Hiding duplicates drops rows whose content hash equals the query's or
+ * an earlier hit's; it asks the index for more rows until k distinct ones are found or none are left.
+ */
+async function topHits(
+  v: SpaceVectors,
+  query: Float32Array,
+  k: number,
+  allow: Uint8Array,
+  queryHash: string | null | undefined,
+  hideDuplicates: boolean,
+): Promise<{ row: number; score: number }[]> {
+  let want = hideDuplicates ? 2 * k + 8 : k;
+  for (;;) {
+    const { rows, scores } = hitsOf(await v.index.search(query, 1, want, { allow }), 0);
+    const out: { row: number; score: number }[] = [];
+    const seen = new Set<string>(queryHash ? [queryHash] : []);
+    for (let i = 0; i < rows.length && out.length < k; i++) {
+      const row = rows[i];
+      if (hideDuplicates) {
+        const h = v.facts.hash[row];
+        if (seen.has(h)) continue;
+        seen.add(h);
+      }
+      out.push({ row, score: scores[i] });
+    }
+    if (out.length >= k || !hideDuplicates || rows.length < want || want >= v.n) return out;
+    want = Math.min(v.n, want * 4);
+  }
+}
+
+async function embedOutside(
+  deps: SimilarDeps,
+  set: { id: number; runId: number; checkpointStep: number },
+  input: string | Buffer,
+  name: string,
+  space: 'features' | 'embedding',
+): Promise<Float32Array> {
+  const run = deps.runs.get(set.runId);
+  if (!run) throw new NotFoundError(`${WHERE}: expected the run of set ${set.id}, got none (it was deleted)`);
+  let vec;
+  try {
+    vec = await deps.embeddings.queryEncoders.embedFile(set, run.config, input);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new InvalidInputError(`${WHERE}: expected an image file (JPEG, PNG, WebP, AVIF, GIF, TIFF), got ${name}, which cannot be decoded (${why})`);
+  }
+  const q = space === 'features' ? vec.features : vec.embedding;
+  return normalizeRows(Float32Array.from(q), 1, q.length);
+}
+

@@ -1,0 +1,72 @@
+// In-memory matrices of a set's vectors (unit rows), with the facts about each row's image that
+// searches filter on. Built on first use, dropped when the set's vectors or the library change.
+import type { EmbeddingSpace } from '../../api/contract';
+import type { Db } from '../db/connection';
+import type { EmbeddingsStore } from '../db/embeddings-store';
+import { ExactIndex } from './exact';
+import { normalizeRows } from './vec-math';
+
+export interface ImageFacts {
+  folderId: Int32Array;
+  excluded: Uint8Array;
+  hash: string[];
+}
+
+export interface SpaceVectors {
+  setId: number;
+  space: EmbeddingSpace;
+  n: number;
+  dim: number;
+  /** image id of each row */
+  ids: Int32Array;
+  rowOf: Map<number, number>;
+  /** n x dim, unit rows */
+  matrix: Float32Array;
+  index: ExactIndex;
+  facts: ImageFacts;
+}
+
+export class VectorCache {
+  private readonly entries = new Map<string, SpaceVectors>();
+  private readonly factsStmt;
+
+  constructor(
+    db: Db,
+    private readonly store: EmbeddingsStore,
+  ) {
+    this.factsStmt = db.prepare<[number], { id: number; folder_id: number; excluded: number; hash: string }>(
+      `SELECT i.id, i.folder_id, i.excluded, i.hash FROM embeddings e JOIN images i ON i.id = e.image_id
+       WHERE e.set_id = ? AND i.missing = 0 AND e.hash = i.hash ORDER BY e.image_id`,
+    );
+  }
+
+  get(setId: number, space: EmbeddingSpace, featureDim: number, outDim: number): SpaceVectors {
+    const key = `${setId}:${space}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const v = this.store.vectors(setId, featureDim, outDim);
+      const dim = space === 'features' ? featureDim : outDim;
+      const n = v.ids.length;
+      const matrix = normalizeRows(space === 'features' ? v.features : v.embedding, n, dim);
+      const rows = this.factsStmt.all(setId);
+      const facts: ImageFacts = {
+        folderId: Int32Array.from(rows, (r) => r.folder_id),
+        excluded: Uint8Array.from(rows, (r) => r.excluded),
+        hash: rows.map((r) => r.hash),
+      };
+      const rowOf = new Map<number, number>();
+      v.ids.forEach((id, i) => rowOf.set(id, i));
+      entry = { setId, space, n, dim, ids: v.ids, rowOf, matrix, index: new ExactIndex(matrix, n, dim), facts };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  forget(setId: number): void {
+    for (const key of [...this.entries.keys()]) if (key.startsWith(`${setId}:`)) this.entries.delete(key);
+  }
+
+  invalidateAll(): void {
+    this.entries.clear();
+  }
+}

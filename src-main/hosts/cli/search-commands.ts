@@ -1,0 +1,205 @@
+// Embeddings and search on the command line: `embed` (compute a run's embeddings), `search`
+// (nearest images to a file or a library image) and `embeddings` (the sets).
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { EmbedEngine, EmbeddingSet, EmbedProgress, EmbeddingSpace, SearchQuery } from '../../api/contract';
+import { PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
+import { formatCount, formatDuration, formatRate, table } from './format';
+
+const EXIT_CANCELLED = 130;
+const ENGINES: readonly EmbedEngine[] = ['auto', 'onnxruntime', 'tfjs'];
+const SPACES: readonly EmbeddingSpace[] = ['features', 'embedding'];
+
+function str(values: OptionValues, name: string): string | undefined {
+  return typeof values[name] === 'string' ? (values[name] as string) : undefined;
+}
+
+/** A positive integer flag, or undefined when absent. */
+export function intFlag(command: string, values: OptionValues, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < 1 || v > max) {
+    throw new UsageError(`${command}: --${name}: expected an integer from 1 to ${max}, got ${JSON.stringify(raw)}`, command);
+  }
+  return v;
+}
+
+export function choice<T extends string>(command: string, values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`${command}: --${name}: expected ${allowed.join(' | ')}, got ${JSON.stringify(raw)}`, command);
+  }
+  return raw as T;
+}
+
+function describeEmbedding(p: EmbedProgress): string {
+  const parts = [`${formatCount(p.done)}/${formatCount(p.total)}`];
+  if (p.total > 0) parts[0] += ` ${Math.floor((100 * p.done) / p.total)}%`;
+  if (p.imagesPerSec) parts.push(`${formatRate(p.imagesPerSec)}`);
+  if (p.etaSeconds !== null && p.phase === 'embedding') parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
+  if (p.engine) parts.push(p.engine);
+  if (p.message) parts.push(p.message);
+  if (p.phase !== 'embedding') parts.push(p.phase);
+  return parts.join(' · ');
+}
+
+function reportEmbedding(ctx: CommandContext): (p: EmbedProgress) => void {
+  let last = 0;
+  return (p) => {
+    if (ctx.json) {
+      ctx.io.stderr.write(`${JSON.stringify({ event: 'embed.progress', ...p })}\n`);
+      return;
+    }
+    const t = Date.now();
+    const tty = ctx.io.stderr.isTTY;
+    if (p.phase === 'embedding' && t - last < (tty ? 200 : 5000)) return;
+    last = t;
+    ctx.io.stderr.write(tty ? `\rEmbedding: ${describeEmbedding(p)}\x1b[K` : `Embedding: ${describeEmbedding(p)}\n`);
+  };
+}
+
+const embed: Command = {
+  name: 'embed',
+  args: '[runId]',
+  summary: "compute embeddings of the library with a run's encoder (incremental)",
+  description: [
+    "The encoder is the run's newest checkpoint (default: the newest run that has one). Only images",
+    'without a current vector are embedded, so after a rescan only new and changed images are. Progress',
+    'goes to stderr; Ctrl-C cancels, keeping what was computed.',
+  ].join('\n'),
+  options: {
+    engine: { type: 'string', value: '<name>', help: `${ENGINES.join(' | ')} (default auto: onnxruntime, else TF.js)` },
+    'batch-size': { type: 'string', value: '<n>', help: 'images per forward pass (default 64)' },
+  },
+  minArgs: 0,
+  maxArgs: 1,
+  async run(ctx, [runArg], values) {
+    const engine = choice('embed', values, 'engine', ENGINES);
+    const batchSize = intFlag('embed', values, 'batch-size', 1024);
+    const runs = await ctx.api.listRuns();
+    let runId: number;
+    if (runArg !== undefined) {
+      if (!/^[1-9]\d*$/.test(runArg)) throw new UsageError(`embed: expected a run id (see '${PROGRAM} runs'), got ${JSON.stringify(runArg)}`, 'embed');
+      runId = Number(runArg);
+    } else {
+      const run = runs.find((r) => r.status !== 'running' && r.step > 0);
+      if (!run) throw new UsageError(`embed: expected a trained run, got none (train one with '${PROGRAM} train')`, 'embed');
+      runId = run.id;
+    }
+    const off = ctx.studio.on('embed.progress', reportEmbedding(ctx));
+    const onSigint = () => {
+      ctx.note('\nCancelling (what was computed is kept)...');
+      ctx.api.cancelEmbedding().catch((err: unknown) => ctx.note(`Could not cancel: ${(err as Error).message}`));
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const started = await ctx.api.startEmbedding(runId, { ...(engine ? { engine } : {}), ...(batchSize ? { batchSize } : {}) });
+      await ctx.studio.waitForEmbedding();
+      const set = (await ctx.api.listEmbeddings()).find((s) => s.id === started.id)!;
+      if (!ctx.json && ctx.io.stderr.isTTY) ctx.io.stderr.write('\r\x1b[K');
+      if (ctx.json) ctx.emit(set);
+      else {
+        ctx.print(`Embedding set ${set.id} (${set.name}): ${formatCount(set.count)} images embedded, ${set.status}, ${set.engine}.`);
+        if (set.error) ctx.print(`Error: ${set.error}`);
+      }
+      if (set.status === 'cancelled') return EXIT_CANCELLED;
+      return set.status === 'failed' ? 1 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+      off();
+    }
+  },
+};
+
+const search: Command = {
+  name: 'search',
+  args: '',
+  summary: 'the images most like a file (--image) or a library image (--id)',
+  description: 'Cosine similarity in the embedding space of a set (default: the newest with embeddings).',
+  options: {
+    image: { type: 'string', value: '<path>', help: 'an image file, in the library or not' },
+    id: { type: 'string', value: '<imageId>', help: 'a library image by id' },
+    k: { type: 'string', value: '<n>', help: 'how many results (default 10)' },
+    set: { type: 'string', value: '<setId>', help: "embedding set (see 'embeddings')" },
+    space: { type: 'string', value: '<name>', help: 'features (pooled backbone, default) | embedding (128-d head)' },
+    folder: { type: 'string', value: '<id,...>', help: 'only results from these folder ids' },
+    'hide-duplicates': { type: 'boolean', help: 'leave out byte-identical copies' },
+    'include-excluded': { type: 'boolean', help: 'include images marked excluded' },
+  },
+  minArgs: 0,
+  maxArgs: 0,
+  async run(ctx, _positionals, values) {
+    const image = str(values, 'image');
+    const id = intFlag('search', values, 'id');
+    if ((image === undefined) === (id === undefined)) throw new UsageError('search: expected exactly one of --image <path> or --id <imageId>, got ' + (image ? 'both' : 'neither'), 'search');
+    let query: SearchQuery;
+    if (image !== undefined) {
+      const path = resolve(image);
+      const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`search: --image: expected a readable file, got ${JSON.stringify(image)} (${err.code === 'ENOENT' ? 'no such file' : err.message})`, 'search');
+      });
+      query = { fileName: path, dataBase64: bytes.toString('base64') };
+    } else {
+      query = { imageId: id! };
+    }
+    const folderRaw = str(values, 'folder');
+    const folderIds = folderRaw?.split(',').map((s) => {
+      if (!/^[1-9]\d*$/.test(s.trim())) throw new UsageError(`search: --folder: expected folder ids like 1,3, got ${JSON.stringify(folderRaw)}`, 'search');
+      return Number(s);
+    });
+    const result = await ctx.api.searchSimilar({
+      query,
+      k: intFlag('search', values, 'k', 1000) ?? 10,
+      ...(intFlag('search', values, 'set') ? { setId: intFlag('search', values, 'set') } : {}),
+      ...(choice('search', values, 'space', SPACES) ? { space: choice('search', values, 'space', SPACES) } : {}),
+      ...(folderIds ? { folderIds } : {}),
+      hideDuplicates: values['hide-duplicates'] === true,
+      includeExcluded: values['include-excluded'] === true,
+    });
+    if (ctx.json) {
+      ctx.emit(result);
+      return 0;
+    }
+    const roots = new Map((await ctx.api.listFolders()).map((f) => [f.id, f.path]));
+    ctx.print(`Most like ${result.queryName} (set ${result.setId}, ${result.space}, ${result.tookMs.toFixed(1)} ms):`);
+    ctx.print(
+      table([
+        ['RANK', 'SCORE', 'ID', 'PATH'],
+        ...result.hits.map((h, i) => [String(i + 1), h.score.toFixed(4), String(h.image.id), join(roots.get(h.image.folderId) ?? '', h.image.relPath)]),
+      ]),
+    );
+    return 0;
+  },
+};
+
+const embeddings: Command = {
+  name: 'embeddings',
+  args: '',
+  summary: 'list the embedding sets (one per encoder checkpoint)',
+  description: '',
+  options: {},
+  minArgs: 0,
+  maxArgs: 0,
+  async run(ctx) {
+    const list: EmbeddingSet[] = await ctx.api.listEmbeddings();
+    if (ctx.json) {
+      ctx.emit(list);
+      return 0;
+    }
+    if (list.length === 0) {
+      ctx.print(`No embeddings yet: compute them with '${PROGRAM} embed'.`);
+      return 0;
+    }
+    ctx.print(
+      table([
+        ['ID', 'RUN', 'STATUS', 'IMAGES', 'STALE', 'DIMS', 'ENGINE', 'NAME'],
+        ...list.map((s) => [String(s.id), String(s.runId), s.status, formatCount(s.count), formatCount(s.stale), `${s.featureDim}/${s.outDim}`, s.engine || '-', s.name]),
+      ]),
+    );
+    return 0;
+  },
+};
+
+export const SEARCH_COMMANDS: readonly Command[] = [embed, search, embeddings];

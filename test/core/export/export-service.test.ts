@@ -1,0 +1,127 @@
+// Exports and imports through the Studio API: a tiny trained run's encoder as safetensors, TF.js
+// and ONNX; its embeddings as .npy + CSV; the curated library as an ImageFolder tree, links or a
+// list; and the exported weights imported back as a run that embeds every image identically.
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddingSet } from '../../../src-main/api/contract';
+import { readSafetensors } from '../../../src-main/core/export/safetensors';
+import type { Studio } from '../../../src-main/core/studio-types';
+import { makePatternLibrary, runEnded, studioWith, tempDir, tinyConfig } from '../moco/train/fixtures';
+
+let tmp: ReturnType<typeof tempDir>;
+let studio: Studio;
+let runId: number;
+let out: string;
+
+async function embed(run: number): Promise<EmbeddingSet> {
+  const started = await studio.api.startEmbedding(run);
+  await studio.waitForEmbedding();
+  return (await studio.api.listEmbeddings()).find((s) => s.id === started.id)!;
+}
+
+beforeAll(async () => {
+  process.env.MOCO_BACKEND = 'wasm';
+  tmp = tempDir('export');
+  const photos = join(tmp.dir, 'photos');
+  await makePatternLibrary(photos, 6, 32); // 18 images in 3 folders
+  out = join(tmp.dir, 'out');
+  mkdirSync(out);
+  studio = await studioWith(join(tmp.dir, 'data'), photos);
+  const ended = runEnded(studio, () => runId);
+  runId = (await studio.api.startTraining(tinyConfig({ epochs: 1 }))).id;
+  expect(await ended).toBe('done');
+}, 120_000);
+
+afterAll(async () => {
+  await studio?.close();
+  tmp?.cleanup();
+});
+
+describe('export', () => {
+  it('writes the encoder as safetensors with torchvision names, a config and a README', async () => {
+    const r = await studio.api.exportWeights({ runId, format: 'safetensors', dir: out });
+    expect(r.dir.startsWith(out)).toBe(true);
+    expect(r.files.map((f) => f.path.slice(r.dir.length + 1))).toEqual(['encoder.safetensors', 'config.json', 'README.md']);
+    const { tensors } = readSafetensors(readFileSync(join(r.dir, 'encoder.safetensors')));
+    expect(tensors.get('conv1.weight')!.shape).toEqual([8, 3, 3, 3]); // OIHW, width 1/8, small stem
+    expect(tensors.get('bn1.num_batches_tracked')!.dtype).toBe('I64');
+    const config = JSON.parse(readFileSync(join(r.dir, 'config.json'), 'utf8')) as { architecture: string; stem: string; input: { size: number } };
+    expect(config).toMatchObject({ architecture: 'resnet18', stem: 'small', input: { size: 16 } });
+    expect(r.notes).toContain('torchvision');
+    // A second export never overwrites the first.
+    const again = await studio.api.exportWeights({ runId, format: 'safetensors', dir: out });
+    expect(again.dir).not.toBe(r.dir);
+  });
+
+  it('writes TF.js and ONNX models', async () => {
+    const tfjs = await studio.api.exportWeights({ runId, format: 'tfjs', dir: out });
+    expect(tfjs.files.map((f) => f.path)).toContainEqual(join(tfjs.dir, 'model.json'));
+    const onnx = await studio.api.exportWeights({ runId, format: 'onnx', dir: out });
+    expect(readFileSync(join(onnx.dir, 'encoder.onnx')).length).toBeGreaterThan(1000);
+  });
+
+  it('refuses a destination that is not an existing folder, and an unknown run', async () => {
+    await expect(studio.api.exportWeights({ runId, format: 'onnx', dir: join(out, 'nope') })).rejects.toThrow(/exportWeights: expected an existing folder to write into, got .*nope \(no such folder\)/);
+    await expect(studio.api.exportWeights({ runId: 999, format: 'onnx', dir: out })).rejects.toThrow('exportWeights: expected a run id, got 999');
+  });
+
+  it('writes embeddings as .npy with an ids CSV, leaving excluded images out', async () => {
+    const set = await embed(runId);
+    const first = (await studio.api.listImages({ limit: 1 })).items[0];
+    await studio.api.setExcluded([first.id], true);
+    const r = await studio.api.exportEmbeddings({ setId: set.id, space: 'embedding', dir: out });
+    const npy = readFileSync(join(r.dir, 'embeddings.npy'));
+    const header = npy.subarray(10, 10 + npy.readUInt16LE(8)).toString('latin1');
+    expect(header).toContain("'shape': (17, 128)");
+    const csv = readFileSync(join(r.dir, 'ids.csv'), 'utf8').trim().split(/\r?\n/);
+    expect(csv[0]).toBe('row,image_id,path');
+    expect(csv).toHaveLength(18);
+    expect(csv.some((l) => l.split(',')[1] === String(first.id))).toBe(false);
+    await studio.api.setExcluded([first.id], false);
+  });
+
+  it('writes the curated subset as an ImageFolder tree (copies or links) or a labelled list', async () => {
+    const tree = await studio.api.exportSubset({ labels: { kind: 'folder', level: -1 }, layout: 'tree', mode: 'copy', dir: out, folderIds: [] });
+    expect(readdirSync(join(tree.dir, 'train')).sort()).toEqual(['across', 'checker', 'down']);
+    expect(readdirSync(join(tree.dir, 'train', 'down'))).toHaveLength(6);
+    expect(tree.notes).toContain('main_moco.py');
+    expect(tree.notes).toContain('--world-size N --rank <i>');
+    const links = await studio.api.exportSubset({ labels: { kind: 'folder', level: 0 }, layout: 'tree', mode: 'symlink', dir: out, folderIds: [] });
+    const link = join(links.dir, 'train', 'across', readdirSync(join(links.dir, 'train', 'across'))[0]);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const list = await studio.api.exportSubset({ labels: { kind: 'folder', level: -1 }, layout: 'list', mode: 'copy', dir: out, folderIds: [] });
+    const rows = readFileSync(join(list.dir, 'files.csv'), 'utf8').trim().split(/\r?\n/);
+    expect(rows[0]).toBe('path,label');
+    expect(rows).toHaveLength(19);
+    await expect(studio.api.exportSubset({ labels: { kind: 'tag' }, layout: 'list', mode: 'copy', dir: out, folderIds: [] })).rejects.toThrow(
+      /exportSubset: expected labelled images, got none for tags/,
+    );
+  });
+});
+
+describe('import', () => {
+  it('imports exported safetensors as a run whose embeddings equal the original encoder’s', async () => {
+    const exported = await studio.api.exportWeights({ runId, format: 'safetensors', dir: out });
+    const { run, report } = await studio.api.importWeights(join(exported.dir, 'encoder.safetensors'), { inputSize: 16, name: 'round trip' });
+    expect(run).toMatchObject({ status: 'imported', name: 'round trip' });
+    expect(run.config).toMatchObject({ arch: 'resnet18', stem: 'small', widthMultiplier: 0.125, inputSize: 16 });
+    expect(report).toMatch(/loaded/i);
+    const original = (await studio.api.listEmbeddings()).find((s) => s.runId === runId)!;
+    const copy = await embed(run.id);
+    expect(copy.error).toBeNull();
+    expect(copy.count).toBe(original.count);
+    const q = (await studio.api.listImages({ limit: 1 })).items[0].id;
+    const a = await studio.api.searchSimilar({ setId: original.id, query: { imageId: q }, k: 5 });
+    const b = await studio.api.searchSimilar({ setId: copy.id, query: { imageId: q }, k: 5 });
+    expect(b.hits.map((h) => h.image.id)).toEqual(a.hits.map((h) => h.image.id));
+    b.hits.forEach((h, i) => expect(h.score).toBeCloseTo(a.hits[i].score, 5));
+  });
+
+  it('lists what did not match in a partial official checkpoint, and refuses a missing file', async () => {
+    const partial = resolve('test/core/export/fixtures/moco_v1_r18.pth.tar');
+    expect(existsSync(partial)).toBe(true);
+    await expect(studio.api.importWeights(partial)).rejects.toThrow(/importResNet: expected the keys of a ResNet-18, -34 or -50 to tell the architecture/);
+    await expect(studio.api.importWeights(join(tmp.dir, 'none.pth.tar'))).rejects.toThrow(/importWeights: expected a weights file, got .*none\.pth\.tar \(no such file\)/);
+  });
+});
