@@ -19,6 +19,7 @@ const STATUS: Record<RunStatus, string> = {
   cancelled: 'Stopped',
   failed: 'Failed',
   interrupted: 'Interrupted',
+  imported: 'Imported',
 };
 
 export function phaseLabel(phase: TrainPhase): string {
@@ -45,6 +46,8 @@ export function statusTone(status: RunStatus | TrainPhase): 'ok' | 'warning' | '
     case 'preparing':
     case 'caching':
       return 'active';
+    case 'imported':
+      return '';
   }
 }
 

@@ -14,6 +14,8 @@ function storedCellSize(): number {
 class GridState {
   folderId = $state<number | undefined>(undefined);
   sort = $state<ImageSort>('path');
+  /** only images with this tag, or only excluded / only included ones (ListImagesQuery) */
+  curation = $state<{ tag?: string; excluded?: boolean }>({});
   cellSize = $state(storedCellSize());
   /** images matching the current filter, once the first page has answered */
   total = $state<number | null>(null);

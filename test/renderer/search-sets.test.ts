@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { EmbeddingSet, EmbedProgress, RunSummary } from '../../src-main/api/contract';
+import {
+  choiceLabel,
+  defaultSet,
+  embedProgressText,
+  encoderChoices,
+  isSearchable,
+  scoreText,
+} from '../../src-renderer/src/lib/search-sets';
+import { DEFAULT_OPTIONS, searchRequest, toggleFolder } from '../../src-renderer/src/lib/search-request';
+
+function run(id: number, over: Partial<RunSummary> = {}): RunSummary {
+  return {
+    id,
+    name: `run-${id}`,
+    status: 'done',
+    config: {} as RunSummary['config'],
+    backend: 'wasm',
+    createdAt: `2024-01-0${id}T00:00:00Z`,
+    updatedAt: `2024-01-0${id}T00:00:00Z`,
+    step: 100,
+    totalSteps: 100,
+    epoch: 2,
+    images: 48,
+    final: { loss: null, accuracy: null, knnAccuracy: null },
+    error: null,
+    ...over,
+  };
+}
+
+function set(id: number, runId: number, over: Partial<EmbeddingSet> = {}): EmbeddingSet {
+  return {
+    id,
+    runId,
+    name: `run-${runId}`,
+    checkpointStep: 100,
+    status: 'done',
+    engine: 'onnxruntime (cpu)',
+    featureDim: 64,
+    outDim: 128,
+    inputSize: 32,
+    count: 48,
+    stale: 0,
+    createdAt: `2024-02-0${id}T00:00:00Z`,
+    updatedAt: `2024-02-0${id}T00:00:00Z`,
+    error: null,
+    ...over,
+  };
+}
+
+describe('encoder choices', () => {
+  it('puts embedded runs first, then sets of deleted runs, then runs without embeddings', () => {
+    const runs = [run(1), run(2), run(3, { step: 0, status: 'failed' }), run(4)];
+    const sets = [set(10, 2), set(11, 9, { name: 'gone' })];
+    const choices = encoderChoices(runs, sets);
+    expect(choices.map((c) => c.key)).toEqual(['set:10', 'set:11', 'run:4', 'run:1']);
+    expect(choices.find((c) => c.key === 'set:11')).toMatchObject({ name: 'gone', canCompute: false });
+    // A run that never trained a step has nothing to embed with.
+    expect(choices.some((c) => c.runId === 3)).toBe(false);
+  });
+
+  it('shows the newest set of a run and whether the run trained past it', () => {
+    const runs = [run(1, { step: 300 })];
+    const sets = [set(5, 1, { checkpointStep: 100, updatedAt: '2024-02-01T00:00:00Z' }), set(6, 1, { checkpointStep: 200, updatedAt: '2024-02-05T00:00:00Z' })];
+    const [c] = encoderChoices(runs, sets);
+    expect(c.set?.id).toBe(6);
+    expect(c.newerCheckpoint).toBe(true);
+    expect(encoderChoices([run(1, { step: 200 })], sets)[0].newerCheckpoint).toBe(false);
+  });
+
+  it('labels a choice by name, step, size and status', () => {
+    const [c] = encoderChoices([run(1)], [set(5, 1, { count: 1200, checkpointStep: 1500 })]);
+    expect(choiceLabel(c)).toBe('run-1 · step 1,500 · 1,200 images');
+    const [d] = encoderChoices([run(1)], [set(5, 1, { status: 'partial' })]);
+    expect(choiceLabel(d)).toBe('run-1 · step 100 · 48 images · partial');
+    const [e] = encoderChoices([run(2)], []);
+    expect(choiceLabel(e)).toBe('run-2 · not embedded yet');
+  });
+});
+
+describe('default set', () => {
+  it('is the newest searchable set, like the app picks when no set is given', () => {
+    const sets = [
+      set(1, 1, { updatedAt: '2024-03-01T00:00:00Z' }),
+      set(2, 2, { updatedAt: '2024-03-05T00:00:00Z', status: 'running' }),
+      set(3, 3, { updatedAt: '2024-03-04T00:00:00Z', status: 'cancelled', count: 10 }),
+      set(4, 4, { updatedAt: '2024-03-09T00:00:00Z', count: 0 }),
+    ];
+    expect(defaultSet(sets)?.id).toBe(3);
+    expect(isSearchable(sets[1])).toBe(false);
+    expect(isSearchable(sets[3])).toBe(false);
+    expect(defaultSet([])).toBeNull();
+  });
+});
+
+describe('embedding progress and scores', () => {
+  const p: EmbedProgress = {
+    setId: 1,
+    phase: 'embedding',
+    done: 120,
+    total: 400,
+    imagesPerSec: 42.4,
+    etaSeconds: 7,
+    engine: 'onnxruntime (cpu)',
+    message: null,
+  };
+  it('reads done / total, rate, ETA and engine while running, and only counts once over', () => {
+    expect(embedProgressText(p)).toBe('120 / 400 images · 42.4 img/s · ETA 7 s · onnxruntime (cpu)');
+    expect(embedProgressText({ ...p, phase: 'done', done: 400, engine: null })).toBe('400 / 400 images');
+  });
+  it('shows a cosine score with three decimals', () => {
+    expect(scoreText(0.98765)).toBe('0.988');
+    expect(scoreText(-0.5)).toBe('-0.500');
+    expect(scoreText(Number.NaN)).toBe('—');
+  });
+});
+
+describe('search requests', () => {
+  it('asks for a library image with the chosen set and options', () => {
+    const r = searchRequest({ kind: 'image', imageId: 5 }, { ...DEFAULT_OPTIONS, k: 48, folderIds: [3, 1] }, 2);
+    expect(r).toEqual({
+      setId: 2,
+      query: { imageId: 5 },
+      k: 48,
+      space: 'features',
+      hideDuplicates: true,
+      folderIds: [3, 1],
+      includeExcluded: false,
+    });
+  });
+  it('sends an outside file by its bytes, and leaves out what means "all" or "default"', () => {
+    const r = searchRequest({ kind: 'file', fileName: 'x.png', dataBase64: 'QUJD' }, { ...DEFAULT_OPTIONS, space: 'embedding' }, null);
+    expect(r).toEqual({
+      query: { fileName: 'x.png', dataBase64: 'QUJD' },
+      k: 24,
+      space: 'embedding',
+      hideDuplicates: true,
+      includeExcluded: false,
+    });
+  });
+  it('ticks and unticks folders', () => {
+    expect(toggleFolder([5, 2], 3, true)).toEqual([2, 3, 5]);
+    expect(toggleFolder([2, 3, 5], 3, false)).toEqual([2, 5]);
+    expect(toggleFolder([2], 2, true)).toEqual([2]);
+  });
+});
