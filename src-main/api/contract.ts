@@ -140,7 +140,12 @@ export interface Settings {
   thumbnailSize: number;
   /** images with more pixels than this are refused before decoding */
   maxPixels: number;
+  /** search large libraries (over APPROX_MIN_IMAGES images) with an approximate HNSW index instead of exact search */
+  approximateSearch: boolean;
 }
+
+/** Libraries smaller than this are always searched exactly: exact search is fast enough and HNSW would only lose recall. */
+export const APPROX_MIN_IMAGES = 100_000;
 
 export interface LibraryStatus {
   appVersion: string;

@@ -84,6 +84,10 @@ export interface SearchResult {
   queryName: string;
   hits: SearchHit[];
   tookMs: number;
+  /** how the neighbours were found; 'approximate' only when the setting is on and the library is large */
+  index: 'exact' | 'approximate';
+  /** recall@10 of the approximate index against exact search, measured on a sample when it was built */
+  recallAt10: number | null;
 }
 
 export interface NearDuplicateRequest {

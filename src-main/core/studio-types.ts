@@ -15,6 +15,8 @@ export interface StudioOptions {
   appVersion?: string;
   /** moves a file to the OS trash (the Electron host's shell.trashItem); absent: trashImages is refused */
   trash?: (path: string) => Promise<void>;
+  /** libraries with at least this many embedded images use the approximate index when the setting is on (default APPROX_MIN_IMAGES) */
+  approxMinImages?: number;
 }
 
 /** A file on disk to send as the response body. */

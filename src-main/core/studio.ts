@@ -3,7 +3,7 @@
 // and the thumbnail/preview makers. Hosts import createStudio and the types, nothing else.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { ApiEvents, ApiMethod, ScanProgress } from '../api/contract';
+import { APPROX_MIN_IMAGES, type ApiEvents, type ApiMethod, type ScanProgress } from '../api/contract';
 import { ConflictError, InvalidInputError, NotFoundError } from '../api/errors';
 import { validateArgs } from '../api/validate';
 import { openDatabase } from './db/connection';
@@ -47,7 +47,7 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   let closed = false;
   const training = new TrainingService(db, opts.dataDir, emit);
   const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit);
-  const searchDeps = { embeddings, library, runs: new RunsStore(db) };
+  const searchDeps = { embeddings, library, runs: new RunsStore(db), approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
   const probes = new ProbeService(db, opts.dataDir, emit);
   const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }) });
   // Whatever changes the set of images or their content makes cached search matrices stale.

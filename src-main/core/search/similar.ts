@@ -7,9 +7,10 @@ import type { LibraryStore } from '../db/library-store';
 import { toImageSummary } from '../db/rows';
 import type { RunsStore } from '../db/runs-store';
 import type { EmbeddingService } from './embedding-service';
-import { hitsOf } from './exact';
+import type { ApproxIndex } from './approx';
+import { hitsOf, type TopKResult } from './exact';
 import { normalizeRows } from './vec-math';
-import type { SpaceVectors } from './vector-cache';
+import { approximateIndex, type SpaceVectors } from './vector-cache';
 
 const DEFAULT_K = 24;
 const WHERE = 'searchSimilar';
@@ -18,6 +19,10 @@ export interface SimilarDeps {
   embeddings: EmbeddingService;
   library: LibraryStore;
   runs: RunsStore;
+  /** the approximateSearch setting */
+  approximate: () => boolean;
+  /** the library size from which that setting takes effect */
+  approxMinImages: number;
 }
 
 export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Promise<SearchResult> {
@@ -47,7 +52,13 @@ export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Prom
   const allow = allowMask(vectors, req.folderIds ?? [], req.includeExcluded ?? false);
   const self = queryImageId !== null ? vectors.rowOf.get(queryImageId) : undefined;
   if (self !== undefined) allow[self] = 0;
-  const hits = await topHits(vectors, query, k, allow, req.hideDuplicates ? queryHash : undefined, req.hideDuplicates ?? false);
+  const approx = deps.approximate() && vectors.n >= deps.approxMinImages ? await approximateIndex(vectors) : null;
+  const search: Searcher = approx ? approxSearcher(approx.index, allow) : (q, want) => vectors.index.search(q, 1, want, { allow });
+  const dedupe = req.hideDuplicates ?? false;
+  let hits = await topHits(vectors, search, query, k, dedupe ? queryHash : undefined, dedupe);
+  // Filters can leave an approximate search short of k: exact search answers then.
+  const exactFallback = approx !== null && hits.length < Math.min(k, countAllowed(allow));
+  if (exactFallback) hits = await topHits(vectors, (q, want) => vectors.index.search(q, 1, want, { allow }), query, k, dedupe ? queryHash : undefined, dedupe);
   return {
     setId: set.id,
     space,
@@ -55,7 +66,32 @@ export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Prom
     queryName,
     hits: hits.map(({ row, score }) => ({ image: toImageSummary(deps.library.imageRow(vectors.ids[row])!), score })),
     tookMs: performance.now() - t0,
+    index: approx && !exactFallback ? 'approximate' : 'exact',
+    recallAt10: approx ? approx.recallAt10 : null,
   };
+}
+
+type Searcher = (query: Float32Array, want: number) => Promise<TopKResult>;
+
+/** HNSW has no filter: it is asked for more neighbours and the disallowed ones are dropped. */
+function approxSearcher(index: ApproxIndex, allow: Uint8Array): Searcher {
+  return async (query, want) => {
+    const r = await index.search(query, 1, Math.min(allow.length, want * 4 + 16));
+    const rows: number[] = [];
+    const scores: number[] = [];
+    for (let i = 0; i < r.counts[0] && rows.length < want; i++) {
+      if (!allow[r.rows[i]]) continue;
+      rows.push(r.rows[i]);
+      scores.push(r.scores[i]);
+    }
+    return { k: want, rows: Int32Array.from(rows), scores: Float32Array.from(scores), counts: Int32Array.of(rows.length) };
+  };
+}
+
+function countAllowed(allow: Uint8Array): number {
+  let n = 0;
+  for (const a of allow) n += a;
+  return n;
 }
 
 /** 1 for rows a search may return. */
@@ -74,15 +110,15 @@ function allowMask(v: SpaceVectors, folderIds: readonly number[], includeExclude
  */
 async function topHits(
   v: SpaceVectors,
+  search: Searcher,
   query: Float32Array,
   k: number,
-  allow: Uint8Array,
   queryHash: string | null | undefined,
   hideDuplicates: boolean,
 ): Promise<{ row: number; score: number }[]> {
   let want = hideDuplicates ? 2 * k + 8 : k;
   for (;;) {
-    const { rows, scores } = hitsOf(await v.index.search(query, 1, want, { allow }), 0);
+    const { rows, scores } = hitsOf(await search(query, want), 0);
     const out: { row: number; score: number }[] = [];
     const seen = new Set<string>(queryHash ? [queryHash] : []);
     for (let i = 0; i < rows.length && out.length < k; i++) {

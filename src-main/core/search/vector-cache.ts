@@ -3,6 +3,7 @@
 import type { EmbeddingSpace } from '../../api/contract';
 import type { Db } from '../db/connection';
 import type { EmbeddingsStore } from '../db/embeddings-store';
+import { ApproxIndex, measureRecall, sampleRows, gatherRows } from './approx';
 import { ExactIndex } from './exact';
 import { normalizeRows } from './vec-math';
 
@@ -24,6 +25,22 @@ export interface SpaceVectors {
   matrix: Float32Array;
   index: ExactIndex;
   facts: ImageFacts;
+  /** the HNSW index, built on first approximate search, with its recall@10 against exact search */
+  approx?: Promise<{ index: ApproxIndex; recallAt10: number }>;
+}
+
+/** Queries sampled from the library to measure an approximate index's recall. */
+const RECALL_QUERIES = 200;
+
+/** The approximate index of cached vectors, built once, with its measured recall@10. */
+export function approximateIndex(v: SpaceVectors): Promise<{ index: ApproxIndex; recallAt10: number }> {
+  v.approx ??= (async () => {
+    const index = await ApproxIndex.build(v.matrix, v.n, v.dim);
+    const rows = sampleRows(v.n, Math.min(RECALL_QUERIES, v.n));
+    const report = await measureRecall(index, v.index, gatherRows(v.matrix, v.dim, rows), rows.length, 10);
+    return { index, recallAt10: report.recall };
+  })();
+  return v.approx;
 }
 
 export class VectorCache {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingSet } from '../../../src-main/api/contract';
+import { createStudio } from '../../../src-main/core/studio';
 import type { Studio } from '../../../src-main/core/studio-types';
 import { makePatternLibrary, runEnded, studioWith, tempDir, tinyConfig } from '../moco/train/fixtures';
 
@@ -240,5 +241,29 @@ describe('tags', () => {
     expect(await studio.api.untagImages([a], 'beach')).toEqual({ changed: 1 });
     expect((await studio.api.listTags()).map((t) => t.name)).toEqual(['keeper']);
     await expect(studio.api.tagImages([a], 'a/b')).rejects.toThrow(/tag without control characters or slashes/);
+  });
+});
+
+describe('approximate search', () => {
+  it('uses the HNSW index when the setting is on and the library is large enough, reporting its recall', async () => {
+    await studio.close();
+    // The same library, opened as for a very large one: the approximate index applies from 10 images.
+    studio = await createStudio({ dataDir: join(tmp.dir, 'data'), host: 'cli', demoFolder: null, approxMinImages: 10 });
+    const q = await idOf('down/down-2.png');
+    const exact = await studio.api.searchSimilar({ query: { imageId: q }, k: 5 });
+    expect(exact.index).toBe('exact');
+    expect(exact.recallAt10).toBeNull();
+    await studio.api.updateSettings({ approximateSearch: true });
+    const approx = await studio.api.searchSimilar({ query: { imageId: q }, k: 5 });
+    expect(approx.index).toBe('approximate');
+    expect(approx.recallAt10).toBeGreaterThan(0.9); // 28 vectors: HNSW finds nearly all true neighbours
+    // The same neighbours; near-equal scores may swap places (HNSW scores in its own precision).
+    const ids = (r: typeof exact) => r.hits.map((h) => h.image.id).sort((a, b) => a - b);
+    expect(ids(approx)).toEqual(ids(exact));
+    approx.hits.forEach((h, i) => expect(h.score).toBeCloseTo(exact.hits[i].score, 3));
+    // A filter that leaves fewer rows than HNSW returns falls back to exact search.
+    const folder = (await studio.api.listFolders())[0].id;
+    const filtered = await studio.api.searchSimilar({ query: { imageId: q }, k: 5, folderIds: [folder] });
+    expect(filtered.hits).toHaveLength(5);
   });
 });
