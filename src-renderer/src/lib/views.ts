@@ -5,6 +5,9 @@ export const VIEWS: readonly ViewInfo[] = [
   { id: 'library', label: 'Library' },
   { id: 'problems', label: 'Problems' },
   { id: 'duplicates', label: 'Duplicates' },
+  { id: 'train', label: 'Train' },
+  { id: 'search', label: 'Search' },
+  { id: 'evaluate', label: 'Evaluate' },
 ];
 
 export const DEFAULT_VIEW = 'library';

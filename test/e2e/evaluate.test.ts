@@ -1,0 +1,322 @@
+// The Evaluate view and the export / import dialogs in Chromium against the real web host: a
+// library of three visually distinct classes (one folder each, plus a one-image folder that is
+// too small to be a class), a tiny MoCo encoder trained through the API, then in the page: the
+// encoder picked, folder labels with their example names, the live class preview, a probe with
+// fewer epochs and its progress, the results of the encoder and both baselines, the confusion
+// matrix with a cell's test images, the per-class table and the history; the weights exported
+// as safetensors (checked on disk), a curated subset with its training command, a bad import path
+// refused with the app's message, and the exported file imported back as a new encoder.
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract';
+import { openBrowser } from './helpers/browser';
+import { makePhotoSet } from './helpers/photos';
+import { tempDir } from './helpers/temp';
+import { REPO_ROOT, startHost, type RunningHost } from './helpers/web-host';
+
+const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
+const PER_CLASS = 12;
+/** Polls that wait on the app on a busy 2-core machine. */
+const WAIT = { timeout: 30_000 };
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function call<M extends ApiMethod>(host: RunningHost, method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
+  const res = await fetch(`${host.origin}/api/call`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
+    body: JSON.stringify({ method, args }),
+  });
+  const body = (await res.json()) as { ok: boolean; result: ApiResult<M>; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.result;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
+}
+
+async function imagesLoaded(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction(
+    (sel) => {
+      const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)];
+      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    },
+    selector,
+    WAIT,
+  );
+}
+
+/** The class preview's rows as name -> [train, test]. */
+async function previewRows(page: Page): Promise<Record<string, [number, number]>> {
+  const rows = await page.getByTestId('class-preview-row').evaluateAll((els) =>
+    els.map((e) => [e.getAttribute('data-class') ?? '', Number(e.getAttribute('data-train')), Number(e.getAttribute('data-test'))] as const),
+  );
+  return Object.fromEntries(rows.map(([name, train, test]) => [name, [train, test]]));
+}
+
+describe('evaluate view in the browser', () => {
+  it('probes an encoder against its baselines, opens a confusion cell, exports the weights and imports them back', async () => {
+    const tmp = await tempDir('evaluate');
+    cleanups.push(tmp.remove);
+    const photos = join(tmp.path, 'photos');
+    await mkdir(photos);
+    // sunsets/, ocean/, forest/ with PER_CLASS each; copies/ holds one image; broken/ none.
+    const set = await makePhotoSet(photos, PER_CLASS);
+    const exports = join(tmp.path, 'exports');
+    await mkdir(exports);
+    const host = await startHost(join(tmp.path, 'data'));
+    cleanups.push(host.stop);
+
+    // The library and a tiny encoder, through the API (the Train view has its own test).
+    await call(host, 'addFolder', photos);
+    await expect
+      .poll(async () => {
+        const s = await call(host, 'getStatus');
+        return s.scan === null ? s.images : -1;
+      }, { timeout: 60_000, interval: 250 })
+      .toBe(set.images);
+    const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
+    const run = await call(host, 'startTraining', {
+      ...quick,
+      arch: 'resnet18',
+      stem: 'small',
+      widthMultiplier: 0.125,
+      inputSize: 16,
+      batchSize: 12,
+      K: 36,
+      epochs: 1,
+      lrSteps: [],
+      knnEvery: 0,
+    });
+    await expect
+      .poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 })
+      .toBe('done');
+
+    const browser = await openBrowser(join(tmp.path, 'profile'));
+    cleanups.push(browser.close);
+    await mkdir(SHOTS, { recursive: true });
+    const { page } = browser;
+    await page.goto(host.url);
+    await page.getByTestId('nav-evaluate').click();
+    await page.getByTestId('evaluate-view').waitFor();
+    await page.getByTestId('probe-empty').waitFor(WAIT);
+
+    // The encoder, with its architecture and size.
+    const runSelect = page.getByTestId('probe-run-select');
+    await expect.poll(() => runSelect.locator('option:checked').textContent(), WAIT).toContain(`Run ${run.id}`);
+    expect(await runSelect.locator('option:checked').textContent()).toContain('ResNet-18 small stem ×0.125 · 16 px');
+
+    // Folder labels: the first level names the three classes (and the one-image folder).
+    const level0 = page.locator('[data-testid="probe-label-option"][data-key="folder:0"]');
+    await expect.poll(() => level0.textContent(), WAIT).toContain('forest, ocean, sunsets, copies');
+    await level0.locator('input').check();
+
+    // The live preview: per-class split counts, the small class left out.
+    const preview = page.locator('[data-testid="class-preview"][data-state="ready"]');
+    await preview.waitFor(WAIT);
+    expect(await previewRows(page)).toEqual({ forest: [10, 2], ocean: [10, 2], sunsets: [10, 2] });
+    expect(await page.getByTestId('class-preview-left-out').textContent()).toContain('copies (1)');
+    await page.getByTestId('probe-field-testFraction').fill('0.25');
+    await expect.poll(() => previewRows(page), WAIT).toEqual({ forest: [9, 3], ocean: [9, 3], sunsets: [9, 3] });
+    expect(await page.getByTestId('class-preview-summary').textContent()).toBe('3 classes · 27 train / 9 test · 1 small class left out (1 image)');
+
+    // The protocol's settings under Advanced; fewer epochs for a quick test.
+    if ((await page.getByTestId('probe-advanced-toggle').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('probe-advanced-toggle').click();
+    const advanced = page.getByTestId('probe-advanced');
+    await advanced.waitFor();
+    const protocol = { epochs: '100', lr: '30', momentum: '0.9', weightDecay: '0', batchSize: '256', lrSteps: '0.6, 0.8', k: '200', T: '0.1' };
+    for (const [field, value] of Object.entries(protocol)) expect(await page.getByTestId(`probe-field-${field}`).inputValue(), field).toBe(value);
+    expect(await page.getByTestId('probe-field-standardize').isChecked()).toBe(true);
+    expect(await page.getByTestId('probe-field-randomInit').isChecked()).toBe(true);
+    expect(await page.getByTestId('probe-field-rawPixels').isChecked()).toBe(true);
+    await page.getByTestId('probe-field-epochs').fill('20');
+    await expect.poll(() => page.getByTestId('probe-advanced-toggle').textContent()).toContain('epochs 20');
+    await page.getByTestId('probe-encoder').scrollIntoViewIfNeeded();
+    await shot(page, 'evaluate-setup');
+
+    // Run it: the progress line while it works (every phase shown is recorded), then the results of all three models.
+    await page.evaluate(() => {
+      const w = window as unknown as { seen: string[] };
+      w.seen = [];
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="probe-progress"]');
+        const line = el ? `${el.getAttribute('data-phase')}: ${el.querySelector('[data-testid="probe-progress-line"]')?.textContent ?? ''}` : null;
+        if (line && w.seen[w.seen.length - 1] !== line) w.seen.push(line);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    await page.getByTestId('probe-start-button').click();
+    const panel = page.getByTestId('probe-panel');
+    await expect.poll(() => panel.getAttribute('data-status'), { timeout: 90_000, interval: 250 }).toBe('done');
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen.some((l) => /^features: .*\d+ \/ 36 images/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^linear: .*epoch \d+ \/ 20/.test(l)), seen.join('\n')).toBe(true);
+    // Done: the results replace the progress line.
+    await page.getByTestId('probe-progress').waitFor({ state: 'detached', ...WAIT });
+    const rows = page.getByTestId('probe-result-row');
+    await expect.poll(() => rows.count(), WAIT).toBe(6);
+    const table = await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-model'), e.getAttribute('data-method'), Number(e.getAttribute('data-top1'))] as const));
+    expect(table.map(([m, k]) => `${m}/${k}`)).toEqual([
+      'pretrained/linear',
+      'random-init/linear',
+      'raw-pixels/linear',
+      'pretrained/knn',
+      'random-init/knn',
+      'raw-pixels/knn',
+    ]);
+    expect(table.every(([, , top1]) => top1 >= 0 && top1 <= 1)).toBe(true);
+    // Three classes of distinct colours: the best of them is far above chance (1/3).
+    expect(Math.max(...table.map(([, , t]) => t))).toBeGreaterThanOrEqual(0.66);
+    expect(await page.getByTestId('probe-gain').textContent()).toMatch(/^Pretraining: [+−±][\d.]+ pts over a random-init encoder and [+−±][\d.]+ pts over raw pixels/);
+    expect(await rows.first().textContent()).toMatch(/\d+\.\d%/);
+
+    // The confusion matrix of the pretrained linear probe: rows sum to each class's test images.
+    const matrix = page.getByTestId('confusion-matrix');
+    expect(await matrix.getAttribute('data-model')).toBe('pretrained');
+    const cells = await page.getByTestId('confusion-cell').evaluateAll((els) =>
+      els.map((e) => ({ t: Number(e.getAttribute('data-true')), p: Number(e.getAttribute('data-pred')), n: Number(e.getAttribute('data-count')) })),
+    );
+    expect(cells).toHaveLength(9);
+    for (const t of [0, 1, 2]) expect(cells.filter((c) => c.t === t).reduce((s, c) => s + c.n, 0)).toBe(3);
+
+    // A cell with images: its test images, labelled true → predicted, from the true class's folder.
+    const classes = ['forest', 'ocean', 'sunsets'];
+    const cell = [...cells].sort((a, b) => b.n - a.n)[0];
+    await page.locator(`[data-testid="confusion-cell"][data-true="${cell.t}"][data-pred="${cell.p}"]`).click();
+    await expect.poll(() => page.getByTestId('cell-images-title').textContent(), WAIT).toBe(`${classes[cell.t]} → ${classes[cell.p]}`);
+    await expect.poll(() => page.getByTestId('cell-image').count(), WAIT).toBe(cell.n);
+    const paths = await page.getByTestId('cell-image').evaluateAll((els) => els.map((e) => e.getAttribute('data-rel-path') ?? ''));
+    expect(paths.every((p) => p.startsWith(`${classes[cell.t]}/`)), paths.join(',')).toBe(true);
+    await imagesLoaded(page, '[data-testid="cell-images"]');
+    expect(await page.getByTestId('class-row').count()).toBe(3);
+    await shot(page, 'evaluate');
+
+    // Another row of the table shows its own matrix; the probe sits in the history.
+    await page.locator('[data-testid="probe-result-row"][data-model="raw-pixels"][data-method="knn"]').click();
+    await expect.poll(() => matrix.getAttribute('data-method'), WAIT).toBe('knn');
+    expect(await matrix.getAttribute('data-model')).toBe('raw-pixels');
+    expect(await page.getByTestId('probe-row').count()).toBe(1);
+    expect(await page.getByTestId('probe-row-headline').textContent()).toMatch(/^linear top-1 \d+\.\d%$/);
+    await page.getByTestId('probe-history').scrollIntoViewIfNeeded();
+    await shot(page, 'evaluate-history');
+    await page.getByTestId('probe-panel').scrollIntoViewIfNeeded();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'evaluate-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Export the weights as safetensors: the files listed are on disk with their sizes.
+    await page.getByTestId('probe-export-button').click();
+    const dialog = page.getByTestId('export-weights-dialog');
+    await dialog.waitFor();
+    expect(await page.getByTestId('export-format-safetensors').isChecked()).toBe(true);
+    await page.getByTestId('export-dir').fill('exports');
+    await page.getByTestId('export-weights-submit').click();
+    expect(await dialog.textContent()).toContain('expected an absolute folder path');
+    await page.getByTestId('export-dir').fill(exports);
+    await page.getByTestId('export-weights-submit').click();
+    await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    const outDir = (await page.getByTestId('export-result-dir').textContent())!.trim();
+    expect(outDir.startsWith(exports)).toBe(true);
+    const files = await page.getByTestId('export-file').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));
+    const names = files.map(([n]) => n);
+    expect(names).toContain('encoder.safetensors');
+    expect(names).toContain('config.json');
+    for (const [name, bytes] of files) expect((await stat(join(outDir, name))).size, name).toBe(bytes);
+    expect(await page.getByTestId('export-notes-text').textContent()).toMatch(/safetensors/);
+    await shot(page, 'export');
+    await page.getByTestId('export-weights-dialog-close').click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // The curated subset as an ImageFolder tree of links, with the scale-out command lines.
+    await page.getByTestId('export-subset-button').click();
+    await page.getByTestId('export-subset-dialog').waitFor();
+    expect(await page.getByTestId('export-subset-layout-tree').isChecked()).toBe(true);
+    expect(await page.getByTestId('export-subset-mode-symlink').isChecked()).toBe(true);
+    await page.getByTestId('export-subset-dir').fill(exports);
+    await page.getByTestId('export-subset-submit').click();
+    await page.getByTestId('export-command').first().waitFor({ timeout: 60_000 });
+    const commands = await page.getByTestId('export-command-text').allTextContents();
+    expect(commands.length).toBeGreaterThanOrEqual(1);
+    for (const c of commands) expect(c).toMatch(/^(torchrun .*main_moco\.py|python3? main_moco\.py )/s);
+    const subsetDir = (await page.getByTestId('export-result-dir').textContent())!.trim();
+    expect((await stat(join(subsetDir, 'train', 'ocean', 'ocean-01.jpg'))).isFile()).toBe(true);
+    await shot(page, 'export-subset');
+    await page.getByTestId('export-subset-dialog-close').click();
+
+    // Import: a path that is no file gets the app's own message; the exported file comes back as a new encoder.
+    await page.getByTestId('probe-import-button').click();
+    await page.getByTestId('import-weights-dialog').waitFor();
+    const missing = join(tmp.path, 'nowhere', 'moco_v2.pth.tar');
+    await page.getByTestId('import-path').fill(missing);
+    await page.getByTestId('import-submit').click();
+    const message = page.getByTestId('import-error-message');
+    await message.waitFor(WAIT);
+    expect(await message.textContent()).toBe(`importWeights: expected a weights file, got ${missing} (no such file)`);
+    await shot(page, 'export-import-error');
+    expect(browser.problems.every((p) => /status of 404|importWeights/.test(p)), browser.problems.join('\n')).toBe(true);
+    browser.problems.length = 0;
+
+    await page.getByTestId('import-path').fill(join(outDir, 'encoder.safetensors'));
+    await page.getByTestId('import-name').fill('round trip');
+    await page.getByTestId('import-submit').click();
+    await page.getByTestId('import-done').waitFor({ timeout: 60_000 });
+    expect((await page.getByTestId('import-report-text').textContent())!.length).toBeGreaterThan(0);
+    await shot(page, 'export-import');
+    await page.getByTestId('import-weights-dialog-close').click();
+    await page.getByTestId('import-weights-dialog').waitFor({ state: 'detached' });
+    const imported = (await call(host, 'listRuns')).find((r) => r.status === 'imported');
+    expect(imported?.name).toBe('round trip');
+    await expect.poll(() => runSelect.locator('option:checked').textContent(), WAIT).toContain(`Run ${imported!.id} · round trip`);
+    expect(await runSelect.locator('option:checked').textContent()).toContain('imported');
+
+    // The Train view lists it as an imported encoder, with no training numbers.
+    await page.getByTestId('nav-train').click();
+    const importedRow = page.locator(`[data-testid="run-row"][data-run-id="${imported!.id}"]`);
+    await importedRow.waitFor(WAIT);
+    expect(await importedRow.getByTestId('run-final').textContent()).toContain('imported from a weights file');
+    expect(await importedRow.getByTestId('export-run-button').count()).toBe(1);
+    await importedRow.locator('button.main').click();
+    await expect.poll(() => page.getByTestId('run-panel').getAttribute('data-run-id'), WAIT).toBe(String(imported!.id));
+    await shot(page, 'export-imported-train');
+
+    // Embeddings from the Search view's encoder picker: the vectors as .npy with their ids and paths.
+    const embedding = await call(host, 'startEmbedding', run.id);
+    await expect
+      .poll(async () => (await call(host, 'listEmbeddings')).find((s) => s.id === embedding.id)?.status, { timeout: 60_000, interval: 500 })
+      .toBe('done');
+    await page.getByTestId('nav-search').click();
+    await page.getByTestId('encoder-select').selectOption(`set:${embedding.id}`);
+    await page.getByTestId('export-embeddings-button').click();
+    await page.getByTestId('export-embeddings-dialog').waitFor();
+    await page.getByTestId('export-space-embedding').check();
+    await page.getByTestId('export-embeddings-dir').fill(exports);
+    await page.getByTestId('export-embeddings-submit').click();
+    await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    const embDir = (await page.getByTestId('export-result-dir').textContent())!.trim();
+    const embFiles = await page.getByTestId('export-file').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));
+    expect(embFiles.some(([n]) => n.endsWith('.npy'))).toBe(true);
+    expect(embFiles.some(([n]) => n.endsWith('.csv'))).toBe(true);
+    for (const [name, bytes] of embFiles) expect((await stat(join(embDir, name))).size, name).toBe(bytes);
+    await shot(page, 'export-embeddings');
+    await page.getByTestId('export-embeddings-dialog-close').click();
+
+    // Deleting a probe asks first; Cancel keeps it.
+    await page.getByTestId('nav-evaluate').click();
+    const probeRow = page.getByTestId('probe-row');
+    await probeRow.getByTestId('delete-probe-button').click();
+    await probeRow.getByRole('button', { name: 'Cancel' }).click();
+    expect(await probeRow.count()).toBe(1);
+    await probeRow.getByTestId('delete-probe-button').click();
+    await probeRow.getByTestId('confirm-delete-probe').click();
+    await expect.poll(() => page.getByTestId('probe-row').count(), WAIT).toBe(0);
+    await page.getByTestId('probe-empty').waitFor(WAIT);
+    expect(await call(host, 'listProbes')).toEqual([]);
+
+    expect(browser.problems).toEqual([]);
+  });
+});
