@@ -5,7 +5,7 @@
 // imported run. Files go into a new folder inside the one the user names; nothing is
 // overwritten.
 import { copyFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type {
   ExportEmbeddingsRequest,
   ExportResult,
@@ -30,7 +30,7 @@ import { loadRunEncoder } from '../search/encoder-loader';
 import { labelsOf, type LibraryImage, libraryImages } from '../library/library-labels';
 import { exportResNetOnnx } from './onnx';
 import { describeImportReport, importResNet, readWeightsFile } from './torch-import';
-import { encoderReadme, exportEmbeddingIdsCsv, exportEmbeddingsNpy, exportSafetensors, exportTfjs, SAFETENSORS_FILE } from './weights-export';
+import { ENCODER_CONFIG_FORMAT, encoderReadme, exportEmbeddingIdsCsv, exportEmbeddingsNpy, exportSafetensors, exportTfjs, SAFETENSORS_FILE } from './weights-export';
 import { toCsv } from './csv';
 
 /** Weights files read at most (a ResNet-50 checkpoint with optimizer state is ~0.5 GB). */
@@ -133,7 +133,8 @@ export class ExportService {
         const target = join(dir, name);
         if (req.mode === 'symlink') await symlink(image.path, target);
         else await copyFile(image.path, target);
-        files.push({ path: target, bytes: req.mode === 'symlink' ? 0 : (await stat(target)).size });
+        // A link's size is the photo it points to.
+        files.push({ path: target, bytes: (await stat(target)).size });
       }
     }
     const classes = new Set(labelled.map((x) => x.label)).size;
@@ -160,7 +161,7 @@ export class ExportService {
     }
     try {
       const o = model.options;
-      const inputSize = options.inputSize ?? (o.stem === 'small' ? 32 : 224);
+      const inputSize = options.inputSize ?? (await exportedInputSize(path)) ?? (o.stem === 'small' ? 32 : 224);
       if (o.stem === 'small' && inputSize > 64) throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
       const config: TrainConfig = defaultConfig({
         arch: o.arch,
@@ -209,6 +210,16 @@ export class ExportService {
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
     if (run.status === 'running') throw new ConflictError(`${where}: expected a run that is not training, got run ${runId} running (pause it first)`);
     return run;
+  }
+}
+
+/** The input size in the config.json an export of this app wrote next to the weights, if any. */
+async function exportedInputSize(weightsPath: string): Promise<number | null> {
+  try {
+    const c = JSON.parse(await readFile(join(dirname(weightsPath), 'config.json'), 'utf8')) as { format?: string; input?: { size?: unknown } };
+    return c.format === ENCODER_CONFIG_FORMAT && Number.isInteger(c.input?.size) ? (c.input!.size as number) : null;
+  } catch {
+    return null; // no config next to it, or not ours: the defaults apply
   }
 }
 

@@ -25,7 +25,7 @@ export interface EncoderSource {
   step?: number;
 }
 
-/** The JSON written next to the weights (encoder.json). */
+/** The JSON written next to the weights (config.json). */
 export interface EncoderConfigJson {
   format: typeof ENCODER_CONFIG_FORMAT;
   formatVersion: number;
@@ -115,7 +115,7 @@ export function encoderReadme(c: EncoderConfigJson): string {
     `# MoCo encoder: ${c.architecture}, ${c.stem} stem, width x${c.widthMultiplier}`,
     '',
     `- \`${c.weights}\`: the encoder's state_dict with torchvision's names and layouts (float32; \`*.num_batches_tracked\` int64).`,
-    '- `encoder.json`: the architecture, input and head, and the Python below.',
+    '- `config.json`: the architecture, input and head, and the Python below.',
     '',
     `Input: N x 3 x ${c.input.size} x ${c.input.size} float32, RGB in [0, 1], normalised with mean (${n.mean.join(', ')}) and std (${n.std.join(', ')}).`,
     `Output: ${c.embedding}. Features: ${c.featureDim}-d; embedding: ${c.outputDim}-d.`,
