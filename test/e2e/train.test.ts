@@ -77,7 +77,7 @@ describe('train view in the browser', () => {
     for (const field of ['arch', 'stem', 'widthMultiplier', 'inputSize', 'batchSize', 'epochs', 'K', 'm', 'T', 'dim', 'mlpHead', 'augmentation', 'symmetric', 'dictionary', 'lr', 'schedule', 'lrSteps', 'sgdMomentum', 'weightDecay', 'bnGroups', 'seed', 'knnEvery', 'checkpointMinutes']) {
       expect(await page.getByTestId(`train-field-${field}`).count(), field).toBe(1);
     }
-    expect(await page.getByTestId('train-folder-option').count()).toBe(1);
+    expect(await page.getByTestId('train-folders-option').count()).toBe(1);
     await page.getByTestId('train-field-arch').selectOption('resnet18');
     await page.getByTestId('train-field-stem').selectOption('small');
     await fill(page, 'widthMultiplier', '0.125');
