@@ -12,7 +12,7 @@
 //
 // Tag labels. Each image's tags are matched (case-insensitively, as the tag table does) against
 // the classes: the tags listed in `only` when given (named as spelled there), every tag
-// otherwise. An image with exactly one matching tag has it as its class; one with none is
+// otherwise (named by the first spelling met). An image with exactly one matching tag has it as its class; one with none is
 // unlabelled; one with several is ambiguous: it is left out and its id reported, since any pick
 // would be arbitrary and counting it twice would make a single-label metric wrong.
 //
