@@ -73,6 +73,8 @@ export interface ProbeResult {
   model: ProbeModel;
   method: ProbeMethod;
   metrics: ProbeMetrics;
+  /** linear probe only: the last epoch's loss stayed above chance (lower the lr or standardise the features) */
+  diverged?: boolean;
 }
 
 export type ProbeStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'interrupted';

@@ -75,10 +75,10 @@ export async function runProbe(req: ProbeRequest, post: (m: ProbeWorkerMessage) 
           report({ done: e.epoch, loss: e.loss });
         },
       });
-      publish(post, req, f.model, 'linear', probe, keepTest);
+      publish(post, req, f.model, 'linear', probe, keepTest, probe.diverged);
       signal.throwIfAborted();
       report({ phase: 'knn', done: 0, total: 1, loss: null });
-      publish(post, req, f.model, 'knn', await knnClassify(data, { k: knn.k, T: knn.T }), keepTest);
+      publish(post, req, f.model, 'knn', await knnClassify(data, { k: knn.k, T: knn.T, signal }), keepTest);
     }
     return end('done');
   } catch (err) {
@@ -87,11 +87,19 @@ export async function runProbe(req: ProbeRequest, post: (m: ProbeWorkerMessage) 
   }
 }
 
-function publish(post: (m: ProbeWorkerMessage) => void, req: ProbeRequest, model: ProbeModel, method: ProbeMethod, r: ClassifierResult, keepTest: number[]): void {
+function publish(
+  post: (m: ProbeWorkerMessage) => void,
+  req: ProbeRequest,
+  model: ProbeModel,
+  method: ProbeMethod,
+  r: ClassifierResult,
+  keepTest: number[],
+  diverged?: boolean,
+): void {
   const C = r.metrics.numClasses;
   const confusion = Array.from({ length: C }, (_, t) => Array.from(r.metrics.confusion.subarray(t * C, (t + 1) * C)));
   const perClass: ApiClassMetrics[] = r.metrics.perClass.map((m, c) => ({ name: req.classes[c], ...m }));
-  const result: ProbeResult = { model, method, metrics: { top1: r.metrics.top1, top5: r.metrics.top5, perClass, confusion } };
+  const result: ProbeResult = { model, method, metrics: { top1: r.metrics.top1, top5: r.metrics.top5, perClass, confusion }, ...(diverged ? { diverged } : {}) };
   post({
     type: 'result',
     result,

@@ -40,6 +40,8 @@ export interface ResultRow extends ResultKey {
   overRandom: number | null;
   /** top-1 minus this method's raw-pixel top-1 (pretrained rows only) */
   overPixels: number | null;
+  /** the linear probe's loss ended above chance: its accuracy says little */
+  diverged: boolean;
 }
 
 /** Rows by method (linear, then kNN), each with the pretrained encoder first, then its baselines. */
@@ -63,6 +65,7 @@ export function resultRows(results: readonly ProbeResult[]): ResultRow[] {
         best: r.metrics.top1 === bestTop1,
         overRandom: pre && rnd !== null ? r.metrics.top1 - rnd : null,
         overPixels: pre && px !== null ? r.metrics.top1 - px : null,
+        diverged: r.diverged === true,
       });
     }
   }
