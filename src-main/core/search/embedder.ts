@@ -24,7 +24,11 @@ export interface Embedder {
   readonly outDim: number;
   /** Why a faster engine was not used ('auto' fell back), or null. */
   readonly fallbackReason: string | null;
-  /** x: n x H x W x 3 (NHWC), ImageNet-normalised, H = W = the input size the embedder was made for. */
+  /**
+   * x: n x H x W x 3 (NHWC), ImageNet-normalised, H = W = the input size the embedder was made for;
+   * left unchanged until the promise settles. onnxruntime runs on the calling thread's event loop
+   * for the whole batch: long jobs embed from a worker.
+   */
   embed(x: Float32Array, n: number): Promise<EmbedResult>;
   dispose(): Promise<void> | void;
 }

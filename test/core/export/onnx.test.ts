@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
@@ -7,9 +8,10 @@ import { foldBatchNorm } from '../../../src-main/core/export/bn-fold';
 import { convOutputSize, denseConvMatrix } from '../../../src-main/core/export/dense-conv';
 import { exportResNetOnnx, ONNX_OPSET } from '../../../src-main/core/export/onnx';
 import { onnx } from '../../../src-main/core/export/onnx-graph';
-import type { ResNet } from '../../../src-main/core/moco/resnet';
+import { ResNet, type ResNetArch, type ResNetStem } from '../../../src-main/core/moco/resnet';
 import { Rng } from '../../../src-main/core/moco/rng';
-import { useCpuBackend } from '../moco/helpers';
+import { expectAllClose, useCpuBackend } from '../moco/helpers';
+import { formulaInput, loadFormulaWeights } from '../moco/torch-parity';
 import { expectSameOutputs, maxAbsDiff, modelWithBnStats, randomImages } from './helpers';
 
 beforeAll(useCpuBackend);
@@ -168,6 +170,31 @@ describe('exportResNetOnnx', () => {
     await expect(exportResNetOnnx(model, { inputLayout: 'HWC' as never })).rejects.toThrow('expected inputLayout NCHW | NHWC, got HWC');
     await expect(exportResNetOnnx(model, { inputSize: 0 })).rejects.toThrow('expected a positive integer inputSize, got 0');
   });
+});
+
+describe('the exported file equals torchvision', () => {
+  // fixtures/torch_parity.py: torchvision's outputs (float64) for closed-formula weights and inputs.
+  const fixture = JSON.parse(readFileSync(new URL('../moco/fixtures/torch-parity.json', import.meta.url), 'utf8')) as {
+    cases: { arch: ResNetArch; stem: ResNetStem; mlpHead: boolean; input: number[]; training: boolean; features: number[]; embedding: number[] }[];
+  };
+  // ResNet-50 at full width takes seconds just to fill in its weights; the embedder tests compare a narrow one with TF.js.
+  for (const c of fixture.cases.filter((k) => !k.training && k.arch !== 'resnet50')) {
+    it(`${c.arch} ${c.stem} stem${c.mlpHead ? ', MLP head' : ''}, eval`, async () => {
+      const model = new ResNet({ arch: c.arch, stem: c.stem, mlpHead: c.mlpHead }, null);
+      try {
+        loadFormulaWeights(model, 'all');
+        const [n, size] = c.input;
+        const x = tf.tidy(() => tf.transpose(formulaInput(c.input), [0, 3, 1, 2]).dataSync() as Float32Array); // NCHW
+        const out = await runOnnx(await exportResNetOnnx(model), x, [n, 3, size, size]);
+        const firstCols = Array.from({ length: n }, (_, r) => Array.from(out.features.subarray(r * model.featureDim, r * model.featureDim + 64))).flat();
+        const scale = Math.max(...c.features.map(Math.abs));
+        expectAllClose(firstCols, c.features, 1e-3, 1e-4 * scale);
+        expectAllClose(out.embedding, c.embedding, 1e-3, 2e-5);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
 });
 
 describe('denseConvMatrix', () => {
