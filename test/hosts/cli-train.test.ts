@@ -21,7 +21,7 @@ function cli(args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       ['--import', 'tsx', ENTRY, ...args],
-      { env: { ...process.env, MOCO_DATA_DIR: join(tmp.dir, 'default-data'), MOCO_BACKEND: 'wasm' }, timeout: 60_000 },
+      { env: { ...process.env, MOCO_DATA_DIR: join(tmp.dir, 'default-data'), MOCO_BACKEND: 'wasm' }, timeout: 240_000 },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
@@ -130,5 +130,5 @@ describe('moco-studio train', () => {
     const firstTraining = lines.find((l) => l.event === 'train.progress' && l.phase === 'training' && typeof l.loss === 'number')!;
     expect(firstTraining.step as number).toBeGreaterThan(1); // continued from the checkpoint, not from scratch
     expect(lines.at(-1)).toMatchObject({ event: 'run', id: runId, status: 'done', step: 180 });
-  }, 90_000);
+  }, 400_000);
 });
