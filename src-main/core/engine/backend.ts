@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { BACKEND_NAMES, type BackendName, type EngineInfo } from './engine-info';
+import { threadedWasmUnsupported, wantedWasmThreads, withThreadedWasmLoader } from './wasm-threads';
 
 export interface InitEngineOptions {
   /** force one backend (the app's setting); otherwise MOCO_BACKEND, otherwise the fastest */
@@ -136,11 +137,29 @@ async function startWasm(): Promise<Started> {
   } catch (err) {
     throw new Unavailable(`@tensorflow/tfjs-backend-wasm failed to load: ${err instanceof Error ? err.message : String(err)}`);
   }
-  await activate('wasm', 'the WebAssembly backend');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
-  const threads = threaded ? wasm.getThreadsCount() : 1;
+  // The module is instantiated once per process: the first start decides single or multi-threaded.
+  if (!tf.engine().registry.wasm) await startThreadedWasm(wasm, simd);
+  await activate('wasm', 'the WebAssembly backend');
+  const threads = wasm.getThreadsCount();
   return { backend: 'wasm', device: `wasm ${simd ? 'SIMD' : 'without SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`, simd, threads };
+}
+
+/**
+ * Tries the threaded build (XNNPACK on a thread pool; see wasm-threads.ts). Where it cannot
+ * start, the flag goes back off and the caller starts the single-threaded build.
+ */
+async function startThreadedWasm(wasm: typeof import('@tensorflow/tfjs-backend-wasm'), simd: boolean): Promise<void> {
+  const threads = wantedWasmThreads();
+  // The threaded binary is SIMD-only; TF.js picks it only when both are supported.
+  if (threads < 2 || !simd || threadedWasmUnsupported()) return;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  wasm.setThreadsCount(threads);
+  const started = await withThreadedWasmLoader(threads, () => tf.setBackend('wasm'));
+  if (!started) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasm.setThreadsCount(1);
+  }
 }
 
 /** tf.setBackend answers false (after logging why) when a backend fails to initialise. */

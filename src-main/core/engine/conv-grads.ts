@@ -2,25 +2,17 @@
 // backend's forward kernel (the wasm backend has no Conv2DBackpropFilter and a slow
 // Conv2DBackpropInput). Layout is TF's: x NxHxWxCi, w KHxKWxCixCo, dy NxOHxOWxCo.
 import * as tf from '@tensorflow/tfjs';
-import { axisPads, axisPhasePlan, type AxisPhasePlan, type ConvPadding } from './conv-geometry';
+import { axisPads, axisPhasePlan, type AxisPhase, type AxisPhasePlan, type ConvPadding } from './conv-geometry';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
-/** dL/dx for y = conv2d(x, w, stride, padding): NxOHxOWxCo -> NxHxWxCi. */
+/**
+ * dL/dx for y = conv2d(x, w, stride, padding): NxOHxOWxCo -> NxHxWxCi. Each of the s*s
+ * phases of dx (the inputs at one offset modulo the stride) is one stride-1 convolution of
+ * dy with the kernel taps that reach it, so the products are those of the forward pass; the
+ * phases are then interleaved by a reshape and a transpose (DepthToSpace is far slower on wasm).
+ */
 export function convInputGrad(
-  dy: tf.Tensor4D,
-  w: tf.Tensor4D,
-  xShape: [number, number, number, number],
-  stride: number,
-  padding: ConvPadding,
-): tf.Tensor4D {
-  return w.shape[0] === 1 && w.shape[1] === 1 && stride > 1
-    ? sparseOneByOneInputGrad(dy, w, xShape, stride)
-    : inputGradPolyphase(dy, w, xShape, stride, padding);
-}
-
-/** Any kernel and stride: one stride-1 convolution of dy yields all s*s phases of dx. */
-export function inputGradPolyphase(
   dy: tf.Tensor4D,
   w: tf.Tensor4D,
   xShape: [number, number, number, number],
@@ -32,57 +24,79 @@ export function inputGradPolyphase(
   return tf.tidy(() => {
     const rows = axisPhasePlan(h, kh, stride, axisPads(h, kh, stride, padding));
     const cols = axisPhasePlan(wd, kw, stride, axisPads(wd, kw, stride, padding));
-    const filter = phaseFilter(w, rows, cols, stride); // LHxLWxCox(s*s*Ci)
-    // dy cropped where a pad is negative, padded inside the convolution where positive
-    const crop = dy.slice(
-      [0, Math.max(-rows.padBefore, 0), Math.max(-cols.padBefore, 0), 0],
-      [n, dy.shape[1] - Math.max(-rows.padBefore, 0) - Math.max(-rows.padAfter, 0),
-        dy.shape[2] - Math.max(-cols.padBefore, 0) - Math.max(-cols.padAfter, 0), dy.shape[3]],
-    );
-    const pads: Pad4 = [[0, 0], [Math.max(rows.padBefore, 0), Math.max(rows.padAfter, 0)],
-      [Math.max(cols.padBefore, 0), Math.max(cols.padAfter, 0)], [0, 0]];
-    const phases = tf.conv2d(crop, filter, 1, pads); // NxBHxBWx(s*s*Ci)
-    const dx = stride === 1 ? phases : tf.depthToSpace(phases, stride); // Nx(BH*s)x(BW*s)xCi
+    const filters = phaseFilters(w, rows, cols); // per phase JHxJWxCoxCi, null where no tap reaches
+    const zeros = () => tf.zeros([n, rows.blocks, cols.blocks, ci]) as tf.Tensor4D;
+    const phases = filters.map((f, i) => (f ? phaseCorrelation(dy, f, rows.phases[Math.floor(i / stride)], cols.phases[i % stride]) : null));
+    const live = phases.filter((p): p is tf.Tensor4D => p !== null);
+    const dx = live.length === 1 && stride > 1
+      ? spread(live[0], phases.indexOf(live[0]), stride)
+      : interleave(phases.map((p) => p ?? zeros()), stride); // Nx(BH*s)x(BW*s)xCi
     return dx.shape[1] === h && dx.shape[2] === wd ? dx : dx.slice([0, 0, 0, 0], [n, h, wd, ci]);
   });
 }
 
 /**
- * The shared-window filter of every phase: entry [t, u, co, (a*s + b)*Ci + ci] is
- * w[rows.tap[t][a], cols.tap[u][b], ci, co], zero where a phase has no tap. It is built as
- * one 0/1 selection matrix times w (exact in float32): on wasm, reverse and gather of a
- * large filter cost more than the convolution itself, a small matrix product does not.
+ * The filter of every phase (a, b), in the order a*s + b: entry [t, u, co, ci] is
+ * w[rows.phases[a].taps[t], cols.phases[b].taps[u], ci, co]. Every kernel tap belongs to one
+ * phase, so all of them come out of one row permutation of w, done as a 0/1 matrix product
+ * (exact in float32; on wasm, reverse and gather of a large filter cost more than that), and
+ * one transpose of Ci and Co.
  */
-function phaseFilter(w: tf.Tensor4D, rows: AxisPhasePlan, cols: AxisPhasePlan, s: number): tf.Tensor4D {
+function phaseFilters(w: tf.Tensor4D, rows: AxisPhasePlan, cols: AxisPhasePlan): (tf.Tensor4D | null)[] {
   const [kh, kw, ci, co] = w.shape;
-  const outH = rows.window * s;
-  const outW = cols.window * s;
-  const select = new Float32Array(outH * outW * kh * kw); // (LH*s*LW*s) x (KH*KW)
-  for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) {
-    const r = rows.tap[Math.floor(i / s)][i % s];
-    const c = cols.tap[Math.floor(j / s)][j % s];
-    if (r >= 0 && c >= 0) select[(i * outW + j) * kh * kw + r * kw + c] = 1;
+  const order: number[] = []; // source tap (kr*KW + kc) of each row, phase by phase
+  const spans: ({ start: number; jh: number; jw: number } | null)[] = [];
+  for (const pr of rows.phases) for (const pc of cols.phases) {
+    if (!pr.taps.length || !pc.taps.length) {
+      spans.push(null);
+      continue;
+    }
+    spans.push({ start: order.length, jh: pr.taps.length, jw: pc.taps.length });
+    for (const kr of pr.taps) for (const kc of pc.taps) order.push(kr * kw + kc);
   }
-  const picked = tf.matMul(tf.tensor2d(select, [outH * outW, kh * kw]), w.reshape([kh * kw, ci * co])); // (LH*s*LW*s)x(Ci*Co)
-  return picked
-    .reshape([rows.window, s, cols.window, s, ci, co])
-    .transpose([0, 2, 5, 1, 3, 4]) // LHxLWxCoxsxsxCi
-    .reshape([rows.window, cols.window, co, s * s * ci]) as tf.Tensor4D;
+  const taps = kh * kw;
+  let picked = w.reshape([taps, ci * co]) as tf.Tensor2D; // (KH*KW)x(Ci*Co)
+  if (order.some((src, i) => src !== i)) {
+    const select = new Float32Array(taps * taps);
+    order.forEach((src, i) => {
+      select[i * taps + src] = 1;
+    });
+    picked = tf.matMul(tf.tensor2d(select, [taps, taps]), picked);
+  }
+  const swapped = picked.reshape([taps, ci, co]).transpose([0, 2, 1]); // (KH*KW)xCoxCi
+  // A span covering every tap (stride 1) is the whole tensor: a slice would only copy it.
+  return spans.map((p) =>
+    p && ((p.jh * p.jw === taps ? swapped : swapped.slice([p.start, 0, 0], [p.jh * p.jw, co, ci])).reshape([p.jh, p.jw, co, ci]) as tf.Tensor4D));
 }
 
-/** A strided 1x1 convolution touches one input pixel in s*s: dy*w^T lands there, zeros elsewhere. */
-export function sparseOneByOneInputGrad(
-  dy: tf.Tensor4D, w: tf.Tensor4D, [n, h, wd, ci]: [number, number, number, number], s: number,
-): tf.Tensor4D {
-  const [, oh, ow, co] = dy.shape;
-  return tf.tidy(() => {
-    const dxs = tf.conv2d(dy, w.reshape([1, 1, ci, co]).transpose([0, 1, 3, 2]) as tf.Tensor4D, 1, 'valid'); // NxOHxOWxCi
-    return dxs
-      .reshape([n, oh, 1, ow, 1, ci])
-      .pad([[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]) // zeros between the pixels read
-      .reshape([n, oh * s, ow * s, ci])
-      .slice([0, 0, 0, 0], [n, h, wd, ci]) as tf.Tensor4D;
-  });
+/** One phase: dy cropped where a pad is negative, zero-padded inside the convolution where positive. */
+function phaseCorrelation(dy: tf.Tensor4D, filter: tf.Tensor4D, pr: AxisPhase, pc: AxisPhase): tf.Tensor4D {
+  const [n, oh, ow, co] = dy.shape;
+  const [top, bottom, left, right] = [-pr.padBefore, -pr.padAfter, -pc.padBefore, -pc.padAfter].map((v) => Math.max(v, 0));
+  const crop = top || bottom || left || right ? dy.slice([0, top, left, 0], [n, oh - top - bottom, ow - left - right, co]) : dy;
+  const pads: Pad4 = [[0, 0], [Math.max(pr.padBefore, 0), Math.max(pr.padAfter, 0)], [Math.max(pc.padBefore, 0), Math.max(pc.padAfter, 0)], [0, 0]];
+  return tf.conv2d(crop, filter, 1, pads); // NxBHxBWxCi
+}
+
+/** s*s phases NxBHxBWxCi (order a*s + b) -> Nx(BH*s)x(BW*s)xCi with phase (a, b) at [s*q + a, s*p + b]. */
+function interleave(phases: tf.Tensor4D[], s: number): tf.Tensor4D {
+  if (s === 1) return phases[0];
+  const [n, bh, bw, ci] = phases[0].shape;
+  return tf.concat(phases, 3) // NxBHxBWx(s*s*Ci)
+    .reshape([n, bh, bw, s, s, ci])
+    .transpose([0, 1, 3, 2, 4, 5]) // NxBHxsxBWxsxCi
+    .reshape([n, bh * s, bw * s, ci]) as tf.Tensor4D;
+}
+
+/** Only phase `index` has taps (a strided 1x1 kernel): its values land at their offset, zeros elsewhere. */
+function spread(phase: tf.Tensor4D, index: number, s: number): tf.Tensor4D {
+  const [n, bh, bw, ci] = phase.shape;
+  const a = Math.floor(index / s);
+  const b = index % s;
+  return phase
+    .reshape([n, bh, 1, bw, 1, ci])
+    .pad([[0, 0], [0, 0], [a, s - 1 - a], [0, 0], [b, s - 1 - b], [0, 0]])
+    .reshape([n, bh * s, bw * s, ci]) as tf.Tensor4D;
 }
 
 /**

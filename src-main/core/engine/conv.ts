@@ -12,15 +12,19 @@ export type { ConvPadding } from './conv-geometry';
 
 const KERNEL = 'MocoConv2D';
 
-/** The attributes of TF's Conv2D kernel that MocoConv2D passes on to it. */
+type ExplicitPads = [[0, 0], [number, number], [number, number], [0, 0]];
+
+/** The attributes of TF's Conv2D kernel that MocoConv2D passes on to it, and the padding asked for. */
 type MocoConvAttrs = {
   strides: [number, number];
-  pad: ConvPadding;
+  /** 'same' and numeric pads go to the kernel as explicit pads (XNNPACK's own SAME mode fails where TF's pad is 0) */
+  pad: 'valid' | ExplicitPads;
   dilations: [number, number];
   dataFormat: 'NHWC';
+  padding: ConvPadding;
 };
 
-/** x: NxHxWxCi, w: KHxKWxCixCo (TF layout) -> NxOHxOWxCo */
+/** x: NxHxWxCi, w: KHxKWxCixCo (TF layout) -> NxOHxOWxCo. A numeric padding pads both sides, as torch does. */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): tf.Tensor4D {
   checkConvArgs(x, w, stride, padding);
   const backend = tf.getBackend();
@@ -32,8 +36,15 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: 
 export function conv2dForwardGrads(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): tf.Tensor4D {
   checkConvArgs(x, w, stride, padding);
   registerFor(tf.getBackend());
-  const attrs: MocoConvAttrs = { strides: [stride, stride], pad: padding, dilations: [1, 1], dataFormat: 'NHWC' };
+  const attrs: MocoConvAttrs = { strides: [stride, stride], pad: kernelPads(x, w, stride, padding), dilations: [1, 1], dataFormat: 'NHWC', padding };
   return tf.engine().runKernel(KERNEL, { x, filter: w }, attrs) as tf.Tensor4D;
+}
+
+function kernelPads(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): MocoConvAttrs['pad'] {
+  if (padding === 'valid') return 'valid';
+  const rows = axisPads(x.shape[1], w.shape[0], stride, padding);
+  const cols = axisPads(x.shape[2], w.shape[1], stride, padding);
+  return [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]];
 }
 
 function checkConvArgs(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): void {
@@ -41,7 +52,9 @@ function checkConvArgs(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: 
   if (w.rank !== 4) throw new Error(`conv2d: expected w of rank 4 (KHxKWxCixCo), got shape [${w.shape}]`);
   if (x.shape[3] !== w.shape[2]) throw new Error(`conv2d: expected x with ${w.shape[2]} channels (w is [${w.shape}]), got ${x.shape[3]}`);
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`conv2d: expected a positive integer stride, got ${stride}`);
-  if (padding !== 'same' && padding !== 'valid') throw new Error(`conv2d: expected padding 'same' or 'valid', got ${String(padding)}`);
+  if (padding !== 'same' && padding !== 'valid' && !(Number.isInteger(padding) && (padding as number) >= 0)) {
+    throw new Error(`conv2d: expected padding 'same', 'valid' or a pixel count >= 0, got ${String(padding)}`);
+  }
   axisPads(x.shape[1], w.shape[0], stride, padding); // throws for a 'valid' input smaller than the kernel
   axisPads(x.shape[2], w.shape[1], stride, padding);
 }
@@ -56,11 +69,11 @@ function registerFor(backendName: string): void {
       inputsToSave: ['x', 'filter'],
       gradFunc: (dy, saved, attrs) => {
         const [x, w] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const { strides, pad } = attrs as unknown as MocoConvAttrs;
+        const { strides, padding } = attrs as unknown as MocoConvAttrs;
         const g = dy as tf.Tensor4D;
         return {
-          x: () => convInputGrad(g, w, x.shape, strides[0], pad),
-          filter: () => convFilterGrad(x, g, w.shape, strides[0], pad),
+          x: () => convInputGrad(g, w, x.shape, strides[0], padding),
+          filter: () => convFilterGrad(x, g, w.shape, strides[0], padding),
         };
       },
     });
