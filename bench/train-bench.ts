@@ -93,13 +93,15 @@ function parseOnly(values: string[] | undefined): Setting[] {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Runs `step` warmup + steps times; returns the timed steps' wall seconds. */
-function timeSteps(step: () => void, warmup: number, steps: number): number[] {
-  for (let i = 0; i < warmup; i++) step();
-  return Array.from({ length: steps }, () => {
+async function timeSteps(step: () => unknown, warmup: number, steps: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    step();
-    return (performance.now() - t0) / 1000;
-  });
+    await step();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return times;
 }
 
 async function measure(s: Setting, warmup: number, steps: number, profile: boolean): Promise<Measured & { profile?: string }> {
@@ -108,9 +110,9 @@ async function measure(s: Setting, warmup: number, steps: number, profile: boole
     const net = new ResNet({ arch: 'resnet18', stem: s.stem }, new Rng(0));
     const x = tf.randomNormal([s.batch, s.px, s.px, 3]) as tf.Tensor4D;
     try {
-      const times = timeSteps(() => {
+      const times = await timeSteps(async () => {
         const out = net.forward(x, { training: false });
-        out.embedding.dataSync();
+        await out.embedding.data();
         tf.dispose(out);
       }, warmup, steps);
       return result(times, s.batch, stopRss().peak);
@@ -124,13 +126,13 @@ async function measure(s: Setting, warmup: number, steps: number, profile: boole
   // Two pairs of views, alternated, so consecutive steps never see the very same input.
   const views = Array.from({ length: 2 }, () => [0, 1].map(() => tf.randomNormal([s.batch, s.px, s.px, 3]) as tf.Tensor4D));
   let i = 0;
-  const step = () => {
+  const step = async () => {
     const [q, k] = views[i++ % views.length];
-    const r = model.trainStep(q, k, optimizer);
+    const r = await model.trainStep(q, k, optimizer);
     if (!Number.isFinite(r.loss)) throw new Error(`bench:train: expected a finite loss, got ${r.loss}`);
   };
   try {
-    const times = timeSteps(step, warmup, steps);
+    const times = await timeSteps(step, warmup, steps);
     const out: Measured & { profile?: string } = { ...result(times, s.batch, stopRss().peak), bnGroups: model.bnGroupsFor(s.batch) };
     if (profile) out.profile = await profileStep(step);
     return out;
@@ -147,10 +149,8 @@ function result(times: number[], batch: number, peakRssBytes: number): Measured 
 }
 
 /** One profiled step: wall ms per kernel name, costliest first. */
-async function profileStep(step: () => void): Promise<string> {
-  const p = await tf.profile(() => {
-    step();
-  });
+async function profileStep(step: () => Promise<void>): Promise<string> {
+  const p = await tf.profile(step);
   const byKernel = new Map<string, { ms: number; calls: number }>();
   let total = 0;
   for (const k of p.kernels) {

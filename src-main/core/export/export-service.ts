@@ -21,6 +21,7 @@ import type { Db } from '../db/connection';
 import type { EmbeddingsStore } from '../db/embeddings-store';
 import { RunsStore } from '../db/runs-store';
 import { initEngine } from '../engine/backend';
+import { saveEncoder } from '../moco/dictionary/dictionary';
 import type { ResNet } from '../moco/resnet';
 import { Rng } from '../moco/rng';
 import { writeCheckpoint } from '../moco/train/checkpoint';
@@ -173,7 +174,7 @@ export class ExportService {
         epochs: 1,
       });
       const created = this.runs.create({ name: options.name ?? `${basename(path, extname(path))} (imported)`, config, backend: 'imported', totalSteps: 0, images: 0 });
-      this.writeImportedCheckpoint(created.id, config, model);
+      await this.writeImportedCheckpoint(created.id, config, model);
       this.runs.update(created.id, { status: 'imported' });
       this.deps.onRunsChanged(created.id);
       return { run: this.runs.get(created.id)!, report };
@@ -183,20 +184,8 @@ export class ExportService {
   }
 
   /** The encoder as a run's step-0 checkpoint (query and key encoders alike), so embedding, probes and export read it like any run. */
-  private writeImportedCheckpoint(runId: number, config: TrainConfig, model: ResNet): void {
-    const tensors = [];
-    for (const prefix of ['encoder_q.', 'encoder_k.']) {
-      for (const map of [model.params, model.buffers]) {
-        for (const [name, v] of map) {
-          const data = v.dataSync();
-          tensors.push(
-            v.dtype === 'int32'
-              ? { name: prefix + name, dtype: 'int32' as const, shape: [...v.shape], data: data as Int32Array }
-              : { name: prefix + name, dtype: 'float32' as const, shape: [...v.shape], data: data as Float32Array },
-          );
-        }
-      }
-    }
+  private async writeImportedCheckpoint(runId: number, config: TrainConfig, model: ResNet): Promise<void> {
+    const tensors = [...(await saveEncoder('encoder_q.', model)), ...(await saveEncoder('encoder_k.', model))];
     const rng = new Rng(0).state();
     writeCheckpoint(
       runDirIn(this.deps.dataDir, runId),

@@ -45,8 +45,9 @@ export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode:
       `batchNorm ${name}: expected more than 1 value per channel in each BN group, got ${count} (batch ${n}, ${g} groups, ${h}x${w})`,
     );
   }
-  const xg = tf.reshape(x, [g, n / g, h, w, c]); // Gx(N/G)xHxWxC
-  const { mean, variance } = tf.moments(xg, [1, 2, 3], true); // Gx1x1x1xC, biased variance
+  // Rank 4, not Gx(N/G)xHxWxC: WebGPU shaders cannot index tensors of rank 5.
+  const xg = tf.reshape(x, [g, (n / g) * h, w, c]); // Gx(N/G·H)xWxC
+  const { mean, variance } = tf.moments(xg, [1, 2], true); // Gx1x1xC, biased variance
   const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPS)));
   const shift = tf.sub(beta, tf.mul(mean, scale));
   const y = tf.reshape(tf.add(tf.mul(xg, scale), shift), [n, h, w, c]) as tf.Tensor4D;

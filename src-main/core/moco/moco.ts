@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../../api/errors';
 import { checkBnGroups } from './batchnorm';
-import type { Dictionary, SgdStep } from './dictionary/dictionary';
+import type { Dictionary, SgdStep, StepValues } from './dictionary/dictionary';
 import { EndToEnd } from './dictionary/end-to-end';
 import { MemoryBank } from './dictionary/memory-bank';
 import { MomentumQueue } from './dictionary/momentum-queue';
@@ -128,15 +128,15 @@ export class MocoModel {
    * training-set indices (the memory bank needs them). The dictionary forms the loss, the query
    * encoder takes an SGD step (with weight decay), then the dictionary updates itself.
    */
-  trainStep(imQ: tf.Tensor4D, imK: tf.Tensor4D, optimizer: tf.Optimizer, samples: Int32Array | null = null): MocoStepResult {
+  trainStep(imQ: tf.Tensor4D, imK: tf.Tensor4D, optimizer: tf.Optimizer, samples: Int32Array | null = null): Promise<MocoStepResult> {
     if (imQ.rank !== 4 || imQ.shape.join('x') !== imK.shape.join('x')) {
       throw new InvalidInputError(`MoCo.trainStep: expected two NxHxWx3 views of one shape, got [${imQ.shape}] and [${imK.shape}]`);
     }
     const n = imQ.shape[0];
     this.dictionary.check(n, samples);
     const bnGroups = this.bnGroupsFor(n);
-    const r = this.dictionary.step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer));
-    return { ...r, fill: this.dictionary.fill };
+    // Checks above throw at the call; the step itself resolves once its loss is read back.
+    return this.dictionary.step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer)).then((r) => ({ ...r, fill: this.dictionary.fill }));
   }
 
   dispose(): void {
@@ -148,13 +148,14 @@ export class MocoModel {
     return (lossFn: () => LossTerms) => {
       const { weightDecay } = this.options;
       const vars = this.encoderQ.trainableVariables();
-      const kept: { accuracy?: tf.Scalar } = {};
+      const kept: { accuracy?: tf.Scalar; loss?: tf.Scalar } = {};
       try {
         const { value, grads } = tf.variableGrads(() => {
           const r = lossFn();
           kept.accuracy = tf.keep(r.accuracy);
           return r.loss;
         }, vars);
+        kept.loss = value;
         tf.tidy(() => {
           // Ordered like `vars` every step: the optimizer keys its momentum slots by position.
           const decayed: tf.NamedTensorMap = {};
@@ -162,13 +163,22 @@ export class MocoModel {
           optimizer.applyGradients(decayed);
         });
         tf.dispose(grads);
-        const loss = value.dataSync()[0];
-        value.dispose();
-        return { loss, accuracy: kept.accuracy!.dataSync()[0] };
-      } finally {
-        kept.accuracy?.dispose();
+      } catch (err) {
+        tf.dispose([kept.loss ?? [], kept.accuracy ?? []]);
+        throw err;
       }
+      return readScalars(kept.loss, kept.accuracy!);
     };
+  }
+}
+
+/** Reads a step's loss and accuracy back (waits for the device), then frees them. */
+async function readScalars(loss: tf.Scalar, accuracy: tf.Scalar): Promise<StepValues> {
+  try {
+    const [l, a] = await Promise.all([loss.data(), accuracy.data()]);
+    return { loss: l[0], accuracy: a[0] };
+  } finally {
+    tf.dispose([loss, accuracy]);
   }
 }
 

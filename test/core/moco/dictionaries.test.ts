@@ -83,14 +83,14 @@ describe('end-to-end InfoNCE', () => {
 });
 
 describe('end-to-end mechanism', () => {
-  it('encodes the keys with the query encoder and trains through both branches', () => {
+  it('encodes the keys with the query encoder and trains through both branches', async () => {
     const model = small({ dictionary: 'end-to-end', K: 1, seed: 7 });
     const { imQ, imK } = twoViewBatch(new Rng(8), 8, 16);
     const opt = tf.train.sgd(0.1);
     try {
       expect(model.dictionary).toBeInstanceOf(EndToEnd);
       expect(model.dictionary.fill).toBe(1);
-      expect(model.dictionary.save()).toEqual({ meta: {}, tensors: [] }); // no key encoder, no queue
+      expect(await model.dictionary.save()).toEqual({ meta: {}, tensors: [] }); // no key encoder, no queue
       const vars = model.encoderQ.trainableVariables();
       const state = model.rng.state();
       const forward = () => model.encoderQ.forward(imQ, { training: true, bnGroups: 2 }).embedding;
@@ -102,7 +102,7 @@ describe('end-to-end mechanism', () => {
       const expected = handBatchInfoNce(embed(model, imQ, 2), rows(fixedK), 0.2);
       const before = snapshot(model.encoderQ.params);
 
-      const r = model.trainStep(imQ, imK, opt);
+      const r = await model.trainStep(imQ, imK, opt);
       expect(r.loss).toBeCloseTo(expected.loss, 5);
       expect(r.accuracy).toBeCloseTo(expected.accuracy, 6);
       expect(r.fill).toBe(1);
@@ -143,7 +143,7 @@ describe('end-to-end mechanism', () => {
 });
 
 describe('symmetric loss', () => {
-  it('with the queue: L(q1, k2) + L(q2, k1) against the same queue, then [k1; k2] enter it', () => {
+  it('with the queue: L(q1, k2) + L(q2, k1) against the same queue, then [k1; k2] enter it', async () => {
     // m = 0 makes the key encoder after the momentum update exactly the query encoder it
     // already copies, so the keys can be computed before the step.
     const model = small({ K: 32, m: 0, symmetric: true, seed: 9 });
@@ -158,7 +158,7 @@ describe('symmetric loss', () => {
       const l12 = handInfoNce(embed(model, imQ, 2), rows(k2), queue0, 0.2);
       const l21 = handInfoNce(embed(model, imK, 2), rows(k1), queue0, 0.2);
 
-      const r = model.trainStep(imQ, imK, opt);
+      const r = await model.trainStep(imQ, imK, opt);
       expect(r.loss).toBeCloseTo(l12.loss + l21.loss, 5);
       expect(r.accuracy).toBeCloseTo((l12.accuracy + l21.accuracy) / 2, 6);
       const queue1 = rows(d.queue.keys);
@@ -193,7 +193,7 @@ describe('symmetric loss', () => {
     }
   });
 
-  it('end-to-end: L(z1, z2) + L(z2, z1) on the two views of one forward each', () => {
+  it('end-to-end: L(z1, z2) + L(z2, z1) on the two views of one forward each', async () => {
     const model = small({ dictionary: 'end-to-end', symmetric: true, seed: 12 });
     const { imQ, imK } = twoViewBatch(new Rng(13), 8, 16);
     const opt = tf.train.sgd(0.1);
@@ -202,7 +202,7 @@ describe('symmetric loss', () => {
       const z1 = embed(model, imQ, 2);
       const l12 = handBatchInfoNce(z1, z2, 0.2);
       const l21 = handBatchInfoNce(z2, z1, 0.2);
-      const r = model.trainStep(imQ, imK, opt);
+      const r = await model.trainStep(imQ, imK, opt);
       expect(r.loss).toBeCloseTo(l12.loss + l21.loss, 5);
       expect(r.accuracy).toBeCloseTo((l12.accuracy + l21.accuracy) / 2, 6);
     } finally {
@@ -217,7 +217,7 @@ describe('memory bank', () => {
   const M = 20;
   const bankModel = (over: Partial<MocoOptions> = {}) => small({ dictionary: 'memory-bank', bankSize: M, K: 10, m: 0.5, seed: 3, ...over });
 
-  it('starts as M random unit vectors with nothing seen, and has no key encoder', () => {
+  it('starts as M random unit vectors with nothing seen, and has no key encoder', async () => {
     const model = bankModel();
     try {
       const bank = bankOf(model);
@@ -225,7 +225,7 @@ describe('memory bank', () => {
       for (let i = 0; i < M; i++) expect(Math.hypot(...bank.features.subarray(i * 8, (i + 1) * 8))).toBeCloseTo(1, 6);
       expect(new Set(bank.features).size).toBe(M * 8);
       expect([bank.seen, bank.fill]).toEqual([0, 0]);
-      expect(bank.save().tensors.map((t) => [t.name, t.shape])).toEqual([
+      expect((await bank.save()).tensors.map((t) => [t.name, t.shape])).toEqual([
         ['memory_bank', [M, 8]],
         ['memory_bank.seen', [M]],
       ]);
@@ -234,7 +234,7 @@ describe('memory bank', () => {
     }
   });
 
-  it('one step: own entries as positives, sampled negatives, then only the seen entries move by the momentum formula', () => {
+  it('one step: own entries as positives, sampled negatives, then only the seen entries move by the momentum formula', async () => {
     const model = bankModel();
     const bank = bankOf(model);
     const opt = tf.train.sgd(0.1);
@@ -248,7 +248,7 @@ describe('memory bank', () => {
       const q = embed(model, imQ, 2);
       const expected = handInfoNce(q, Array.from(samples, (s) => entry(before, s)), Array.from(negatives, (s) => entry(before, s)), 0.2);
 
-      const r = model.trainStep(imQ, imK, opt, samples);
+      const r = await model.trainStep(imQ, imK, opt, samples);
       expect(r.loss).toBeCloseTo(expected.loss, 5);
       expect(r.accuracy).toBeCloseTo(expected.accuracy, 6);
       expect(r.fill).toBeCloseTo(8 / M, 12);
@@ -269,7 +269,7 @@ describe('memory bank', () => {
 
       // A second batch overlapping the first: only the new samples add to the fill.
       const next = twoViewBatch(rng, 8, 16);
-      const r2 = model.trainStep(next.imQ, next.imK, opt, Int32Array.from([3, 17, 2, 4, 6, 7, 8, 10]));
+      const r2 = await model.trainStep(next.imQ, next.imK, opt, Int32Array.from([3, 17, 2, 4, 6, 7, 8, 10]));
       tf.dispose([next.imQ, next.imK]);
       expect([bank.seen, r2.fill]).toEqual([14, 14 / M]);
     } finally {
@@ -346,8 +346,8 @@ describe('checkpoint state of each mechanism', () => {
       const rng = new Rng(6);
       const batches = [0, 1, 2].map(() => twoViewBatch(rng, 8, 16));
       try {
-        for (const step of [0, 1]) a.trainStep(batches[step].imQ, batches[step].imK, optA, samplesOf(step));
-        const saved = collectState(a, optA);
+        for (const step of [0, 1]) await a.trainStep(batches[step].imQ, batches[step].imK, optA, samplesOf(step));
+        const saved = await collectState(a, optA);
         const names = saved.tensors.map((t) => t.name);
         for (const n of dictionaryTensors) expect(names).toContain(n);
         expect(names.some((n) => n.startsWith('encoder_k.'))).toBe(over.dictionary === undefined);
@@ -355,12 +355,12 @@ describe('checkpoint state of each mechanism', () => {
         const copy = new Map(saved.tensors.map((t) => [t.name, { ...t, data: t.data.slice() }]));
         await restoreState(b, optB, copy, JSON.parse(JSON.stringify(saved.dictionary)));
         b.rng.setState(a.rng.state());
-        const again = collectState(b, optB);
+        const again = await collectState(b, optB);
         expect(again.dictionary).toEqual(saved.dictionary);
         expect(again.tensors.map((t) => [t.name, Array.from(t.data)])).toEqual(saved.tensors.map((t) => [t.name, Array.from(copy.get(t.name)!.data)]));
         expect(b.dictionary.fill).toBe(a.dictionary.fill);
-        const ra = a.trainStep(batches[2].imQ, batches[2].imK, optA, samplesOf(2));
-        const rb = b.trainStep(batches[2].imQ, batches[2].imK, optB, samplesOf(2));
+        const ra = await a.trainStep(batches[2].imQ, batches[2].imK, optA, samplesOf(2));
+        const rb = await b.trainStep(batches[2].imQ, batches[2].imK, optB, samplesOf(2));
         expect(rb).toEqual(ra);
         for (const [name, v] of a.encoderQ.params) expect(values(b.encoderQ.params.get(name)!)).toEqual(values(v));
       } finally {
@@ -378,7 +378,7 @@ describe('checkpoint state of each mechanism', () => {
     const bank = small({ dictionary: 'memory-bank', bankSize: 16, K: 6 });
     const opt = tf.train.momentum(0.05, 0.9);
     try {
-      const saved = collectState(queue, opt);
+      const saved = await collectState(queue, opt);
       await expect(restoreState(bank, opt, new Map(saved.tensors.map((t) => [t.name, t])), saved.dictionary)).rejects.toThrow(
         'checkpoint: expected a tensor named memory_bank, got none (a checkpoint of another model?)',
       );
@@ -395,7 +395,7 @@ describe('checkpoint state of each mechanism', () => {
  * of `images`, each epoch a fresh order of it (the memory bank tracks samples). Returns the
  * losses and the live-tensor count after each step.
  */
-function trainOn(model: MocoModel, opts: { images: number | null; batch: number; steps: number; lr: number; seed: number }) {
+async function trainOn(model: MocoModel, opts: { images: number | null; batch: number; steps: number; lr: number; seed: number }) {
   const rng = new Rng(opts.seed);
   const size = opts.images ?? opts.batch;
   const dataset = opts.images === null ? null : stripesDataset(rng, opts.images);
@@ -409,7 +409,7 @@ function trainOn(model: MocoModel, opts: { images: number | null; batch: number;
       if (step % perEpoch === 0 && step > 0) order = rng.permutation(size);
       const samples = order.slice((step % perEpoch) * opts.batch, ((step % perEpoch) + 1) * opts.batch);
       const { imQ, imK } = dataset ? twoViewsOf(dataset, samples, 16, rng) : twoViewBatch(rng, opts.batch, 16);
-      losses.push(model.trainStep(imQ, imK, opt, samples).loss);
+      losses.push((await model.trainStep(imQ, imK, opt, samples)).loss);
       tf.dispose([imQ, imK]);
       counts.push(tf.memory().numTensors);
     }
@@ -430,8 +430,8 @@ describe('each mechanism in training', () => {
     ['memory bank', { dictionary: 'memory-bank', bankSize: 24, K: 8, m: 0.5 }],
   ];
   for (const [label, over] of flat) {
-    it(`${label}: keeps tf.memory().numTensors flat across steps`, () => {
-      const { counts } = trainOn(small({ ...over, seed: 2 }), { images: 24, batch: 8, steps: 4, lr: 0.03, seed: 3 });
+    it(`${label}: keeps tf.memory().numTensors flat across steps`, async () => {
+      const { counts } = await trainOn(small({ ...over, seed: 2 }), { images: 24, batch: 8, steps: 4, lr: 0.03, seed: 3 });
       // Step 1 creates the optimizer's momentum slots; after that nothing may accumulate.
       expect(counts).toEqual(new Array(4).fill(counts[0]));
     });
@@ -445,9 +445,9 @@ describe('each mechanism in training', () => {
     ['memory bank', { dictionary: 'memory-bank', bankSize: 32, K: 16, m: 0.5 }, { images: 32, batch: 8, steps: 40, early: [4, 12], late: [32, 40] }],
   ];
   for (const [label, over, plan] of learning) {
-    it(`${label}: the loss falls on synthetic data`, () => {
+    it(`${label}: the loss falls on synthetic data`, async () => {
       // 128-d outputs, as MoCo's own learning test: 8 dimensions are too few for K 64 here.
-      const { losses } = trainOn(small({ ...over, outDim: 128, bnGroups: 'auto', seed: 1 }), { ...plan, lr: 0.05, seed: 11 });
+      const { losses } = await trainOn(small({ ...over, outDim: 128, bnGroups: 'auto', seed: 1 }), { ...plan, lr: 0.05, seed: 11 });
       const early = mean(losses.slice(...plan.early));
       const late = mean(losses.slice(...plan.late));
       console.log(`${label} loss: steps ${plan.early.join('-')} ${early.toFixed(3)}, steps ${plan.late.join('-')} ${late.toFixed(3)}`);

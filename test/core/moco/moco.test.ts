@@ -60,7 +60,7 @@ describe('MocoModel', () => {
     }
   });
 
-  it('one step: key encoder follows by momentum, weight decay as torch SGD, keys enter the queue', () => {
+  it('one step: key encoder follows by momentum, weight decay as torch SGD, keys enter the queue', async () => {
     const make = (weightDecay: number) => new MocoModel({ ...TINY, K: 16, outDim: 8, m: 0.9, weightDecay, seed: 5 });
     const plain = make(0);
     const decayed = make(0.1);
@@ -71,8 +71,8 @@ describe('MocoModel', () => {
     try {
       // A first step so that the two encoders differ.
       const first = twoViewBatch(rng, 8, 16);
-      plain.trainStep(first.imQ, first.imK, optPlain);
-      decayed.trainStep(first.imQ, first.imK, optDecayed);
+      await plain.trainStep(first.imQ, first.imK, optPlain);
+      await decayed.trainStep(first.imQ, first.imK, optDecayed);
       tf.dispose([first.imQ, first.imK]);
       const q0 = snapshot(plain.encoderQ.params);
       const k0 = snapshot(queueOf(plain).encoderK.params);
@@ -83,7 +83,7 @@ describe('MocoModel', () => {
       const { imQ, imK } = twoViewBatch(rng, 8, 16);
       // Same data for both; their weights differ after step 1, so step 2's decay is checked on the
       // difference of the updates against what a decay-free step on the same weights gives.
-      const r = plain.trainStep(imQ, imK, optPlain);
+      const r = await plain.trainStep(imQ, imK, optPlain);
       expect(r.fill).toBe(1);
       expect(r.accuracy).toBeGreaterThanOrEqual(0);
       expect(r.accuracy).toBeLessThanOrEqual(1);
@@ -111,8 +111,8 @@ describe('MocoModel', () => {
       });
       reference.rng.setState(decayed.rng.state());
       const optReference = tf.train.sgd(lr);
-      reference.trainStep(imQ, imK, optReference);
-      decayed.trainStep(imQ, imK, optDecayed);
+      await reference.trainStep(imQ, imK, optReference);
+      await decayed.trainStep(imQ, imK, optDecayed);
       for (const [name, v] of decayed.encoderQ.params) {
         const ref = values(reference.encoderQ.params.get(name)!);
         const expected = ref.map((x, i) => x - lr * 0.1 * dq0.get(name)![i]);
@@ -128,7 +128,7 @@ describe('MocoModel', () => {
     }
   });
 
-  it('keeps tf.memory().numTensors flat across training steps', () => {
+  it('keeps tf.memory().numTensors flat across training steps', async () => {
     const model = new MocoModel({ ...TINY, K: 32, seed: 2 });
     const opt = mocoOptimizer(0.03);
     const rng = new Rng(3);
@@ -136,7 +136,7 @@ describe('MocoModel', () => {
       const counts: number[] = [];
       for (let step = 0; step < 4; step++) {
         const { imQ, imK } = twoViewBatch(rng, 8, 16);
-        model.trainStep(imQ, imK, opt);
+        await model.trainStep(imQ, imK, opt);
         tf.dispose([imQ, imK]);
         counts.push(tf.memory().numTensors);
       }
@@ -148,7 +148,7 @@ describe('MocoModel', () => {
     }
   });
 
-  it('learns: the InfoNCE loss falls on two synthetic classes once the queue is full', () => {
+  it('learns: the InfoNCE loss falls on two synthetic classes once the queue is full', async () => {
     const model = new MocoModel({ ...TINY, K: 64, m: 0.9, T: 0.2, seed: 1 });
     const opt = mocoOptimizer(0.05);
     const rng = new Rng(11);
@@ -156,7 +156,7 @@ describe('MocoModel', () => {
     try {
       for (let step = 0; step < 30; step++) {
         const { imQ, imK } = twoViewBatch(rng, 16, 16);
-        losses.push(model.trainStep(imQ, imK, opt).loss);
+        losses.push((await model.trainStep(imQ, imK, opt)).loss);
         tf.dispose([imQ, imK]);
       }
     } finally {

@@ -26,8 +26,10 @@ export interface StepValues {
 /**
  * Runs `lossFn` on the gradient tape of the query encoder's parameters and applies one SGD step
  * to them (weight decay included). Tensors that `lossFn` must hand out of the tape it tf.keep()s.
+ * The step is queued on the device synchronously; only reading the loss back waits for it (a GPU
+ * backend has no synchronous reads in Node).
  */
-export type SgdStep = (lossFn: () => LossTerms) => StepValues;
+export type SgdStep = (lossFn: () => LossTerms) => Promise<StepValues>;
 
 /** A named array of a training state, as checkpoints store it. */
 export interface TensorBlob {
@@ -53,25 +55,24 @@ export interface DictionaryMechanism {
   /** Refuses a batch this dictionary cannot take, before anything changes. */
   check(batch: number, samples: Int32Array | null): void;
   /** One training step: keys, the loss under `sgd`, then the dictionary's own update. */
-  step(batch: DictionaryBatch, sgd: SgdStep): StepValues;
+  step(batch: DictionaryBatch, sgd: SgdStep): Promise<StepValues>;
   /** How full the dictionary is, 0..1 (progress' queueFill). */
   readonly fill: number;
-  save(): DictionaryState;
+  save(): Promise<DictionaryState>;
   restore(meta: DictionaryMeta, take: TakeBlob): void;
   dispose(): void;
 }
 
 /** A tensor's values as a checkpoint blob. */
-export function blobOf(name: string, t: tf.Tensor): TensorBlob {
+export async function blobOf(name: string, t: tf.Tensor): Promise<TensorBlob> {
   if (t.dtype !== 'int32' && t.dtype !== 'float32') throw new Error(`checkpoint: expected float32 or int32 tensors, got ${t.dtype} for ${name}`);
-  return { name, dtype: t.dtype, shape: [...t.shape], data: t.dataSync() as Float32Array | Int32Array };
+  return { name, dtype: t.dtype, shape: [...t.shape], data: (await t.data()) as Float32Array | Int32Array };
 }
 
 /** An encoder's parameters and buffers as blobs named `${prefix}${torch name}`. */
-export function saveEncoder(prefix: string, encoder: ResNet): TensorBlob[] {
-  const out: TensorBlob[] = [];
-  for (const map of [encoder.params, encoder.buffers]) for (const [name, v] of map) out.push(blobOf(prefix + name, v));
-  return out;
+export async function saveEncoder(prefix: string, encoder: ResNet): Promise<TensorBlob[]> {
+  const named = [...encoder.params, ...encoder.buffers];
+  return Promise.all(named.map(([name, v]) => blobOf(prefix + name, v)));
 }
 
 /** Assigns the blobs saved by saveEncoder back to the encoder's variables. */

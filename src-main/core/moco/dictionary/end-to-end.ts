@@ -37,7 +37,7 @@ export class EndToEnd implements DictionaryMechanism {
     }
   }
 
-  step({ imQ, imK, bnGroups }: DictionaryBatch, sgd: SgdStep): StepValues {
+  step({ imQ, imK, bnGroups }: DictionaryBatch, sgd: SgdStep): Promise<StepValues> {
     const { T, symmetric, shuffleBN } = this.options;
     return sgd(() => {
       const q = this.encoder.forward(imQ, { training: true, bnGroups }).embedding; // NxC
@@ -47,7 +47,7 @@ export class EndToEnd implements DictionaryMechanism {
     });
   }
 
-  save(): DictionaryState {
+  async save(): Promise<DictionaryState> {
     return { meta: {}, tensors: [] };
   }
 

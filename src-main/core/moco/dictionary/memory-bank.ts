@@ -99,7 +99,7 @@ export class MemoryBank implements DictionaryMechanism {
     }
   }
 
-  step({ imQ, samples, bnGroups }: DictionaryBatch, sgd: SgdStep): StepValues {
+  async step({ imQ, samples, bnGroups }: DictionaryBatch, sgd: SgdStep): Promise<StepValues> {
     const { m, T } = this.options;
     const own = samples!;
     const positives = this.rows(own); // NxC, the entries of the batch's own samples
@@ -112,9 +112,12 @@ export class MemoryBank implements DictionaryMechanism {
         return infoNce(q, positives, negatives, T);
       });
       const updated = tf.tidy(() => l2Normalize(tf.add(tf.mul(positives, m), tf.mul(kept.q!, 1 - m)))); // NxC
-      this.write(own, updated.dataSync() as Float32Array);
-      updated.dispose();
-      return r;
+      try {
+        this.write(own, (await updated.data()) as Float32Array);
+      } finally {
+        updated.dispose();
+      }
+      return await r;
     } finally {
       tf.dispose([positives, negatives, kept.q ?? []]);
     }
@@ -134,7 +137,7 @@ export class MemoryBank implements DictionaryMechanism {
   }
 
   /** Views of the live arrays: write them out before the next step. */
-  save(): DictionaryState {
+  async save(): Promise<DictionaryState> {
     return {
       meta: { seen: this.seenCount },
       tensors: [

@@ -54,7 +54,7 @@ export class MomentumQueue implements DictionaryMechanism {
     checkQueueFits(this.options.K, batch, this.options.symmetric ? 2 : 1);
   }
 
-  step({ imQ, imK, bnGroups }: DictionaryBatch, sgd: SgdStep): StepValues {
+  async step({ imQ, imK, bnGroups }: DictionaryBatch, sgd: SgdStep): Promise<StepValues> {
     const { m, T, symmetric } = this.options;
     momentumUpdate(this.encoderK.params, this.encoderQ.params, m);
     // [query view, key view] per direction; the official demo computes loss_12 first, so the
@@ -71,10 +71,11 @@ export class MomentumQueue implements DictionaryMechanism {
         ),
       );
       // Symmetric: keys[1] is k1 (view 1), keys[0] is k2; enqueued as [k1; k2] (2NxC).
+      // Queued right behind the SGD step, before its loss is read back.
       const entering = symmetric ? tf.concat([keys[1], keys[0]], 0) : keys[0];
       this.queue.enqueue(entering);
       if (symmetric) entering.dispose();
-      return r;
+      return await r;
     } finally {
       tf.dispose(keys);
     }
@@ -91,10 +92,10 @@ export class MomentumQueue implements DictionaryMechanism {
     return this.queue.filled / this.queue.K;
   }
 
-  save(): DictionaryState {
+  async save(): Promise<DictionaryState> {
     return {
       meta: { ptr: this.queue.ptr, filled: this.queue.filled },
-      tensors: [...saveEncoder('encoder_k.', this.encoderK), blobOf('queue', this.queue.keys)],
+      tensors: [...(await saveEncoder('encoder_k.', this.encoderK)), await blobOf('queue', this.queue.keys)],
     };
   }
 

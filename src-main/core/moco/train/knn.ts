@@ -65,7 +65,7 @@ export function embedCentreCrops(encoder: ResNet, cache: TrainCache, rows: Int32
 }
 
 /** Leave-one-out weighted kNN accuracy of features (NxD, unit rows) with their classes. */
-export function knnAccuracy(features: tf.Tensor2D, classes: Int32Array, numClasses: number, k = KNN_K, T = KNN_T): number {
+export async function knnAccuracy(features: tf.Tensor2D, classes: Int32Array, numClasses: number, k = KNN_K, T = KNN_T): Promise<number> {
   const n = features.shape[0];
   // k is capped at half the smallest class: with k near a class's size a leave-one-out vote
   // is biased against the query's own class (it has one image fewer than the others).
@@ -82,9 +82,13 @@ export function knnAccuracy(features: tf.Tensor2D, classes: Int32Array, numClass
       const self = tf.oneHot(tf.range(i, i + m, 1, 'int32'), n).mul(-10) as tf.Tensor2D;
       return tf.topk(sims.add(self), kk);
     });
-    const sim = values.dataSync();
-    const idx = indices.dataSync();
-    tf.dispose([values, indices]);
+    let sim: Float32Array;
+    let idx: Int32Array;
+    try {
+      [sim, idx] = (await Promise.all([values.data(), indices.data()])) as [Float32Array, Int32Array];
+    } finally {
+      tf.dispose([values, indices]);
+    }
     for (let r = 0; r < m; r++) {
       const votes = new Float64Array(numClasses);
       for (let j = 0; j < kk; j++) votes[classes[idx[r * kk + j]]] += Math.exp(sim[r * kk + j] / T);
@@ -97,10 +101,10 @@ export function knnAccuracy(features: tf.Tensor2D, classes: Int32Array, numClass
 }
 
 /** The monitor in one call: embed the labelled rows, then leave-one-out kNN accuracy. */
-export function knnMonitor(encoder: ResNet, cache: TrainCache, labels: KnnLabels, resolution: number): number {
+export async function knnMonitor(encoder: ResNet, cache: TrainCache, labels: KnnLabels, resolution: number): Promise<number> {
   const features = embedCentreCrops(encoder, cache, labels.rows, resolution);
   try {
-    return knnAccuracy(features, labels.classes, labels.numClasses);
+    return await knnAccuracy(features, labels.classes, labels.numClasses);
   } finally {
     features.dispose();
   }

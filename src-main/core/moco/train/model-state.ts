@@ -15,12 +15,11 @@ export interface TrainingState {
 }
 
 /** The state's arrays; some are views of live buffers (the memory bank): write them before the next step. */
-export function collectState(model: MocoModel, optimizer: tf.MomentumOptimizer): TrainingState {
-  const dict = model.dictionary.save();
-  const tensors = [...saveEncoder('encoder_q.', model.encoderQ), ...dict.tensors];
-  // getWeights is async in its signature but only reads variables already in memory.
+export async function collectState(model: MocoModel, optimizer: tf.MomentumOptimizer): Promise<TrainingState> {
+  const dict = await model.dictionary.save();
+  const tensors = [...(await saveEncoder('encoder_q.', model.encoderQ)), ...dict.tensors];
   const slots = (optimizer as unknown as { accumulations?: { variable: tf.Variable }[] }).accumulations ?? [];
-  slots.forEach((s, i) => tensors.push(blobOf(`${SLOT}${i}`, s.variable)));
+  tensors.push(...(await Promise.all(slots.map((s, i) => blobOf(`${SLOT}${i}`, s.variable)))));
   return { tensors, dictionary: dict.meta };
 }
 

@@ -123,9 +123,9 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     }
     post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps, images: cache.rows.length, step });
 
-    const checkpoint = () => {
+    const checkpoint = async () => {
       const at = new Date().toISOString();
-      const collected = collectState(model!, optimizer!);
+      const collected = await collectState(model!, optimizer!);
       const state = {
         runId: req.runId,
         step,
@@ -161,7 +161,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         const { q, k } = augmenter.twoViews(batch);
         let r;
         try {
-          r = model.trainStep(q, k, optimizer, samplesOf(batch.rows));
+          r = await model.trainStep(q, k, optimizer, samplesOf(batch.rows));
         } finally {
           tf.dispose([q, k]);
         }
@@ -196,12 +196,12 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
           flushMetrics();
           if (asked === 'cancel') return end('cancelled');
           if (stepInEpoch === stepsPerEpoch) [epoch, stepInEpoch] = [epoch + 1, 0];
-          checkpoint();
+          await checkpoint();
           return end('paused');
         }
         if (now - lastCheckpoint >= config.checkpointMinutes * 60_000) {
           if (stepInEpoch === stepsPerEpoch) break; // written below, at the epoch boundary
-          checkpoint();
+          await checkpoint();
           lastCheckpoint = Date.now();
         }
       }
@@ -210,7 +210,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       if (labels && (epoch % config.knnEvery === 0 || epoch === config.epochs)) {
         progress = { ...progress, message: 'kNN monitor' };
         post({ type: 'progress', progress });
-        knnAcc = knnMonitor(model.encoderQ, cache, labels, config.inputSize);
+        knnAcc = await knnMonitor(model.encoderQ, cache, labels, config.inputSize);
         // Stored with the epoch's last step: it replaces that step's point, adding the accuracy.
         if (progress.loss !== null) {
           pending.push({ step, epoch: epoch - 1, loss: progress.loss, lr, accuracy: progress.accuracy ?? 0, imagesPerSec: ips ?? 0, knnAccuracy: knnAcc });
@@ -220,12 +220,12 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         post({ type: 'progress', progress });
       }
       if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000 && epoch < config.epochs) {
-        checkpoint();
+        await checkpoint();
         lastCheckpoint = Date.now();
       }
     }
     flushMetrics();
-    checkpoint();
+    await checkpoint();
     progress = { ...progress, epoch: config.epochs - 1 };
     return end('done');
   } catch (err) {

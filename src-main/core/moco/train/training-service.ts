@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from '../../../api/errors';
 import type { Db } from '../../db/connection';
 import { RunsStore } from '../../db/runs-store';
 import { initEngine } from '../../engine/backend';
+import { engineStatus } from '../../engine/engine-info';
 import { listTrainingImages, type TrainImage } from '../data/training-images';
 import { latestCheckpoint, listCheckpoints } from './checkpoint';
 import { checkTrainConfig } from './check-config';
@@ -35,8 +36,7 @@ export class TrainingService {
   }
 
   async getEngine(): Promise<EngineStatus> {
-    const info = await initEngine();
-    return { backend: info.backend, device: info.device, skipped: info.skipped };
+    return engineStatus(await initEngine());
   }
 
   async listTrainPresets(): Promise<TrainPreset[]> {
