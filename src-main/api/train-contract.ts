@@ -6,7 +6,7 @@ export type Stem = 'imagenet' | 'small';
 export type Dictionary = 'queue' | 'end-to-end' | 'memory-bank';
 export type AugmentationRecipe = 'v1' | 'v2';
 export type LrSchedule = 'step' | 'cosine';
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Every hyperparameter of a run; names follow the paper (K, m, T). */
 export interface TrainConfig {
@@ -57,10 +57,23 @@ export interface TrainPreset {
   config: TrainConfig;
 }
 
+/** The GPU a webgpu engine runs on, as its driver describes it. */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** computes on the CPU (SwiftShader, llvmpipe, ...): correct, but slower than wasm */
+  software: boolean;
+}
+
 export interface EngineStatus {
   backend: BackendName;
-  /** e.g. 'wasm SIMD, 1 thread', 'CUDA GPU' */
+  /** e.g. 'wasm SIMD, 1 thread', 'CUDA GPU', 'WebGPU: nvidia ampere (...)' */
   device: string;
+  /** the adapter, for webgpu */
+  adapter: GpuAdapter | null;
+  /** the engine computes on a GPU: the GPU presets fit */
+  gpu: boolean;
   /** faster backends that were not used, and why */
   skipped: { name: string; reason: string }[];
 }

@@ -67,8 +67,9 @@ describe('labels', () => {
   it('names backends and the device in use', () => {
     expect(backendLabel('wasm')).toBe('WebAssembly');
     expect(backendLabel('tensorflow-gpu')).toBe('TensorFlow, CUDA GPU');
-    expect(backendLabel('webgpu')).toBe('webgpu');
-    expect(engineLine({ backend: 'wasm', device: 'wasm SIMD, 1 thread', skipped: [] })).toBe('WebAssembly · wasm SIMD, 1 thread');
+    expect(backendLabel('webgpu')).toBe('WebGPU');
+    expect(backendLabel('metal')).toBe('metal');
+    expect(engineLine({ backend: 'wasm', device: 'wasm SIMD, 1 thread', adapter: null, gpu: false, skipped: [] })).toBe('WebAssembly · wasm SIMD, 1 thread');
   });
 });
 

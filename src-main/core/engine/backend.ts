@@ -7,14 +7,19 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { BACKEND_NAMES, type BackendName, type EngineInfo } from './engine-info';
 import { threadedWasmUnsupported, wantedWasmThreads, withThreadedWasmLoader } from './wasm-threads';
+import { adapterLine, startWebGpu, WebGpuUnavailable } from './webgpu';
 
 export interface InitEngineOptions {
   /** force one backend (the app's setting); otherwise MOCO_BACKEND, otherwise the fastest */
   backend?: BackendName;
 }
 
-/** Tried in this order when nothing is forced; cpu is a reference only, never picked by itself. */
-const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm'];
+/**
+ * Tried in this order when nothing is forced; cpu is a reference only, never picked by itself.
+ * webgpu is taken only on a hardware adapter: a software one (SwiftShader, llvmpipe) is slower
+ * than wasm, so it serves only when forced.
+ */
+const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm'];
 
 const NATIVE_PACKAGES = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
@@ -64,7 +69,7 @@ async function selectFastest(): Promise<EngineInfo> {
   const skipped: EngineInfo['skipped'] = [];
   for (const name of AUTO_ORDER) {
     try {
-      return { ...(await start(name)), skipped };
+      return { ...(await start(name, true)), skipped };
     } catch (err) {
       if (!(err instanceof Unavailable)) throw err;
       skipped.push({ name, reason: err.message });
@@ -89,11 +94,13 @@ async function selectForced(name: BackendName, by: string): Promise<EngineInfo> 
 
 type Started = Omit<EngineInfo, 'skipped'>;
 
-async function start(name: BackendName): Promise<Started> {
+async function start(name: BackendName, auto = false): Promise<Started> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return startNative(name);
+    case 'webgpu':
+      return startWebGpuEngine(auto);
     case 'wasm':
       return startWasm();
     case 'cpu':
@@ -128,6 +135,24 @@ async function startNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Start
   if (!usesGpu) throw new Unavailable(`${pkg} loaded, but TensorFlow found no usable CUDA GPU (check the NVIDIA driver and the CUDA and cuDNN versions)`);
   const gpu = await gpuName();
   return { backend: name, device: gpu ? `CUDA: ${gpu}` : 'CUDA GPU', simd: true, threads };
+}
+
+async function startWebGpuEngine(auto: boolean): Promise<Started> {
+  let gpu: Awaited<ReturnType<typeof startWebGpu>>;
+  try {
+    gpu = await startWebGpu();
+  } catch (err) {
+    if (err instanceof WebGpuUnavailable) throw new Unavailable(err.message);
+    throw err;
+  }
+  const { adapter } = gpu;
+  if (auto && adapter.software) {
+    throw new Unavailable(
+      `the only WebGPU adapter is ${adapterLine(adapter)}, which computes on the CPU and trains slower than wasm (MOCO_BACKEND=webgpu uses it anyway)`,
+    );
+  }
+  await activate('webgpu', `WebGPU on ${adapterLine(adapter)}`);
+  return { backend: 'webgpu', device: `WebGPU: ${adapterLine(adapter)}`, simd: true, threads: 1, adapter };
 }
 
 async function startWasm(): Promise<Started> {

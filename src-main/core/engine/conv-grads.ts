@@ -131,3 +131,42 @@ export function convFilterGrad(
     return dw.transpose([1, 2, 0, 3]) as tf.Tensor4D; // KHxKWxCixCo
   });
 }
+
+/**
+ * dL/dw as one matrix product per kernel tap: dw[r, c] = x(r, c)^T dy, where x(r, c) is the
+ * (padded) input read by tap (r, c) at every output position, (N*OH*OW)xCi, and dy is
+ * (N*OH*OW)xCo. Each product has a long inner dimension and a small output, the shape a GPU
+ * backend splits over K (TF.js WebGPU's split-K program); no buffer larger than one tap's
+ * input is made, and each tap's is freed before the next.
+ */
+export function convFilterGradByTaps(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  [kh, kw, ci]: [number, number, number, number],
+  stride: number,
+  padding: ConvPadding,
+): tf.Tensor4D {
+  const [n, h, wd] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  return tf.tidy(() => {
+    const rows = axisPads(h, kh, stride, padding);
+    const cols = axisPads(wd, kw, stride, padding);
+    const extentH = (oh - 1) * stride + kh;
+    const extentW = (ow - 1) * stride + kw;
+    const pads: Pad4 = [[0, 0], [rows.before, Math.max(extentH - rows.before - h, 0)], [cols.before, Math.max(extentW - cols.before - wd, 0)], [0, 0]];
+    const xp = pads.some(([a, b]) => a || b) ? x.pad(pads) : x;
+    const g = dy.reshape([n * oh * ow, co]); // (N*OH*OW)xCo
+    const taps: tf.Tensor2D[] = [];
+    for (let r = 0; r < kh; r++) {
+      for (let c = 0; c < kw; c++) {
+        taps.push(tf.tidy(() => {
+          const read = kh === 1 && kw === 1 && stride === 1 && xp.shape[1] === oh && xp.shape[2] === ow
+            ? xp
+            : tf.stridedSlice(xp, [0, r, c, 0], [n, r + (oh - 1) * stride + 1, c + (ow - 1) * stride + 1, ci], [1, stride, stride, 1]);
+          return tf.matMul(read.reshape([n * oh * ow, ci]), g, true, false); // CixCo
+        }));
+      }
+    }
+    return tf.stack(taps).reshape([kh, kw, ci, co]) as tf.Tensor4D;
+  });
+}

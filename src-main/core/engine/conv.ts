@@ -1,11 +1,17 @@
-// The convolution every model in the project uses. On the native TensorFlow backends it is
-// plain tf.conv2d (their gradient kernels are fast). Elsewhere it runs as its own kernel,
-// MocoConv2D, which reuses the backend's forward Conv2D and whose gradients are forward
-// convolutions too (see conv-grads.ts). A registered gradient, unlike tf.customGrad, hands
-// the tape one closure per input, so dx is never computed for an input that needs no
-// gradient (the images entering the stem) and dw never for frozen weights.
+// The convolution every model in the project uses, routed by backend so that each gets the
+// gradient it computes fastest and a padding its kernels accept:
+// - native TensorFlow (tfjs-node, tfjs-node-gpu): plain tf.conv2d and TF's own gradient kernels.
+//   Their kernels take only 'valid'/'same' (and explicit pads forward, not for the filter
+//   gradient), so torch's numeric padding is an explicit tf.pad followed by a 'valid' conv.
+// - webgpu: MocoConv2D (below) with the backend's matrix-product input gradient, and a filter
+//   gradient as one split-K matrix product per kernel tap (the backend's own filter-gradient
+//   shader gives each weight one thread that loops over the whole batch).
+// - wasm and cpu: MocoConv2D with gradients that are forward convolutions (conv-grads.ts).
+// MocoConv2D reuses the backend's forward Conv2D kernel under another name; a registered
+// gradient, unlike tf.customGrad, hands the tape one closure per input, so dx is never computed
+// for an input that needs no gradient (the images entering the stem) and dw never for frozen weights.
 import * as tf from '@tensorflow/tfjs';
-import { convFilterGrad, convInputGrad } from './conv-grads';
+import { convFilterGrad, convFilterGradByTaps, convInputGrad } from './conv-grads';
 import { axisPads, type ConvPadding } from './conv-geometry';
 
 export type { ConvPadding } from './conv-geometry';
@@ -24,12 +30,30 @@ type MocoConvAttrs = {
   padding: ConvPadding;
 };
 
+/** How a backend's convolutions run and get their gradients (see the top of this file). */
+export type ConvRoute = 'native' | 'gpu' | 'forward';
+
+export function convRoute(backendName: string): ConvRoute {
+  if (backendName === 'tensorflow') return 'native';
+  if (backendName === 'webgpu') return 'gpu';
+  return 'forward';
+}
+
 /** x: NxHxWxCi, w: KHxKWxCixCo (TF layout) -> NxOHxOWxCo. A numeric padding pads both sides, as torch does. */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): tf.Tensor4D {
   checkConvArgs(x, w, stride, padding);
-  const backend = tf.getBackend();
-  if (backend === 'tensorflow') return tf.conv2d(x, w, stride, padding);
+  if (convRoute(tf.getBackend()) === 'native') return paddedConv(x, w, stride, padding);
   return conv2dForwardGrads(x, w, stride, padding);
+}
+
+/** tf.conv2d with only the paddings TensorFlow's kernels take: a numeric pad becomes tf.pad + 'valid'. */
+export function paddedConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): tf.Tensor4D {
+  checkConvArgs(x, w, stride, padding);
+  if (typeof padding !== 'number') return tf.conv2d(x, w, stride, padding);
+  const p = padding;
+  // torch pads p on both sides and drops what a stride leaves over; a 'valid' conv of the padded input does the same.
+  const padded = p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
+  return tf.conv2d(padded, w, stride, 'valid');
 }
 
 /** conv2d with gradients made of forward convolutions, whatever the backend. */
@@ -71,6 +95,13 @@ function registerFor(backendName: string): void {
         const [x, w] = saved as [tf.Tensor4D, tf.Tensor4D];
         const { strides, padding } = attrs as unknown as MocoConvAttrs;
         const g = dy as tf.Tensor4D;
+        if (convRoute(tf.getBackend()) === 'gpu') {
+          const { pad } = attrs as unknown as MocoConvAttrs;
+          return {
+            x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: w }, { strides, pad, dataFormat: 'NHWC', inputShape: x.shape }) as tf.Tensor4D,
+            filter: () => convFilterGradByTaps(x, g, w.shape, strides[0], padding),
+          };
+        }
         return {
           x: () => convInputGrad(g, w, x.shape, strides[0], padding),
           filter: () => convFilterGrad(x, g, w.shape, strides[0], padding),
