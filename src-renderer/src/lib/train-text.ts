@@ -87,6 +87,7 @@ export function stepText(step: number, totalSteps: number): string {
 
 const BACKENDS: Record<BackendName, string> = {
   'tensorflow-gpu': 'TensorFlow, CUDA GPU',
+  webgpu: 'WebGPU',
   tensorflow: 'TensorFlow native, CPU',
   wasm: 'WebAssembly',
   cpu: 'Plain JavaScript (reference only, very slow)',
