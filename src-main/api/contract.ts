@@ -26,7 +26,7 @@ import type {
   ProbeProgress,
   ProbeRun,
 } from './probe-contract';
-import type { CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from './train-contract';
+import type { BackendName, CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from './train-contract';
 
 export type * from './probe-contract';
 export type * from './search-contract';
@@ -142,6 +142,8 @@ export interface Settings {
   maxPixels: number;
   /** search large libraries (over APPROX_MIN_IMAGES images) with an approximate HNSW index instead of exact search */
   approximateSearch: boolean;
+  /** the compute engine for training: 'auto' picks the fastest that loads (MOCO_BACKEND, where set, decides then) */
+  computeBackend: 'auto' | BackendName;
 }
 
 /** Libraries smaller than this are always searched exactly: exact search is fast enough and HNSW would only lose recall. */

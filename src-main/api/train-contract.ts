@@ -54,6 +54,8 @@ export interface TrainPreset {
   id: string;
   label: string;
   description: string;
+  /** the engine it is sized for: GPU presets are offered only where a GPU engine is found */
+  target: 'cpu' | 'gpu';
   config: TrainConfig;
 }
 

@@ -45,7 +45,10 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   const events = new ApiEmitter();
   const emit = <E extends keyof ApiEvents>(e: E, p: ApiEvents[E]) => events.emit(e, p);
   let closed = false;
-  const training = new TrainingService(db, opts.dataDir, emit);
+  const training = new TrainingService(db, opts.dataDir, emit, () => {
+    const b = settingsStore.getSettings().computeBackend;
+    return b === 'auto' ? undefined : b;
+  });
   const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit);
   const searchDeps = { embeddings, library, runs: new RunsStore(db), approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
   const probes = new ProbeService(db, opts.dataDir, emit);

@@ -72,9 +72,53 @@ async function load(): Promise<WebGpuStart> {
   } catch (err) {
     throw new WebGpuUnavailable(`the adapter ${info.description || info.vendor} refused a device: ${messageOf(err)}`);
   }
+  watchErrors(device);
   exposeGpu(gpu);
   tf.registerBackend('webgpu', () => new backendModule.WebGPUBackend(device, adapter.info), 0);
   return { adapter: info, device };
+}
+
+// WebGPU reports a failed allocation or an invalid shader as an event, and the computation goes
+// on with garbage; the trainer asks after each step and stops with the driver's words.
+let gpuFailure: string | null = null;
+
+function watchErrors(device: GPUDevice): void {
+  device.addEventListener('uncapturederror', (e) => {
+    gpuFailure ??= (e as GPUUncapturedErrorEvent).error.message.split('\n')[0];
+  });
+  void device.lost.then((info) => {
+    gpuFailure ??= `the GPU device was lost (${info.reason}): ${info.message}`;
+  });
+}
+
+/** Throws the first error the GPU reported since the last call, if any. */
+export function throwIfGpuFailed(where: string): void {
+  if (gpuFailure === null) return;
+  const message = gpuFailure;
+  gpuFailure = null;
+  throw new Error(`${where}: the GPU reported an error: ${message}`);
+}
+
+/** What the device can hold now: its buffer limit, and a trial allocation of `bytes` in buffers of that size. */
+export function deviceMemory(start: WebGpuStart): { name: string; maxBufferBytes: number; canAllocate(bytes: number): Promise<boolean> } {
+  const { device, adapter } = start;
+  return {
+    name: `the GPU ${adapterLine(adapter)}`,
+    maxBufferBytes: adapter.maxBufferBytes,
+    async canAllocate(bytes: number): Promise<boolean> {
+      const chunk = Math.max(4, Math.floor(adapter.maxBufferBytes / 4) * 4);
+      const buffers: GPUBuffer[] = [];
+      device.pushErrorScope('out-of-memory');
+      device.pushErrorScope('validation');
+      for (let left = bytes; left > 0; left -= chunk) {
+        buffers.push(device.createBuffer({ size: Math.min(chunk, Math.ceil(left / 4) * 4), usage: GPUBufferUsage.STORAGE }));
+      }
+      const invalid = await device.popErrorScope();
+      const oom = await device.popErrorScope();
+      for (const b of buffers) b.destroy();
+      return !invalid && !oom;
+    },
+  };
 }
 
 /** The backend's constructor checks navigator.gpu; Node 20 has no navigator, Node 22 one without gpu. */

@@ -1,18 +1,22 @@
 // MoCo pretraining on the command line: `train` (start or resume a run, with a progress bar
 // or JSON lines) and `runs` (the run history).
-import type { Arch, Dictionary, RunSummary, Stem, TrainConfig, TrainProgress } from '../../api/contract';
+import type { Arch, Dictionary, EngineStatus, RunSummary, Stem, TrainConfig, TrainProgress } from '../../api/contract';
 import { MEMORY_BANK_MOMENTUM } from '../../core/moco/dictionary/memory-bank';
 import { baseLearningRate } from '../../core/moco/moco';
-import { findPreset, TRAIN_PRESETS } from '../../core/moco/train/presets';
+import { defaultPresetId, findPreset, TRAIN_PRESETS } from '../../core/moco/train/presets';
 import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec, type OptionValues } from './command';
 import { formatDuration, table } from './format';
 
 const EXIT_PAUSED = 130;
-const DEFAULT_PRESET = 'cpu-quick';
+const DEFAULT_PRESET = defaultPresetId(false);
 const FINAL_STATUSES = new Set(['done', 'paused', 'cancelled', 'failed', 'interrupted']);
 
 const TRAIN_OPTIONS: Record<string, OptionSpec> = {
-  preset: { type: 'string', value: '<id>', help: `start from a preset: ${TRAIN_PRESETS.map((p) => p.id).join(', ')} (default ${DEFAULT_PRESET})` },
+  preset: {
+    type: 'string',
+    value: '<id>',
+    help: `start from a preset: ${TRAIN_PRESETS.map((p) => p.id).join(', ')} (default ${defaultPresetId(true)} on a GPU engine, else ${DEFAULT_PRESET})`,
+  },
   arch: { type: 'string', value: '<name>', help: 'resnet18 | resnet34 | resnet50' },
   epochs: { type: 'string', value: '<n>', help: 'epochs to train' },
   'batch-size': { type: 'string', value: '<n>', help: 'images per step; the lr follows 0.03 x batch/256 unless --lr is given' },
@@ -54,9 +58,9 @@ function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[
 }
 
 /** The config of a new run: a preset, then the flags given. */
-export function configFromFlags(values: OptionValues): TrainConfig {
+export function configFromFlags(values: OptionValues, defaultPreset = DEFAULT_PRESET): TrainConfig {
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const presetId = str('preset') ?? DEFAULT_PRESET;
+  const presetId = str('preset') ?? defaultPreset;
   const preset = findPreset(presetId);
   if (!preset) throw new UsageError(`train: --preset: expected ${TRAIN_PRESETS.map((p) => p.id).join(' | ')}, got ${JSON.stringify(presetId)}`, 'train');
   const c: TrainConfig = structuredClone(preset.config);
@@ -161,7 +165,8 @@ const train: Command = {
   args: '',
   summary: 'pretrain a MoCo encoder on the library (or resume a run)',
   description: [
-    `A new run starts from a preset (default ${DEFAULT_PRESET}) changed by the flags given. Progress`,
+    `A new run starts from a preset (default ${defaultPresetId(true)} on a GPU engine, else ${DEFAULT_PRESET}) changed by the flags given.`,
+    'The engine is the fastest that loads (MOCO_BACKEND=webgpu|wasm|... forces one); it is printed first. Progress',
     'goes to stderr as a bar; with --json, stdout gets one JSON object per line: train.progress',
     'events, then {"event":"run", ...} with the run as stored. Ctrl-C pauses at a checkpoint',
     `(exit code ${EXIT_PAUSED}) and prints how to resume; a second Ctrl-C stops at once (the run is`,
@@ -180,8 +185,12 @@ const train: Command = {
       const given = Object.keys(TRAIN_OPTIONS).filter((k) => k !== 'resume' && values[k] !== undefined);
       if (given.length) throw new UsageError(`train: expected no other training flags with --resume (a run keeps its config), got --${given.join(', --')}`, 'train');
     } else {
-      config = configFromFlags(values);
+      config = configFromFlags(values); // wrong flags are refused before the engine starts
     }
+    // The user sees what trains and why; a GPU engine starts from a GPU preset unless one is named.
+    const engine = await ctx.api.getEngine();
+    if (!ctx.json) ctx.note(engineText(engine));
+    if (config && values.preset === undefined && engine.gpu) config = configFromFlags(values, defaultPresetId(true));
     const reporter = new TrainReporter(ctx);
     let runId: number | null = null;
     let endResolve: (run: RunSummary) => void = () => undefined;
@@ -240,6 +249,11 @@ const train: Command = {
     }
   },
 };
+
+/** "Engine: webgpu, WebGPU: nvidia ampere (...)" and a line per faster engine not used, with why. */
+export function engineText(e: EngineStatus): string {
+  return [`Engine: ${e.backend}, ${e.device}`, ...e.skipped.map((s) => `  not used: ${s.name}: ${s.reason}`)].join('\n');
+}
 
 const runs: Command = {
   name: 'runs',

@@ -8,16 +8,17 @@ import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { configHints, configToForm, fieldOfServerError, formToConfig, patchForm, type TrainForm } from '../lib/train-form';
 import { defaultRunId, isActivePhase, type PendingAction } from '../lib/train-run';
+import { defaultPreset, offeredPresets } from '../lib/engine-presets';
 import { api } from './client';
 import { attempt, errors } from './errors.svelte';
 import { library } from './library.svelte';
 
 const ADVANCED_KEY = 'moco.train.advanced';
-const DEFAULT_PRESET = 'cpu-quick';
 
 class TrainStore {
   engine = $state<EngineStatus | null>(null);
   engineFailed = $state(false);
+  engineChecking = $state(false);
   presets = $state<TrainPreset[]>([]);
   presetId = $state<string | null>(null);
   form = $state<TrainForm | null>(null);
@@ -35,6 +36,8 @@ class TrainStore {
 
   readonly parsed = $derived(this.form ? formToConfig(this.form) : null);
   readonly preset = $derived(this.presets.find((p) => p.id === this.presetId) ?? null);
+  /** the presets the engine can run: GPU presets only where a GPU engine was found */
+  readonly offered = $derived(offeredPresets(this.presets, this.engine));
   /** images the form's run would train on: the chosen folders, or the whole library */
   readonly images = $derived.by(() => {
     const ids = this.form?.folderIds ?? [];
@@ -76,15 +79,24 @@ class TrainStore {
     if (this.opened) return;
     this.opened = true;
     const client = api();
-    void attempt('Loading training presets', async () => {
+    const presets = attempt('Loading training presets', async () => {
       this.presets = await client.listTrainPresets();
-      if (!this.form) this.usePreset(this.presets.find((p) => p.id === DEFAULT_PRESET)?.id ?? this.presets[0]?.id);
     });
-    void (async () => {
-      const e = await attempt('Checking the compute backend', () => client.getEngine());
-      this.engine = e ?? null;
-      this.engineFailed = !e;
-    })();
+    // The default preset depends on the engine: a new form waits for both.
+    void Promise.all([presets, this.checkEngine()]).then(() => {
+      if (!this.form) this.usePreset(defaultPreset(this.presets, this.engine)?.id);
+    });
+  }
+
+  /** Asks which engine trains (starting it); again after the engine setting changed. */
+  async checkEngine(): Promise<void> {
+    this.engineChecking = true;
+    const e = await attempt('Checking the compute backend', () => api().getEngine());
+    this.engine = e ?? null;
+    this.engineFailed = !e;
+    this.engineChecking = false;
+    // A preset the new engine cannot run gives way to its default.
+    if (this.form && this.presetId && !this.offered.some((p) => p.id === this.presetId)) this.usePreset(defaultPreset(this.presets, this.engine)?.id);
   }
 
   async refreshRuns(): Promise<void> {

@@ -46,6 +46,7 @@ export function defaultConfig(over: Partial<TrainConfig> = {}): TrainConfig {
 export const TRAIN_PRESETS: readonly TrainPreset[] = [
   {
     id: 'cpu-quick',
+    target: 'cpu',
     label: 'CPU quick: ResNet-18 small stem, 32 px',
     description: 'Width 1/4, batch 64, K 4096, 30 epochs, MoCo v1. A first encoder in under an hour on a laptop.',
     config: defaultConfig({
@@ -63,6 +64,7 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
   },
   {
     id: 'cpu-standard',
+    target: 'cpu',
     label: 'CPU standard: ResNet-18 small stem, 64 px',
     description: 'Width 1/2, batch 64, K 4096, 100 epochs, MoCo v1. An overnight run on a CPU.',
     config: defaultConfig({
@@ -79,18 +81,32 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     }),
   },
   {
+    id: 'gpu-resnet18',
+    target: 'gpu',
+    label: 'GPU: ResNet-18, 64 px',
+    description: 'Batch 256, K 16384, 200 epochs, MoCo v1. A laptop or desktop GPU trains a library of photos overnight.',
+    config: defaultConfig({ arch: 'resnet18', inputSize: 64, K: 16384, knnEvery: 10, checkpointMinutes: 5 }),
+  },
+  {
     id: 'gpu-resnet50',
+    target: 'gpu',
     label: 'GPU: ResNet-50, 224 px',
     description: "The paper's ImageNet setting: batch 256, K 65536, 200 epochs, lr 0.03 with steps at 120 and 160.",
     config: defaultConfig({ knnEvery: 10, checkpointMinutes: 10 }),
   },
   {
     id: 'gpu-resnet50-v2',
+    target: 'gpu',
     label: 'GPU: ResNet-50, 224 px, MoCo v2',
     description: 'MLP head, blur, T 0.2, cosine schedule.',
     config: defaultConfig({ augmentation: 'v2', knnEvery: 10, checkpointMinutes: 10 }),
   },
 ];
+
+/** The preset a new run starts from: the first GPU preset on a GPU engine, else CPU quick. */
+export function defaultPresetId(gpu: boolean): string {
+  return gpu ? 'gpu-resnet18' : 'cpu-quick';
+}
 
 export function findPreset(id: string): TrainPreset | undefined {
   return TRAIN_PRESETS.find((p) => p.id === id);

@@ -1,5 +1,5 @@
 // What the host and the training worker say to each other.
-import type { CheckpointInfo, MetricPoint, TrainConfig, TrainProgress } from '../../../api/contract';
+import type { BackendName, CheckpointInfo, MetricPoint, TrainConfig, TrainProgress } from '../../../api/contract';
 import type { TrainImage } from '../data/training-images';
 
 export interface TrainRequest {
@@ -14,6 +14,8 @@ export interface TrainRequest {
   runDir: string;
   /** continue from the newest checkpoint in runDir (from step 0 when there is none) */
   resume: boolean;
+  /** the engine the app's setting asks for; undefined picks the fastest (or MOCO_BACKEND) */
+  backend?: BackendName;
 }
 
 export type HostMessage = { type: 'pause' } | { type: 'cancel' };

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import type { MetricPoint, TrainProgress } from '../../../api/contract';
 import { initEngine } from '../../engine/backend';
+import { deviceMemory, startWebGpu, throwIfGpuFailed } from '../../engine/webgpu';
+import { checkFitsDevice } from './memory-plan';
 import { Augmenter } from '../data/augment';
 import { BatchLoader } from '../data/batch-loader';
 import { cacheSideFor } from '../data/decode';
@@ -60,7 +62,9 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
   let model: MocoModel | null = null;
   let optimizer: tf.MomentumOptimizer | null = null;
   try {
-    const engine = await initEngine();
+    const engine = await initEngine({ backend: req.backend });
+    // A GPU that cannot hold the configuration fails here, with numbers, not mid-run.
+    if (engine.backend === 'webgpu') await checkFitsDevice(config, deviceMemory(await startWebGpu()));
     progress = { ...progress, phase: 'caching', message: 'Preparing the training images' };
     post({ type: 'progress', progress });
     let lastCacheReport = 0;
@@ -162,6 +166,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         let r;
         try {
           r = await model.trainStep(q, k, optimizer, samplesOf(batch.rows));
+          if (engine.backend === 'webgpu') throwIfGpuFailed(`training step ${step + 1}`);
         } finally {
           tf.dispose([q, k]);
         }

@@ -2,7 +2,7 @@
 // SQLite (written here, from the worker's reports), its checkpoints under <dataDir>/runs/<id>.
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ApiEvents, CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../api/contract';
+import type { ApiEvents, BackendName, CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../api/contract';
 import { ConflictError, NotFoundError } from '../../../api/errors';
 import type { Db } from '../../db/connection';
 import { RunsStore } from '../../db/runs-store';
@@ -29,6 +29,8 @@ export class TrainingService {
     private readonly db: Db,
     private readonly dataDir: string,
     private readonly emit: Emit,
+    /** the app's engine setting, read at each use */
+    private readonly backendSetting: () => BackendName | undefined = () => undefined,
   ) {
     this.runs = new RunsStore(db);
     // A run still 'running' in the database belongs to a process that is gone (closed or killed).
@@ -36,7 +38,7 @@ export class TrainingService {
   }
 
   async getEngine(): Promise<EngineStatus> {
-    return engineStatus(await initEngine());
+    return engineStatus(await initEngine({ backend: this.backendSetting() }));
   }
 
   async listTrainPresets(): Promise<TrainPreset[]> {
@@ -132,6 +134,7 @@ export class TrainingService {
       cacheDir: join(this.dataDir, 'train-cache'),
       runDir: runDirIn(this.dataDir, runId),
       resume,
+      backend: this.backendSetting(),
     };
     const job = new TrainJob(req, (m) => this.onMessage(runId, m));
     const slot = { runId, job, last: null as TrainProgress | null, ended: Promise.resolve() };
