@@ -1,5 +1,8 @@
 // Opens library.db the one way every part of the app does: WAL, foreign keys, a busy timeout
 // (the scan worker writes while the host reads), migrations applied, a newer schema refused.
+// Every write transaction in the stores begins IMMEDIATE (`.immediate()`): a deferred one that
+// reads first holds a snapshot and cannot upgrade to a writer while another process writes;
+// SQLite then answers "database is locked" at once instead of waiting out the busy timeout.
 import { mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';

@@ -154,7 +154,7 @@ export class EmbeddingsStore {
   write(setId: number, rows: readonly { imageId: number; hash: string; features: Float32Array; embedding: Float32Array }[]): void {
     this.db.transaction(() => {
       for (const r of rows) this.s.upsert.run(setId, r.imageId, r.hash, f32Blob(r.features), f32Blob(r.embedding));
-    })();
+    }).immediate();
   }
 
   vectors(setId: number, featureDim: number, outDim: number): SetVectors {

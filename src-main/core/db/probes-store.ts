@@ -96,7 +96,7 @@ export class ProbesStore {
       for (let i = 0; i < predictions.imageIds.length; i++) {
         this.s.insertPrediction.run(id, predictions.model, predictions.method, predictions.imageIds[i], predictions.trueClass[i], predictions.predicted[i]);
       }
-    })();
+    }).immediate();
   }
 
   setStatus(id: number, status: ProbeStatus, error: string | null = null): void {

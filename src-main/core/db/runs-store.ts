@@ -123,7 +123,7 @@ export class RunsStore {
       for (const p of points) {
         this.metricStmt.run(runId, p.step, p.epoch, p.loss, p.lr, p.accuracy, p.imagesPerSec, p.knnAccuracy);
       }
-    })();
+    }).immediate();
   }
 
   metrics(runId: number): MetricPoint[] {
