@@ -7,6 +7,9 @@ import { APPROX_MIN_IMAGES, type ApiEvents, type ApiMethod, type ScanProgress } 
 import { ConflictError, InvalidInputError, NotFoundError } from '../api/errors';
 import { validateArgs } from '../api/validate';
 import { openDatabase } from './db/connection';
+import { Lease, newOwner } from './db/job-owner';
+import { ProbesStore } from './db/probes-store';
+import { ScansStore } from './db/scans-store';
 import { LibraryStore } from './db/library-store';
 import type { ImageRow } from './db/rows';
 import { SettingsStore } from './db/settings-store';
@@ -45,11 +48,16 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   const events = new ApiEmitter();
   const emit = <E extends keyof ApiEvents>(e: E, p: ApiEvents[E]) => events.emit(e, p);
   let closed = false;
-  const training = new TrainingService(db, opts.dataDir, emit);
-  const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit);
-  const searchDeps = { embeddings, library, runs: new RunsStore(db), approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
-  const probes = new ProbeService(db, opts.dataDir, emit);
-  const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }) });
+  // This library, opened by this process: the owner of the jobs it starts.
+  const me = newOwner(opts.host);
+  const scanRows = new ScansStore(db, me);
+  const probeRows = new ProbesStore(db, me);
+  const training = new TrainingService(db, opts.dataDir, emit, me);
+  const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit, me);
+  const runsStore = new RunsStore(db, me);
+  const searchDeps = { embeddings, library, runs: runsStore, approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
+  const probes = new ProbeService(db, opts.dataDir, emit, me);
+  const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }), me });
   // Whatever changes the set of images or their content makes cached search matrices stale.
   events.on('library.changed', () => embeddings.libraryChanged());
   events.on('curation.changed', () => embeddings.libraryChanged());
@@ -64,7 +72,14 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
 
   // While a scan commits batches, the UI hears about it at most once a second.
   const scanChanged = coalesce(CHANGE_EVENT_MS, () => emit('library.changed', { reason: 'scan' }));
+  // A running scan is a row other processes can see, its progress refreshed with each heartbeat.
+  let scanLease: Lease | null = null;
   const scans = new ScanScheduler({
+    onLaunch: (p) => {
+      scanRows.begin(p);
+      // A scan row taken over elsewhere only stops being refreshed: scans may run side by side.
+      scanLease = new Lease(() => scanRows.beat(scans.current ?? p), () => undefined);
+    },
     makeRequest: (jobId, ids) => {
       const folderIds = ids.filter((id) => library.folderRow(id));
       if (!folderIds.length) return null;
@@ -80,6 +95,9 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     onProgress: (p) => emit('scan.progress', p),
     onCommitted: () => scanChanged.call(),
     onEnd: (p) => {
+      scanLease?.stop();
+      scanLease = null;
+      scanRows.end(p);
       scanChanged.cancel();
       emit('library.changed', { reason: `scan ${p.phase}` });
       watch.afterScan();
@@ -121,6 +139,12 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
         ...counts,
         scan: scans.current,
         watch: watch.status,
+        elsewhere: [
+          ...scanRows.foreign(),
+          ...runsStore.foreignJobs().map((j) => ({ job: 'training' as const, ...j, progress: null })),
+          ...embeddings.store.foreignJobs().map((j) => ({ job: 'embedding' as const, ...j, progress: null })),
+          ...probeRows.foreignJobs().map((j) => ({ job: 'probe' as const, ...j, progress: null })),
+        ],
       };
     },
 

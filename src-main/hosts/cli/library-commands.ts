@@ -7,7 +7,7 @@ import type { Folder, Problem, ScanProgress } from '../../api/contract';
 import { UsageError, type Command, type CommandContext, type OptionValues } from './command';
 import { intFlag } from './search-commands';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
-import { formatBytes, formatCount, plural, table } from './format';
+import { formatBytes, formatCount, otherProcess, plural, table } from './format';
 
 const EXIT_CANCELLED = 130;
 
@@ -133,6 +133,15 @@ const status: Command = {
       ctx.emit(s);
       return 0;
     }
+    const elsewhere = s.elsewhere ?? [];
+    const otherScans = elsewhere.filter((j) => j.job === 'scan');
+    const scanLine = s.scan
+      ? `${s.scan.phase}: ${describeProgress(s.scan)}`
+      : otherScans.length
+        ? otherScans.map((j) => `running in ${otherProcess(j.owner)}${j.progress ? `: ${describeProgress(j.progress)}` : ''}`).join('; ')
+        : 'none running';
+    const what = { training: 'Training: run', embedding: 'Embedding: set', probe: 'Probe:', scan: 'Scan:' } as const;
+    const jobs = elsewhere.filter((j) => j.job !== 'scan').map((j) => `${what[j.job]} ${j.id} running in ${otherProcess(j.owner)}`);
     ctx.print(
       table([
         ['Version', s.appVersion],
@@ -141,8 +150,9 @@ const status: Command = {
         ['Images', `${formatCount(s.images)}${s.missing ? ` (${formatCount(s.missing)} missing)` : ''}`],
         ['Problems', formatCount(s.problems)],
         ['Duplicates', plural(s.duplicateGroups, 'group')],
-        ['Scan', s.scan ? `${s.scan.phase}: ${describeProgress(s.scan)}` : 'none running'],
+        ['Scan', scanLine],
         ['Watch', `${s.watch.mode}${s.watch.message ? ` (${s.watch.message})` : ''}`],
+        ...jobs.map((j, i) => [i === 0 ? 'Elsewhere' : '', j]),
       ]),
     );
     return 0;
