@@ -39,10 +39,38 @@ const DEMO_FLAG = 'demoFolderOffered';
 const DEFAULT_PAGE = 200;
 const CHANGE_EVENT_MS = 1000;
 
+/** What a library opened read-only answers; every other call would write. */
+const READ_METHODS: ReadonlySet<string> = new Set<keyof CoreApi | 'preview'>([
+  'preview',
+  'getStatus',
+  'listFolders',
+  'listImages',
+  'getImage',
+  'listProblems',
+  'listDuplicateGroups',
+  'getSettings',
+  'getEngine',
+  'listTrainPresets',
+  'listRuns',
+  'getRunMetrics',
+  'listCheckpoints',
+  'listEmbeddings',
+  'searchSimilar',
+  'findNearDuplicates',
+  'listTags',
+  'previewLabels',
+  'listProbes',
+  'probeCellImages',
+  'exportWeights',
+  'exportEmbeddings',
+  'exportSubset',
+]);
+
 export async function createStudio(opts: StudioOptions): Promise<Studio> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  const readOnly = opts.readOnly === true;
+  if (!readOnly) mkdirSync(opts.dataDir, { recursive: true });
   const dbPath = opts.dbPath ?? dbPathIn(opts.dataDir);
-  const db = openDatabase(dbPath);
+  const db = openDatabase(dbPath, { readOnly });
   const library = new LibraryStore(db);
   const settingsStore = new SettingsStore(db);
   const events = new ApiEmitter();
@@ -270,12 +298,13 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   // directly, and a bad argument must be a clear error wherever it comes from.
   const ensureOpen = (where: string) => {
     if (closed) throw new ConflictError(`${where}: expected an open library, got one that was closed`);
+    if (readOnly && !READ_METHODS.has(where)) throw new ConflictError(`${where}: expected a library open for writing, got ${dbPath} opened read-only`);
   };
   const api = guard(methods, ensureOpen);
 
   try {
     // First start: show the demo library, once, unless the person already has folders.
-    if (settingsStore.getFlag(DEMO_FLAG) === undefined) {
+    if (!readOnly && settingsStore.getFlag(DEMO_FLAG) === undefined) {
       if (library.folderRows().length) settingsStore.setFlag(DEMO_FLAG, true);
       else if (opts.demoFolder && isDirectory(opts.demoFolder)) await api.addFolder(opts.demoFolder);
     }

@@ -127,6 +127,7 @@ const status: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const s = await ctx.api.getStatus();
     if (ctx.json) {
@@ -176,6 +177,7 @@ const problems: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const items = await allProblems(ctx);
     if (ctx.json) {
@@ -200,6 +202,7 @@ const folders: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const list = await ctx.api.listFolders();
     if (ctx.json) {
@@ -262,6 +265,7 @@ const duplicates: Command = {
   },
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx, _positionals, values) {
     if (typeof values.threshold === 'string') return nearDuplicates(ctx, values);
     const groups = await ctx.api.listDuplicateGroups();

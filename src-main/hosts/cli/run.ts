@@ -56,7 +56,7 @@ export async function runCli(argv: string[], io: Output, env: NodeJS.ProcessEnv 
     }
     const json = values.json === true;
     const dbPath = typeof values.db === 'string' ? resolve(values.db) : dbPathIn(defaultDataDir(env));
-    const opened: Studio = await createStudio({ dataDir: dirname(dbPath), dbPath, host: 'cli', demoFolder: null, appVersion: APP_VERSION });
+    const opened: Studio = await createStudio({ dataDir: dirname(dbPath), dbPath, host: 'cli', demoFolder: null, appVersion: APP_VERSION, readOnly: cmd.readOnly === true });
     studio = opened;
     const ctx: CommandContext = {
       api: checkedApi(createDispatch(opened.api, { pickFolder: async () => null })),

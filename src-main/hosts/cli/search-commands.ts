@@ -130,6 +130,7 @@ const search: Command = {
   },
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx, _positionals, values) {
     const image = str(values, 'image');
     const id = intFlag('search', values, 'id');
@@ -182,6 +183,7 @@ const embeddings: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const list: EmbeddingSet[] = await ctx.api.listEmbeddings();
     if (ctx.json) {

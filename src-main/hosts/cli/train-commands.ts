@@ -249,6 +249,7 @@ const runs: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const list = await ctx.api.listRuns();
     if (ctx.json) {
