@@ -20,6 +20,8 @@ export interface StudioOptions {
    * or written, and calls that would write are refused.
    */
   readOnly?: boolean;
+  /** with readOnly: a database that does not exist yet reads as an empty library (still nothing is created) */
+  emptyIfMissing?: boolean;
   /** libraries with at least this many embedded images use the approximate index when the setting is on (default APPROX_MIN_IMAGES) */
   approxMinImages?: number;
 }

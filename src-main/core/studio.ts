@@ -70,7 +70,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   const readOnly = opts.readOnly === true;
   if (!readOnly) mkdirSync(opts.dataDir, { recursive: true });
   const dbPath = opts.dbPath ?? dbPathIn(opts.dataDir);
-  const db = openDatabase(dbPath, { readOnly });
+  // Nothing yet at the default place: a new user looking reads an empty library, made in memory.
+  const db = readOnly && opts.emptyIfMissing && !existsSync(dbPath) ? openDatabase(':memory:') : openDatabase(dbPath, { readOnly });
   const library = new LibraryStore(db);
   const settingsStore = new SettingsStore(db);
   const events = new ApiEmitter();

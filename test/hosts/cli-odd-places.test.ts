@@ -18,13 +18,13 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { asNobody?: boolean } = {}): Promise<Run> {
+function cli(args: string[], opts: { asNobody?: boolean; dataDir?: string } = {}): Promise<Run> {
   const ids = opts.asNobody && isRoot ? { uid: NOBODY, gid: NOBODY } : {};
   return new Promise((done) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', ENTRY, ...args],
-      { env: { ...process.env, MOCO_DATA_DIR: join(tmp.dir, 'default-data') }, timeout: 60_000, ...ids },
+      { env: { ...process.env, MOCO_DATA_DIR: opts.dataDir ?? join(tmp.dir, 'default-data') }, timeout: 60_000, ...ids },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
@@ -111,6 +111,12 @@ describe('databases in odd places', () => {
       expect(r.stderr).toContain(`${missing}: expected an existing library database, got no such file (nothing was created`);
     }
     expect(existsSync(join(tmp.dir, 'no'))).toBe(false);
+    // At the default place (no --db), a new user looking sees an empty library; still nothing is made.
+    const fresh = join(tmp.dir, 'fresh-data');
+    const status = await cli(['status'], { dataDir: fresh });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/Folders\s+0/);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('says when the file is not a database', async () => {
