@@ -161,6 +161,26 @@ export interface LibraryStatus {
   duplicateGroups: number;
   scan: ScanProgress | null;
   watch: WatchStatus;
+  /** jobs another process (CLI, web host, desktop app) runs on this library now */
+  elsewhere?: ForeignJob[];
+}
+
+/** The process that runs a job, when it is another process on the same library. */
+export interface JobOwner {
+  pid: number;
+  /** the kind of host it recorded, null when unknown */
+  kind: HostKind | null;
+  hostname: string;
+}
+
+/** A job that runs in another process. */
+export interface ForeignJob {
+  job: 'scan' | 'training' | 'embedding' | 'probe';
+  /** scan job id, run id, embedding set id or probe id */
+  id: number | string;
+  owner: JobOwner;
+  /** a scan's progress as its owner last reported it (every few seconds) */
+  progress: ScanProgress | null;
 }
 
 export interface Page<T> {

@@ -2,6 +2,7 @@
 // re-exports them.
 import type { EmbeddingSpace } from './search-contract';
 import type { RunSummary } from './train-contract';
+import type { JobOwner } from './contract';
 
 /** Labels from the folder an image sits in (level 0 = the first folder under the library folder, -1 = its own folder), or from its tags. */
 export type LabelSource = { kind: 'folder'; level: number } | { kind: 'tag' };
@@ -92,6 +93,8 @@ export interface ProbeRun {
   leftOut: { name: string; count: number }[];
   results: ProbeResult[];
   error: string | null;
+  /** set while another process runs it */
+  owner?: JobOwner;
 }
 
 export type ProbePhase = 'preparing' | 'features' | 'linear' | 'knn' | 'done' | 'cancelled' | 'failed';

@@ -1,5 +1,5 @@
 // Types of the embeddings, search and curation part of the API. contract.ts re-exports them.
-import type { ImageSummary } from './contract';
+import type { ImageSummary, JobOwner } from './contract';
 
 /** Which vectors a search compares: the pooled backbone feature or the 128-d head output. */
 export type EmbeddingSpace = 'features' | 'embedding';
@@ -28,6 +28,8 @@ export interface EmbeddingSet {
   createdAt: string;
   updatedAt: string;
   error: string | null;
+  /** set while another process runs it */
+  owner?: JobOwner;
 }
 
 export type EmbedPhase = 'preparing' | 'embedding' | 'done' | 'cancelled' | 'failed';

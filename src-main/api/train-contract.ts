@@ -1,4 +1,5 @@
 // Types of the training part of the API (MoCo pretraining). contract.ts re-exports them.
+import type { JobOwner } from './contract';
 
 export type Arch = 'resnet18' | 'resnet34' | 'resnet50';
 export type Stem = 'imagenet' | 'small';
@@ -123,6 +124,8 @@ export interface RunSummary {
   /** last metrics of the run */
   final: { loss: number | null; accuracy: number | null; knnAccuracy: number | null };
   error: string | null;
+  /** set while another process runs it */
+  owner?: JobOwner;
 }
 
 export interface MetricPoint {

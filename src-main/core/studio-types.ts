@@ -15,6 +15,13 @@ export interface StudioOptions {
   appVersion?: string;
   /** moves a file to the OS trash (the Electron host's shell.trashItem); absent: trashImages is refused */
   trash?: (path: string) => Promise<void>;
+  /**
+   * Open the database to read only (commands that only look): it must exist, nothing is created
+   * or written, and calls that would write are refused.
+   */
+  readOnly?: boolean;
+  /** with readOnly: a database that does not exist yet reads as an empty library (still nothing is created) */
+  emptyIfMissing?: boolean;
   /** libraries with at least this many embedded images use the approximate index when the setting is on (default APPROX_MIN_IMAGES) */
   approxMinImages?: number;
 }

@@ -7,6 +7,9 @@ import { APPROX_MIN_IMAGES, type ApiEvents, type ApiMethod, type ScanProgress } 
 import { ConflictError, InvalidInputError, NotFoundError } from '../api/errors';
 import { validateArgs } from '../api/validate';
 import { openDatabase } from './db/connection';
+import { Lease, newOwner } from './db/job-owner';
+import { ProbesStore } from './db/probes-store';
+import { ScansStore } from './db/scans-store';
 import { LibraryStore } from './db/library-store';
 import type { ImageRow } from './db/rows';
 import { SettingsStore } from './db/settings-store';
@@ -36,23 +39,57 @@ const DEMO_FLAG = 'demoFolderOffered';
 const DEFAULT_PAGE = 200;
 const CHANGE_EVENT_MS = 1000;
 
+/** What a library opened read-only answers; every other call would write. */
+const READ_METHODS: ReadonlySet<string> = new Set<keyof CoreApi | 'preview'>([
+  'preview',
+  'getStatus',
+  'listFolders',
+  'listImages',
+  'getImage',
+  'listProblems',
+  'listDuplicateGroups',
+  'getSettings',
+  'getEngine',
+  'listTrainPresets',
+  'listRuns',
+  'getRunMetrics',
+  'listCheckpoints',
+  'listEmbeddings',
+  'searchSimilar',
+  'findNearDuplicates',
+  'listTags',
+  'previewLabels',
+  'listProbes',
+  'probeCellImages',
+  'exportWeights',
+  'exportEmbeddings',
+  'exportSubset',
+]);
+
 export async function createStudio(opts: StudioOptions): Promise<Studio> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  const readOnly = opts.readOnly === true;
+  if (!readOnly) mkdirSync(opts.dataDir, { recursive: true });
   const dbPath = opts.dbPath ?? dbPathIn(opts.dataDir);
-  const db = openDatabase(dbPath);
+  // Nothing yet at the default place: a new user looking reads an empty library, made in memory.
+  const db = readOnly && opts.emptyIfMissing && !existsSync(dbPath) ? openDatabase(':memory:') : openDatabase(dbPath, { readOnly });
   const library = new LibraryStore(db);
   const settingsStore = new SettingsStore(db);
   const events = new ApiEmitter();
   const emit = <E extends keyof ApiEvents>(e: E, p: ApiEvents[E]) => events.emit(e, p);
   let closed = false;
-  const training = new TrainingService(db, opts.dataDir, emit, () => {
+  // This library, opened by this process: the owner of the jobs it starts.
+  const me = newOwner(opts.host);
+  const scanRows = new ScansStore(db, me);
+  const probeRows = new ProbesStore(db, me);
+  const training = new TrainingService(db, opts.dataDir, emit, me, () => {
     const b = settingsStore.getSettings().computeBackend;
     return b === 'auto' ? undefined : b;
   });
-  const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit);
-  const searchDeps = { embeddings, library, runs: new RunsStore(db), approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
-  const probes = new ProbeService(db, opts.dataDir, emit);
-  const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }) });
+  const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit, me);
+  const runsStore = new RunsStore(db, me);
+  const searchDeps = { embeddings, library, runs: runsStore, approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
+  const probes = new ProbeService(db, opts.dataDir, emit, me);
+  const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }), me });
   // Whatever changes the set of images or their content makes cached search matrices stale.
   events.on('library.changed', () => embeddings.libraryChanged());
   events.on('curation.changed', () => embeddings.libraryChanged());
@@ -67,7 +104,14 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
 
   // While a scan commits batches, the UI hears about it at most once a second.
   const scanChanged = coalesce(CHANGE_EVENT_MS, () => emit('library.changed', { reason: 'scan' }));
+  // A running scan is a row other processes can see, its progress refreshed with each heartbeat.
+  let scanLease: Lease | null = null;
   const scans = new ScanScheduler({
+    onLaunch: (p) => {
+      scanRows.begin(p);
+      // A scan row taken over elsewhere only stops being refreshed: scans may run side by side.
+      scanLease = new Lease(() => scanRows.beat(scans.current ?? p), () => undefined);
+    },
     makeRequest: (jobId, ids) => {
       const folderIds = ids.filter((id) => library.folderRow(id));
       if (!folderIds.length) return null;
@@ -83,6 +127,9 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     onProgress: (p) => emit('scan.progress', p),
     onCommitted: () => scanChanged.call(),
     onEnd: (p) => {
+      scanLease?.stop();
+      scanLease = null;
+      scanRows.end(p);
       scanChanged.cancel();
       emit('library.changed', { reason: `scan ${p.phase}` });
       watch.afterScan();
@@ -124,6 +171,12 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
         ...counts,
         scan: scans.current,
         watch: watch.status,
+        elsewhere: [
+          ...scanRows.foreign(),
+          ...runsStore.foreignJobs().map((j) => ({ job: 'training' as const, ...j, progress: null })),
+          ...embeddings.store.foreignJobs().map((j) => ({ job: 'embedding' as const, ...j, progress: null })),
+          ...probeRows.foreignJobs().map((j) => ({ job: 'probe' as const, ...j, progress: null })),
+        ],
       };
     },
 
@@ -249,12 +302,13 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   // directly, and a bad argument must be a clear error wherever it comes from.
   const ensureOpen = (where: string) => {
     if (closed) throw new ConflictError(`${where}: expected an open library, got one that was closed`);
+    if (readOnly && !READ_METHODS.has(where)) throw new ConflictError(`${where}: expected a library open for writing, got ${dbPath} opened read-only`);
   };
   const api = guard(methods, ensureOpen);
 
   try {
     // First start: show the demo library, once, unless the person already has folders.
-    if (settingsStore.getFlag(DEMO_FLAG) === undefined) {
+    if (!readOnly && settingsStore.getFlag(DEMO_FLAG) === undefined) {
       if (library.folderRows().length) settingsStore.setFlag(DEMO_FLAG, true);
       else if (opts.demoFolder && isDirectory(opts.demoFolder)) await api.addFolder(opts.demoFolder);
     }

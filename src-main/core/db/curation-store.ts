@@ -33,7 +33,7 @@ export class CurationStore {
 
   setExcluded(ids: readonly number[], excluded: boolean): number {
     const v = Number(excluded);
-    return this.db.transaction(() => ids.reduce((n, id) => n + this.s.setExcluded.run(v, id, v).changes, 0))();
+    return this.db.transaction(() => ids.reduce((n, id) => n + this.s.setExcluded.run(v, id, v).changes, 0)).immediate();
   }
 
   tagImages(ids: readonly number[], name: string): number {
@@ -41,7 +41,7 @@ export class CurationStore {
       this.s.insertTag.run(name);
       const tagId = this.s.tagId.get(name)!.id;
       return ids.reduce((n, id) => n + this.s.tag.run(id, tagId).changes, 0);
-    })();
+    }).immediate();
   }
 
   untagImages(ids: readonly number[], name: string): number {
@@ -51,7 +51,7 @@ export class CurationStore {
       const n = ids.reduce((sum, id) => sum + this.s.untag.run(id, tag.id).changes, 0);
       this.s.dropUnused.run({ id: tag.id });
       return n;
-    })();
+    }).immediate();
   }
 
   /** Tags with the number of present images carrying each. */

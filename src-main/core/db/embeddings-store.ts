@@ -1,9 +1,10 @@
 // Embedding sets (one per encoder: a run's checkpoint) and their vectors, float32 blobs. The
 // embedding worker writes vectors through its own connection; the host reads them here.
-import type { EmbeddingSet, EmbeddingStatus } from '../../api/contract';
+import type { EmbeddingSet, EmbeddingStatus, JobOwner } from '../../api/contract';
 import type { Db } from './connection';
+import { foreignOwner, JobRows, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
 
-interface SetRow {
+interface SetRow extends OwnerColumns {
   id: number;
   run_id: number;
   checkpoint_step: number;
@@ -45,13 +46,15 @@ const SET_SELECT = `
       (SELECT 1 FROM embeddings e WHERE e.set_id = s.id AND e.image_id = i.id AND ${CURRENT})) AS stale
   FROM embedding_sets s`;
 
-export function toEmbeddingSet(r: SetRow): EmbeddingSet {
+function toEmbeddingSet(r: SetRow, me: OwnerIdentity | undefined, gone: ReadonlySet<number>): EmbeddingSet {
+  const status = r.status === 'running' && gone.has(r.id) ? 'interrupted' : r.status;
+  const owner = status === 'running' && me ? foreignOwner(r, me) : null;
   return {
     id: r.id,
     runId: r.run_id,
     name: r.name,
     checkpointStep: r.checkpoint_step,
-    status: r.status,
+    status,
     engine: r.engine,
     featureDim: r.feature_dim,
     outDim: r.out_dim,
@@ -61,6 +64,7 @@ export function toEmbeddingSet(r: SetRow): EmbeddingSet {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     error: r.error,
+    ...(owner ? { owner } : {}),
   };
 }
 
@@ -73,23 +77,36 @@ export interface SetVectors {
   embedding: Float32Array;
 }
 
+const NONE: ReadonlySet<number> = new Set();
+
 export class EmbeddingsStore {
   private readonly s;
+  private readonly jobs: JobRows<number> | null;
 
-  constructor(private readonly db: Db) {
+  /** `me`: the process that runs embedding passes (the embedding worker, which only writes vectors, has none). */
+  constructor(
+    private readonly db: Db,
+    private readonly me?: OwnerIdentity,
+  ) {
+    this.jobs = me ? new JobRows(db, 'embedding_sets', me) : null;
     this.s = {
       list: db.prepare<[], SetRow>(`${SET_SELECT} ORDER BY s.id DESC`),
       get: db.prepare<[number], SetRow>(`${SET_SELECT} WHERE s.id = ?`),
       byEncoder: db.prepare<[number, number], SetRow>(`${SET_SELECT} WHERE s.run_id = ? AND s.checkpoint_step = ?`),
       insert: db.prepare(
         `INSERT INTO embedding_sets (run_id, checkpoint_step, name, status, engine, feature_dim, out_dim, input_size, created_at, updated_at)
-         VALUES (@runId, @checkpointStep, @name, 'running', '', @featureDim, @outDim, @inputSize, @at, @at)`,
+         VALUES (@runId, @checkpointStep, @name, 'partial', '', @featureDim, @outDim, @inputSize, @at, @at)`,
+      ),
+      // Takes a set for this process unless another one computes it.
+      claim: db.prepare<[string, ...ReturnType<typeof ownerValues>, number]>(
+        `UPDATE embedding_sets SET status = 'running', error = NULL, updated_at = ?,
+           owner_id = ?, owner_pid = ?, owner_start = ?, owner_host = ?, owner_kind = ?, heartbeat_at = ?
+         WHERE id = ? AND status != 'running'`,
       ),
       setStatus: db.prepare<[EmbeddingStatus, string | null, string, number]>(
         'UPDATE embedding_sets SET status = ?, error = ?, updated_at = ? WHERE id = ?',
       ),
       setEngine: db.prepare<[string, number]>('UPDATE embedding_sets SET engine = ? WHERE id = ?'),
-      markInterrupted: db.prepare("UPDATE embedding_sets SET status = 'interrupted' WHERE status = 'running'"),
       delete: db.prepare<[number]>('DELETE FROM embedding_sets WHERE id = ?'),
       targets: db.prepare<[number], EmbedTarget>(
         `SELECT i.id, i.path, i.hash FROM images i WHERE i.missing = 0 AND i.excluded = 0 AND NOT EXISTS
@@ -111,22 +128,48 @@ export class EmbeddingsStore {
     };
   }
 
+  /** Sets as they stand: one whose owner is gone reads (and, where it can write, becomes) interrupted. */
   list(): EmbeddingSet[] {
-    return this.s.list.all().map(toEmbeddingSet);
+    const gone = this.reconcile();
+    return this.s.list.all().map((r) => toEmbeddingSet(r, this.me, gone));
   }
 
   get(id: number): EmbeddingSet | undefined {
+    const gone = this.reconcile();
     const r = this.s.get.get(id);
-    return r && toEmbeddingSet(r);
+    return r && toEmbeddingSet(r, this.me, gone);
   }
 
   forEncoder(runId: number, checkpointStep: number): EmbeddingSet | undefined {
+    const gone = this.reconcile();
     const r = this.s.byEncoder.get(runId, checkpointStep);
-    return r && toEmbeddingSet(r);
+    return r && toEmbeddingSet(r, this.me, gone);
   }
 
+  /** A new set, not yet computed ('partial' until a pass claims it). */
   create(set: NewSet): number {
     return Number(this.s.insert.run({ ...set, at: new Date().toISOString() }).lastInsertRowid);
+  }
+
+  /** Makes the set this process's running pass; false when another process computes it. */
+  claim(id: number): boolean {
+    if (!this.me) throw new Error('embeddings: expected a store that knows its process, got one without');
+    const me = this.me;
+    return this.db
+      .transaction(() => {
+        this.reconcile();
+        return this.s.claim.run(new Date().toISOString(), ...ownerValues(me), id).changes > 0;
+      })
+      .immediate();
+  }
+
+  /** Sets that other live processes compute now. */
+  foreignJobs(): { id: number; owner: JobOwner }[] {
+    return this.jobs?.foreign() ?? [];
+  }
+
+  heartbeat(id: number): boolean {
+    return this.jobs?.heartbeat(id) ?? false;
   }
 
   setStatus(id: number, status: EmbeddingStatus, error: string | null = null): void {
@@ -137,9 +180,9 @@ export class EmbeddingsStore {
     this.s.setEngine.run(engine, id);
   }
 
-  /** Sets left 'running' by a process that is gone. */
-  markInterrupted(): void {
-    this.s.markInterrupted.run();
+  /** Sets left 'running' by a process that is gone become interrupted; returns their ids. */
+  reconcile(): ReadonlySet<number> {
+    return this.jobs?.reconcile() ?? NONE;
   }
 
   delete(id: number): void {
@@ -154,7 +197,7 @@ export class EmbeddingsStore {
   write(setId: number, rows: readonly { imageId: number; hash: string; features: Float32Array; embedding: Float32Array }[]): void {
     this.db.transaction(() => {
       for (const r of rows) this.s.upsert.run(setId, r.imageId, r.hash, f32Blob(r.features), f32Blob(r.embedding));
-    })();
+    }).immediate();
   }
 
   vectors(setId: number, featureDim: number, outDim: number): SetVectors {

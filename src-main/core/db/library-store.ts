@@ -110,7 +110,7 @@ export class LibraryStore {
       const hashes = this.s.folderHashes.all(id).map((r) => r.hash);
       this.s.deleteFolder.run(id);
       return hashes.filter((h) => !this.s.hashInUse.get(h));
-    })();
+    }).immediate();
   }
 
   /** Erases one image's row with everything computed for it (after its file went to the trash). */
@@ -176,6 +176,6 @@ export class LibraryStore {
       const hashes = this.s.missingHashes.all().map((r) => r.hash);
       const purged = this.s.deleteMissing.run().changes;
       return { purged, orphanHashes: hashes.filter((h) => !this.s.hashInUse.get(h)) };
-    })();
+    }).immediate();
   }
 }

@@ -171,6 +171,46 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX probe_cells ON probe_predictions(probe_id, model, method, true_class, predicted_class);
     `,
   },
+  {
+    description: 'job owners (process, start time, heartbeat) on runs, embedding sets and probes; scans as rows',
+    sql: `
+      -- The process running a job (see db/job-owner.ts): its owner id, pid, start time, machine,
+      -- kind (cli, web, electron) and a heartbeat in ms since the epoch.
+      ALTER TABLE runs ADD COLUMN owner_id TEXT;
+      ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+      ALTER TABLE runs ADD COLUMN owner_start TEXT;
+      ALTER TABLE runs ADD COLUMN owner_host TEXT;
+      ALTER TABLE runs ADD COLUMN owner_kind TEXT;
+      ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
+      ALTER TABLE embedding_sets ADD COLUMN owner_id TEXT;
+      ALTER TABLE embedding_sets ADD COLUMN owner_pid INTEGER;
+      ALTER TABLE embedding_sets ADD COLUMN owner_start TEXT;
+      ALTER TABLE embedding_sets ADD COLUMN owner_host TEXT;
+      ALTER TABLE embedding_sets ADD COLUMN owner_kind TEXT;
+      ALTER TABLE embedding_sets ADD COLUMN heartbeat_at INTEGER;
+      ALTER TABLE probes ADD COLUMN owner_id TEXT;
+      ALTER TABLE probes ADD COLUMN owner_pid INTEGER;
+      ALTER TABLE probes ADD COLUMN owner_start TEXT;
+      ALTER TABLE probes ADD COLUMN owner_host TEXT;
+      ALTER TABLE probes ADD COLUMN owner_kind TEXT;
+      ALTER TABLE probes ADD COLUMN heartbeat_at INTEGER;
+      CREATE TABLE scans (
+        id TEXT PRIMARY KEY,
+        folder_ids TEXT NOT NULL,
+        status TEXT NOT NULL,
+        progress TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        owner_id TEXT,
+        owner_pid INTEGER,
+        owner_start TEXT,
+        owner_host TEXT,
+        owner_kind TEXT,
+        heartbeat_at INTEGER
+      );
+      CREATE INDEX scans_status ON scans(status);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

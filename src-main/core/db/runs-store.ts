@@ -1,9 +1,10 @@
 // Training runs and their metric history. The host writes here; the training worker only
 // reports (messages), so one connection owns the rows of a run.
-import type { MetricPoint, RunStatus, RunSummary, TrainConfig } from '../../api/contract';
+import type { JobOwner, MetricPoint, RunStatus, RunSummary, TrainConfig } from '../../api/contract';
 import type { Db } from './connection';
+import { foreignOwner, JobRows, OWNER_COLUMNS, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
 
-interface RunRow {
+interface RunRow extends OwnerColumns {
   id: number;
   name: string;
   status: RunStatus;
@@ -58,21 +59,29 @@ export class RunsStore {
   private readonly getStmt;
   private readonly listStmt;
   private readonly deleteStmt;
-  private readonly interruptStmt;
+  private readonly claimStmt;
+  private readonly jobs: JobRows<number>;
   private readonly metricStmt;
   private readonly metricsStmt;
   private readonly trimStmt;
 
-  constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare<[string, string, string, string, string, number, number]>(
-      `INSERT INTO runs (name, status, config, backend, created_at, updated_at, total_steps, images)
-       VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
+  constructor(
+    private readonly db: Db,
+    readonly me: OwnerIdentity,
+  ) {
+    this.jobs = new JobRows(db, 'runs', me);
+    this.insertStmt = db.prepare<[string, string, string, string, string, number, number, ...ReturnType<typeof ownerValues>]>(
+      `INSERT INTO runs (name, status, config, backend, created_at, updated_at, total_steps, images, ${OWNER_COLUMNS})
+       VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.getStmt = db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?');
     this.listStmt = db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY id DESC');
     this.deleteStmt = db.prepare<[number]>('DELETE FROM runs WHERE id = ?');
-    this.interruptStmt = db.prepare<[string]>(
-      `UPDATE runs SET status = 'interrupted', updated_at = ? WHERE status = 'running'`,
+    // Takes a run for this process, only from a status it may be continued from.
+    this.claimStmt = db.prepare<[string, ...ReturnType<typeof ownerValues>, number, string]>(
+      `UPDATE runs SET status = 'running', error = NULL, updated_at = ?,
+         owner_id = ?, owner_pid = ?, owner_start = ?, owner_host = ?, owner_kind = ?, heartbeat_at = ?
+       WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
     );
     this.metricStmt = db.prepare<[number, number, number, number, number, number, number, number | null]>(
       `INSERT OR REPLACE INTO run_metrics (run_id, step, epoch, loss, lr, accuracy, images_per_sec, knn_accuracy)
@@ -87,17 +96,40 @@ export class RunsStore {
 
   create(run: NewRun): RunSummary {
     const now = new Date().toISOString();
-    const info = this.insertStmt.run(run.name, JSON.stringify(run.config), run.backend, now, now, run.totalSteps, run.images);
+    const info = this.insertStmt.run(run.name, JSON.stringify(run.config), run.backend, now, now, run.totalSteps, run.images, ...ownerValues(this.me));
     return this.get(Number(info.lastInsertRowid))!;
   }
 
+  /** A run as it stands: one whose owner is gone reads (and, where it can write, becomes) interrupted. */
   get(id: number): RunSummary | null {
+    const gone = this.jobs.reconcile();
     const row = this.getStmt.get(id);
-    return row ? toSummary(row) : null;
+    return row ? toSummary(row, this.me, gone) : null;
   }
 
   list(): RunSummary[] {
-    return this.listStmt.all().map(toSummary);
+    const gone = this.jobs.reconcile();
+    return this.listStmt.all().map((r) => toSummary(r, this.me, gone));
+  }
+
+  /** Makes the run this process's running run, if its status is one of `from`; false when another got there first. */
+  claim(id: number, from: readonly RunStatus[]): boolean {
+    return this.db
+      .transaction(() => {
+        this.jobs.reconcile();
+        return this.claimStmt.run(new Date().toISOString(), ...ownerValues(this.me), id, JSON.stringify(from)).changes > 0;
+      })
+      .immediate();
+  }
+
+  /** Refreshes this process's heartbeat on its running run; false once the run is not its own. */
+  /** Jobs of this table that other live processes run. */
+  foreignJobs(): { id: number; owner: JobOwner }[] {
+    return this.jobs.foreign();
+  }
+
+  heartbeat(id: number): boolean {
+    return this.jobs.heartbeat(id);
   }
 
   update(id: number, patch: RunPatch): void {
@@ -112,9 +144,9 @@ export class RunsStore {
     this.deleteStmt.run(id);
   }
 
-  /** Runs left 'running' by a process that ended without saying so (closed, killed). */
+  /** Runs left 'running' by a process that is gone (closed without saying so, killed). */
   markInterrupted(): number {
-    return this.interruptStmt.run(new Date().toISOString()).changes;
+    return this.jobs.reconcile().size;
   }
 
   addMetrics(runId: number, points: readonly MetricPoint[]): void {
@@ -123,7 +155,7 @@ export class RunsStore {
       for (const p of points) {
         this.metricStmt.run(runId, p.step, p.epoch, p.loss, p.lr, p.accuracy, p.imagesPerSec, p.knnAccuracy);
       }
-    })();
+    }).immediate();
   }
 
   metrics(runId: number): MetricPoint[] {
@@ -136,11 +168,13 @@ export class RunsStore {
   }
 }
 
-function toSummary(r: RunRow): RunSummary {
+function toSummary(r: RunRow, me: OwnerIdentity, gone: ReadonlySet<number>): RunSummary {
+  const status = r.status === 'running' && gone.has(r.id) ? 'interrupted' : r.status;
+  const owner = status === 'running' ? foreignOwner(r, me) : null;
   return {
     id: r.id,
     name: r.name,
-    status: r.status,
+    status,
     config: JSON.parse(r.config) as TrainConfig,
     backend: r.backend,
     createdAt: r.created_at,
@@ -151,5 +185,6 @@ function toSummary(r: RunRow): RunSummary {
     images: r.images,
     final: { loss: r.final_loss, accuracy: r.final_accuracy, knnAccuracy: r.knn_accuracy },
     error: r.error,
+    ...(owner ? { owner } : {}),
   };
 }

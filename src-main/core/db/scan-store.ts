@@ -95,7 +95,7 @@ export class ScanStore {
       for (const id of missingIds) this.s.markMissing.run(id);
       for (const p of goneProblemPaths) this.s.deleteProblem.run(p);
       for (const p of walkProblems) this.s.upsertProblem.run({ ...p, at });
-    })();
+    }).immediate();
   }
 
   /** Writes a batch of per-file outcomes in one transaction. */
@@ -114,7 +114,7 @@ export class ScanStore {
           this.s.deleteProblem.run(o.path);
         }
       }
-    })();
+    }).immediate();
   }
 
   private writeImage(o: Extract<FileOutcome, { kind: 'image' }>, at: string): void {

@@ -44,7 +44,7 @@ export class SettingsStore {
       for (const k of SETTING_KEYS) {
         if (patch[k] !== undefined) this.putStmt.run(k, JSON.stringify(patch[k]));
       }
-    })();
+    }).immediate();
     return this.getSettings();
   }
 

@@ -33,6 +33,7 @@ import { exportResNetOnnx } from './onnx';
 import { describeImportReport, importResNet, readWeightsFile } from './torch-import';
 import { ENCODER_CONFIG_FORMAT, encoderReadme, exportEmbeddingIdsCsv, exportEmbeddingsNpy, exportSafetensors, exportTfjs, SAFETENSORS_FILE } from './weights-export';
 import { toCsv } from './csv';
+import type { OwnerIdentity } from '../db/job-owner';
 
 /** Weights files read at most (a ResNet-50 checkpoint with optimizer state is ~0.5 GB). */
 const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
@@ -42,13 +43,14 @@ export interface ExportDeps {
   dataDir: string;
   embeddings: EmbeddingsStore;
   onRunsChanged: (runId: number) => void;
+  me: OwnerIdentity;
 }
 
 export class ExportService {
   private readonly runs: RunsStore;
 
   constructor(private readonly deps: ExportDeps) {
-    this.runs = new RunsStore(deps.db);
+    this.runs = new RunsStore(deps.db, deps.me);
   }
 
   async exportWeights(req: ExportWeightsRequest): Promise<ExportResult> {

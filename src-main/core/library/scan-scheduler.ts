@@ -14,6 +14,8 @@ export interface SchedulerHooks {
   onProgress: (p: ScanProgress) => void;
   onCommitted: (rows: number) => void;
   onEnd: (p: ScanProgress) => void;
+  /** a scan's worker started (before its first progress) */
+  onLaunch?: (p: ScanProgress) => void;
 }
 
 export class ScanScheduler {
@@ -103,6 +105,7 @@ export class ScanScheduler {
       return failed;
     }
     this.job = job;
+    this.hooks.onLaunch?.(job.progress);
     void job.done.then((p) => {
       this.job = null;
       this.last = p;

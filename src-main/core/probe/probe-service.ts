@@ -3,6 +3,7 @@
 import type { ApiEvents, ImageSummary, LabelPreview, LabelSource, ProbeCellQuery, ProbeConfig, ProbeProgress, ProbeRun } from '../../api/contract';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
 import type { Db } from '../db/connection';
+import { describeOwner, Lease, type OwnerIdentity } from '../db/job-owner';
 import { ProbesStore } from '../db/probes-store';
 import { RunsStore } from '../db/runs-store';
 import { libraryImages, type LibraryImage } from '../library/library-labels';
@@ -32,9 +33,11 @@ export class ProbeService {
     private readonly db: Db,
     private readonly dataDir: string,
     private readonly emit: Emit,
+    me: OwnerIdentity,
   ) {
-    this.probes = new ProbesStore(db);
-    this.runs = new RunsStore(db);
+    this.probes = new ProbesStore(db, me);
+    this.runs = new RunsStore(db, me);
+    // Probes of processes that are gone are interrupted; those of live ones keep running.
     this.probes.markInterrupted();
   }
 
@@ -48,7 +51,9 @@ export class ProbeService {
     if (this.job) throw new ConflictError(`${where}: expected no probe in progress, got probe ${this.job.probeId} running (cancel it first)`);
     const run = this.runs.get(config.runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${config.runId}`);
-    if (run.status === 'running') throw new ConflictError(`${where}: expected a run that is not training, got run ${run.id} running (pause it first)`);
+    if (run.status === 'running') {
+      throw new ConflictError(`${where}: expected a run that is not training, got run ${run.id} running${run.owner ? ` in ${describeOwner(run.owner)}` : ''} (pause it first)`);
+    }
     const runDir = runDirIn(this.dataDir, run.id);
     if (latestCheckpointStep(runDir) === null) throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${run.id} without one (train it first)`);
     const inputSize = config.inputSize ?? run.config.inputSize;
@@ -85,8 +90,9 @@ export class ProbeService {
   }
 
   async deleteProbe(probeId: number): Promise<void> {
-    this.requireProbe('deleteProbe', probeId);
+    const probe = this.requireProbe('deleteProbe', probeId);
     if (this.job?.probeId === probeId) throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running (cancel it first)`);
+    if (probe.owner) throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running in ${describeOwner(probe.owner)}`);
     this.probes.delete(probeId);
     this.emit('probes.changed', { probeId });
   }
@@ -149,9 +155,19 @@ export class ProbeService {
       },
       (m) => (m.type === 'end' ? { status: m.status, ...(m.error ? { error: m.error } : {}) } : null),
     );
+    let lost = false;
+    const lease = new Lease(
+      () => this.probes.heartbeat(probeId),
+      () => {
+        // Another process judged this one gone: stop, and leave the probe's row to it.
+        lost = true;
+        job.send({ type: 'cancel' });
+      },
+    );
     const slot = { probeId, job, ended: Promise.resolve() };
     slot.ended = job.done.then((end) => {
-      this.probes.setStatus(probeId, end.status, end.error ?? null);
+      lease.stop();
+      if (!lost) this.probes.setStatus(probeId, end.status, end.error ?? null);
       if (end.status === 'failed' && (last as ProbeProgress | null)?.phase !== 'failed') {
         const p: ProbeProgress = last ?? { probeId, phase: 'failed', model: null, done: 0, total: 0, loss: null, message: null };
         this.emit('probe.progress', { ...p, phase: 'failed', error: end.error ?? 'probe worker ended' });

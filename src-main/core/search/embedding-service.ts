@@ -5,6 +5,7 @@ import type { ApiEvents, EmbeddingSet, EmbedProgress, RunSummary, StartEmbedding
 import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
 import type { Db } from '../db/connection';
 import { EmbeddingsStore } from '../db/embeddings-store';
+import { describeOwner, Lease, type OwnerIdentity } from '../db/job-owner';
 import { RunsStore } from '../db/runs-store';
 import { runDirIn } from '../moco/train/trainer';
 import { startEmbedJob, type EmbedJob } from './embed-job';
@@ -30,10 +31,12 @@ export class EmbeddingService {
     private readonly dbPath: string,
     private readonly dataDir: string,
     private readonly emit: Emit,
+    me: OwnerIdentity,
   ) {
-    this.store = new EmbeddingsStore(db);
-    this.runs = new RunsStore(db);
-    this.store.markInterrupted();
+    this.store = new EmbeddingsStore(db, me);
+    this.runs = new RunsStore(db, me);
+    // Sets being computed by processes that are gone are interrupted; live ones keep running.
+    this.store.reconcile();
     this.vectors = new VectorCache(db, this.store);
     this.queryEncoders = new QueryEncoders(dataDir);
   }
@@ -52,17 +55,23 @@ export class EmbeddingService {
     const run = this.runs.get(runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
     if (run.status === 'running') {
-      throw new ConflictError(`${where}: expected a run that is not training, got run ${runId} running (pause it to embed with its last checkpoint)`);
+      throw new ConflictError(
+        `${where}: expected a run that is not training, got run ${runId} running${run.owner ? ` in ${describeOwner(run.owner)}` : ''} (pause it to embed with its last checkpoint)`,
+      );
     }
     const step = latestCheckpointStep(runDirIn(this.dataDir, runId));
     if (step === null) throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${runId} without one (train it first)`);
     const set = this.store.forEncoder(runId, step) ?? this.createSet(run, step);
+    const busy = (s: EmbeddingSet) =>
+      new ConflictError(`${where}: expected a set no process is computing, got set ${s.id} running in ${s.owner ? describeOwner(s.owner) : 'this process'}`);
+    if (set.status === 'running') throw busy(set);
     if (set.stale === 0 && set.count > 0) {
       this.store.setStatus(set.id, 'done');
       return this.store.get(set.id)!;
     }
     if (set.stale === 0) throw new InvalidInputError(`${where}: expected images to embed, got an empty library (add a folder first)`);
-    this.store.setStatus(set.id, 'running');
+    // Taken in one write transaction: of two processes embedding with one encoder, one computes.
+    if (!this.store.claim(set.id)) throw busy(this.store.get(set.id) ?? set);
     this.launch(set, run, options);
     return this.store.get(set.id)!;
   }
@@ -75,8 +84,9 @@ export class EmbeddingService {
   }
 
   async deleteEmbeddings(setId: number): Promise<void> {
-    this.requireSet('deleteEmbeddings', setId);
+    const set = this.requireSet('deleteEmbeddings', setId);
     if (this.job?.setId === setId) throw new ConflictError(`deleteEmbeddings: expected a set not being computed, got set ${setId} running (cancel it first)`);
+    if (set.owner) throw new ConflictError(`deleteEmbeddings: expected a set not being computed, got set ${setId} running in ${describeOwner(set.owner)}`);
     this.store.delete(setId);
     this.vectors.forget(setId);
     await this.queryEncoders.forget(setId);
@@ -122,7 +132,9 @@ export class EmbeddingService {
   private createSet(run: RunSummary, step: number): EmbeddingSet {
     const c = run.config;
     const expansion = c.arch === 'resnet50' ? 4 : 1;
-    const id = this.store.create({
+    let id: number;
+    try {
+      id = this.store.create({
       runId: run.id,
       checkpointStep: step,
       name: `${run.name} · step ${step}`,
@@ -130,6 +142,12 @@ export class EmbeddingService {
       outDim: c.dim,
       inputSize: c.inputSize,
     });
+    } catch (err) {
+      // Another process made the set for this encoder a moment ago: use that one.
+      const made = (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? this.store.forEncoder(run.id, step) : undefined;
+      if (!made) throw err;
+      return made;
+    }
     return this.store.get(id)!;
   }
 
@@ -165,11 +183,21 @@ export class EmbeddingService {
         }
       },
     );
+    let lost = false;
+    const lease = new Lease(
+      () => this.store.heartbeat(setId),
+      () => {
+        // Another process judged this one gone: stop, and leave the set's row to it.
+        lost = true;
+        job.send({ type: 'cancel' });
+      },
+    );
     const slot = { setId, job, last: null as EmbedProgress | null, ended: Promise.resolve() };
     slot.ended = job.done.then((end) => {
+      lease.stop();
       const set = this.store.get(setId);
       const status = end.status === 'done' ? (set && set.stale > 0 ? 'partial' : 'done') : end.status;
-      this.store.setStatus(setId, status, end.error ?? null);
+      if (!lost) this.store.setStatus(setId, status, end.error ?? null);
       if (end.status === 'failed' && slot.last?.phase !== 'failed') {
         const last = slot.last ?? { setId, phase: 'failed', done: 0, total: 0, imagesPerSec: null, etaSeconds: null, engine: null, message: null };
         this.emit('embed.progress', { ...last, phase: 'failed', error: end.error ?? 'embedding worker ended' });

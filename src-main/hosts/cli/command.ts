@@ -54,6 +54,8 @@ export interface Command {
   options: Record<string, OptionSpec>;
   minArgs: number;
   maxArgs: number;
+  /** only looks: the library is opened read-only, must exist, and is never created or changed */
+  readOnly?: boolean;
   /** returns the exit code */
   run(ctx: CommandContext, positionals: string[], values: OptionValues): Promise<number>;
 }

@@ -172,6 +172,7 @@ const exportCommand: Command = {
   },
   minArgs: 1,
   maxArgs: 2,
+  readOnly: true,
   async run(ctx, [what, id], values) {
     const dir = resolve(str(values, 'out') ?? '.');
     let result;

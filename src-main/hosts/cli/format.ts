@@ -1,4 +1,10 @@
 // Plain-text formatting for the terminal.
+import type { JobOwner } from '../../api/contract';
+
+/** 'another process (pid 1234, cli)' */
+export function otherProcess(owner: JobOwner): string {
+  return `another process (pid ${owner.pid}${owner.kind ? `, ${owner.kind}` : ''})`;
+}
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

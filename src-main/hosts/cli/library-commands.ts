@@ -7,7 +7,7 @@ import type { Folder, Problem, ScanProgress } from '../../api/contract';
 import { UsageError, type Command, type CommandContext, type OptionValues } from './command';
 import { intFlag } from './search-commands';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
-import { formatBytes, formatCount, plural, table } from './format';
+import { formatBytes, formatCount, otherProcess, plural, table } from './format';
 
 const EXIT_CANCELLED = 130;
 
@@ -127,12 +127,22 @@ const status: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const s = await ctx.api.getStatus();
     if (ctx.json) {
       ctx.emit(s);
       return 0;
     }
+    const elsewhere = s.elsewhere ?? [];
+    const otherScans = elsewhere.filter((j) => j.job === 'scan');
+    const scanLine = s.scan
+      ? `${s.scan.phase}: ${describeProgress(s.scan)}`
+      : otherScans.length
+        ? otherScans.map((j) => `running in ${otherProcess(j.owner)}${j.progress ? `: ${describeProgress(j.progress)}` : ''}`).join('; ')
+        : 'none running';
+    const what = { training: 'Training: run', embedding: 'Embedding: set', probe: 'Probe:', scan: 'Scan:' } as const;
+    const jobs = elsewhere.filter((j) => j.job !== 'scan').map((j) => `${what[j.job]} ${j.id} running in ${otherProcess(j.owner)}`);
     ctx.print(
       table([
         ['Version', s.appVersion],
@@ -141,8 +151,9 @@ const status: Command = {
         ['Images', `${formatCount(s.images)}${s.missing ? ` (${formatCount(s.missing)} missing)` : ''}`],
         ['Problems', formatCount(s.problems)],
         ['Duplicates', plural(s.duplicateGroups, 'group')],
-        ['Scan', s.scan ? `${s.scan.phase}: ${describeProgress(s.scan)}` : 'none running'],
+        ['Scan', scanLine],
         ['Watch', `${s.watch.mode}${s.watch.message ? ` (${s.watch.message})` : ''}`],
+        ...jobs.map((j, i) => [i === 0 ? 'Elsewhere' : '', j]),
       ]),
     );
     return 0;
@@ -166,6 +177,7 @@ const problems: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const items = await allProblems(ctx);
     if (ctx.json) {
@@ -190,6 +202,7 @@ const folders: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const list = await ctx.api.listFolders();
     if (ctx.json) {
@@ -252,6 +265,7 @@ const duplicates: Command = {
   },
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx, _positionals, values) {
     if (typeof values.threshold === 'string') return nearDuplicates(ctx, values);
     const groups = await ctx.api.listDuplicateGroups();

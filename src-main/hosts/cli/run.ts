@@ -56,7 +56,17 @@ export async function runCli(argv: string[], io: Output, env: NodeJS.ProcessEnv 
     }
     const json = values.json === true;
     const dbPath = typeof values.db === 'string' ? resolve(values.db) : dbPathIn(defaultDataDir(env));
-    const opened: Studio = await createStudio({ dataDir: dirname(dbPath), dbPath, host: 'cli', demoFolder: null, appVersion: APP_VERSION });
+    const opened: Studio = await createStudio({
+      dataDir: dirname(dbPath),
+      dbPath,
+      host: 'cli',
+      demoFolder: null,
+      appVersion: APP_VERSION,
+      // Commands that only look open read-only; a path the person typed must exist, the default
+      // one may not yet (a new user looking at an empty library).
+      readOnly: cmd.readOnly === true,
+      emptyIfMissing: typeof values.db !== 'string',
+    });
     studio = opened;
     const ctx: CommandContext = {
       api: checkedApi(createDispatch(opened.api, { pickFolder: async () => null })),

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { EmbedEngine, EmbeddingSet, EmbedProgress, EmbeddingSpace, SearchQuery } from '../../api/contract';
 import { PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
-import { formatCount, formatDuration, formatRate, table } from './format';
+import { formatCount, formatDuration, formatRate, otherProcess, table } from './format';
 
 const EXIT_CANCELLED = 130;
 const ENGINES: readonly EmbedEngine[] = ['auto', 'onnxruntime', 'tfjs'];
@@ -130,6 +130,7 @@ const search: Command = {
   },
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx, _positionals, values) {
     const image = str(values, 'image');
     const id = intFlag('search', values, 'id');
@@ -182,6 +183,7 @@ const embeddings: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const list: EmbeddingSet[] = await ctx.api.listEmbeddings();
     if (ctx.json) {
@@ -195,7 +197,7 @@ const embeddings: Command = {
     ctx.print(
       table([
         ['ID', 'RUN', 'STATUS', 'IMAGES', 'STALE', 'DIMS', 'ENGINE', 'NAME'],
-        ...list.map((s) => [String(s.id), String(s.runId), s.status, formatCount(s.count), formatCount(s.stale), `${s.featureDim}/${s.outDim}`, s.engine || '-', s.name]),
+        ...list.map((s) => [String(s.id), String(s.runId), s.owner ? `running in ${otherProcess(s.owner)}` : s.status, formatCount(s.count), formatCount(s.stale), `${s.featureDim}/${s.outDim}`, s.engine || '-', s.name]),
       ]),
     );
     return 0;

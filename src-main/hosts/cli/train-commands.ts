@@ -5,7 +5,7 @@ import { MEMORY_BANK_MOMENTUM } from '../../core/moco/dictionary/memory-bank';
 import { baseLearningRate } from '../../core/moco/moco';
 import { defaultPresetId, findPreset, TRAIN_PRESETS } from '../../core/moco/train/presets';
 import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec, type OptionValues } from './command';
-import { formatDuration, table } from './format';
+import { formatDuration, otherProcess, table } from './format';
 
 const EXIT_PAUSED = 130;
 const DEFAULT_PRESET = defaultPresetId(false);
@@ -263,6 +263,7 @@ const runs: Command = {
   options: {},
   minArgs: 0,
   maxArgs: 0,
+  readOnly: true,
   async run(ctx) {
     const list = await ctx.api.listRuns();
     if (ctx.json) {
@@ -279,7 +280,7 @@ const runs: Command = {
         ['ID', 'Status', 'Step', 'Loss', 'Acc', 'kNN', 'Backend', 'Name'],
         ...list.map((r) => [
           String(r.id),
-          r.status,
+          r.owner ? `running in ${otherProcess(r.owner)}` : r.status,
           `${r.step}/${r.totalSteps}`,
           r.final.loss === null ? '-' : r.final.loss.toFixed(3),
           pct(r.final.accuracy),

@@ -1,5 +1,5 @@
 // Wording of the scan progress line.
-import type { ScanPhase, ScanProgress } from '../../../src-main/api/contract';
+import type { ForeignJob, JobOwner, ScanPhase, ScanProgress } from '../../../src-main/api/contract';
 import { formatCount, formatDuration, formatEta, formatRate } from './format';
 
 const PHASE: Record<ScanPhase, string> = {
@@ -32,4 +32,24 @@ export function scanTiming(p: ScanProgress): string {
   if (isScanActive(p)) return `${formatRate(p.rate)} · ${formatEta(p.etaSeconds)}`;
   if (p.elapsedMs < 1000) return 'in under a second';
   return `in ${formatDuration(p.elapsedMs / 1000)}`;
+}
+
+const HOST: Record<string, string> = { cli: 'command line', web: 'web host', electron: 'desktop app' };
+
+/** "another process (pid 1234, command line)" */
+export function otherProcessText(owner: JobOwner): string {
+  return `another process (pid ${owner.pid}${owner.kind ? `, ${HOST[owner.kind] ?? owner.kind}` : ''})`;
+}
+
+/** One line per job that another process runs on this library, scans first. */
+export function elsewhereLines(jobs: readonly ForeignJob[] | undefined): string[] {
+  const what: Record<ForeignJob['job'], (id: ForeignJob['id']) => string> = {
+    scan: () => 'Scan',
+    training: (id) => `Training run ${id}`,
+    embedding: (id) => `Embedding set ${id}`,
+    probe: (id) => `Probe ${id}`,
+  };
+  return [...(jobs ?? [])]
+    .sort((a, b) => Number(b.job === 'scan') - Number(a.job === 'scan'))
+    .map((j) => `${what[j.job](j.id)} running in ${otherProcessText(j.owner)}${j.progress ? `: ${scanCounts(j.progress)}` : ''}`);
 }

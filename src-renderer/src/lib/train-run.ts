@@ -2,6 +2,7 @@
 // some for the run, else from its stored summary; which of Pause / Resume / Stop apply.
 import type { RunSummary, TrainPhase, TrainProgress } from '../../../src-main/api/contract';
 import { formatDateTime, formatEta, formatRate } from './format';
+import { otherProcessText } from './scan-text';
 import { epochText, formatLoss, formatLr, formatPercent, phaseLabel, queueFillText, runStatusLabel, statusTone, stepText } from './train-text';
 
 /** Statuses the app can continue a run from (its newest checkpoint). */
@@ -28,7 +29,8 @@ export interface ActionState {
 export function runActions(run: RunSummary | null, live: TrainProgress | null, anyRunning: boolean, pending: PendingAction | null): ActionState {
   if (!run || pending) return { pause: false, stop: false, resume: false };
   const liveHere = live?.runId === run.id ? live : null;
-  const active = run.status === 'running' && (liveHere === null || isActivePhase(liveHere.phase));
+  // A run another process trains is paused or stopped there, not from here.
+  const active = run.status === 'running' && !run.owner && (liveHere === null || isActivePhase(liveHere.phase));
   return { pause: active, stop: active, resume: !anyRunning && isResumable(run) };
 }
 
@@ -87,7 +89,7 @@ export function runPanel(run: RunSummary, live: TrainProgress | null): RunPanel 
       { id: 'backend', label: 'Backend', value: run.backend },
       { id: 'updated', label: 'Updated', value: formatDateTime(run.updatedAt) },
     ],
-    message: null,
+    message: run.owner ? `Running in ${otherProcessText(run.owner)}: pause or stop it there.` : null,
     error: run.error,
     fraction: fraction(run.step, run.totalSteps),
   };

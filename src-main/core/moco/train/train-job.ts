@@ -48,6 +48,11 @@ export class TrainJob {
     if (!this.ended) this.worker.postMessage(m);
   }
 
+  /** Stops the thread at once, without a checkpoint (the run was taken over elsewhere). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
   /** App shutdown: pause (checkpoint), and stop hard if that takes too long. */
   async shutdown(): Promise<TrainJobEnd> {
     this.send({ type: 'pause' });

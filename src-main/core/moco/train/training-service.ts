@@ -2,9 +2,10 @@
 // SQLite (written here, from the worker's reports), its checkpoints under <dataDir>/runs/<id>.
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ApiEvents, BackendName, CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../api/contract';
+import type { ApiEvents, BackendName, CheckpointInfo, EngineStatus, MetricPoint, RunStatus, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../api/contract';
 import { ConflictError, NotFoundError } from '../../../api/errors';
 import type { Db } from '../../db/connection';
+import { describeOwner, Lease, type OwnerIdentity } from '../../db/job-owner';
 import { RunsStore } from '../../db/runs-store';
 import { initEngine } from '../../engine/backend';
 import { engineStatus } from '../../engine/engine-info';
@@ -19,21 +20,33 @@ import { runDirIn } from './trainer';
 type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
 
 /** Statuses a run can be continued from (its newest checkpoint, or step 0 without one). */
-const RESUMABLE = new Set(['paused', 'interrupted', 'failed', 'cancelled']);
+const RESUMABLE: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
+
+interface Slot {
+  runId: number;
+  job: TrainJob;
+  last: TrainProgress | null;
+  ended: Promise<void>;
+  lease: Lease;
+  /** the run was taken over by another process: this one writes nothing more to it */
+  lost: boolean;
+}
 
 export class TrainingService {
   private readonly runs: RunsStore;
-  private job: { runId: number; job: TrainJob; last: TrainProgress | null; ended: Promise<void> } | null = null;
+  private job: Slot | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly dataDir: string,
     private readonly emit: Emit,
+    me: OwnerIdentity,
     /** the app's engine setting, read at each use */
     private readonly backendSetting: () => BackendName | undefined = () => undefined,
   ) {
-    this.runs = new RunsStore(db);
-    // A run still 'running' in the database belongs to a process that is gone (closed or killed).
+    this.runs = new RunsStore(db, me);
+    // A run still 'running' whose process is gone (closed or killed) is interrupted; one that
+    // another live process trains stays running.
     this.runs.markInterrupted();
   }
 
@@ -69,15 +82,21 @@ export class TrainingService {
   async resumeTraining(runId: number): Promise<RunSummary> {
     this.ensureIdle('resumeTraining');
     const run = this.requireRun('resumeTraining', runId);
-    if (!RESUMABLE.has(run.status)) {
-      throw new ConflictError(`resumeTraining: expected a paused, interrupted, failed or cancelled run, got run ${runId} ${run.status}`);
-    }
+    const refuse = (r: RunSummary) => {
+      if (r.status === 'running') {
+        throw new ConflictError(`resumeTraining: expected a run no process is training, got run ${runId} running in ${r.owner ? describeOwner(r.owner) : 'this process'}`);
+      }
+      throw new ConflictError(`resumeTraining: expected a paused, interrupted, failed or cancelled run, got run ${runId} ${r.status}`);
+    };
+    if (!RESUMABLE.includes(run.status)) refuse(run);
     const { images, labels } = this.trainingSet(run.config.folderIds);
     checkTrainConfig(run.config, images.length);
+    // Taken in one write transaction: of two processes resuming one run, one gets it.
+    if (!this.runs.claim(runId, RESUMABLE)) refuse(this.requireRun('resumeTraining', runId));
     const ckpt = latestCheckpoint(runDirIn(this.dataDir, runId));
     // Steps after the checkpoint are trained again: their old metric points go.
     this.runs.trimMetricsAfter(runId, ckpt?.state.step ?? 0);
-    this.runs.update(runId, { status: 'running', error: null, step: ckpt?.state.step ?? 0 });
+    this.runs.update(runId, { step: ckpt?.state.step ?? 0 });
     this.launch(runId, run.config, images, labels, true);
     return this.runs.get(runId)!;
   }
@@ -105,8 +124,9 @@ export class TrainingService {
   }
 
   async deleteRun(runId: number): Promise<void> {
-    this.requireRun('deleteRun', runId);
+    const run = this.requireRun('deleteRun', runId);
     if (this.job?.runId === runId) throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running (pause or cancel it first)`);
+    if (run.owner) throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running in ${describeOwner(run.owner)}`);
     this.runs.delete(runId);
     await rm(runDirIn(this.dataDir, runId), { recursive: true, force: true });
     this.emit('runs.changed', { runId });
@@ -136,11 +156,24 @@ export class TrainingService {
       resume,
       backend: this.backendSetting(),
     };
-    const job = new TrainJob(req, (m) => this.onMessage(runId, m));
-    const slot = { runId, job, last: null as TrainProgress | null, ended: Promise.resolve() };
+    const job = new TrainJob(req, (m) => {
+      if (!slot.lost) this.onMessage(runId, m);
+    });
+    const lease = new Lease(
+      () => this.runs.heartbeat(runId),
+      () => {
+        // Another process judged this one gone and took the run: stop at once, write nothing.
+        slot.lost = true;
+        const error = `training: run ${runId} was taken over by another process; this one stopped`;
+        if (slot.last) this.emit('train.progress', { ...slot.last, phase: 'failed', error });
+        void job.terminate();
+      },
+    );
+    const slot: Slot = { runId, job, last: null, ended: Promise.resolve(), lease, lost: false };
     slot.ended = job.done.then((end) => {
+      lease.stop();
       // A worker that died without its final report leaves a failed run; its checkpoints stay.
-      if (this.runs.get(runId)?.status === 'running') {
+      if (!slot.lost && this.runs.get(runId)?.status === 'running') {
         this.runs.update(runId, { status: end.status === 'done' ? 'done' : end.status, error: end.error ?? null });
         const last = slot.last;
         if (last) this.emit('train.progress', { ...last, phase: 'failed', error: end.error ?? 'training worker ended' });
