@@ -61,6 +61,18 @@ describe('moco-studio embed and search', () => {
     expect(badT.stderr).toContain('duplicates: --threshold: expected a number from 0.5 to 1, got "2"');
   });
 
+  it('refuses /dev/zero and an empty file in a plain sentence, without reading without limit', { timeout: 60_000 }, async () => {
+    const zero = await cli(['search', '--image', '/dev/zero']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('search: --image: expected an image file, got a character device (/dev/zero)');
+    const empty = join(tmp.dir, 'empty.jpg');
+    writeFileSync(empty, '');
+    const r = await cli(['search', '--image', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`search: --image: expected an image file, got an empty file (${empty})`);
+    expect(r.stderr).not.toMatch(/String must contain/);
+  });
+
   it('says there is nothing to search before embeddings exist', { timeout: 60_000 }, async () => {
     const r = await cli(['search', '--id', '1']);
     expect(r.code).toBe(2);

@@ -1,10 +1,10 @@
 // Embeddings and search on the command line: `embed` (compute a run's embeddings), `search`
 // (nearest images to a file or a library image) and `embeddings` (the sets).
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { EmbedEngine, EmbeddingSet, EmbedProgress, EmbeddingSpace, SearchQuery } from '../../api/contract';
 import { PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
 import { formatCount, formatDuration, formatRate, table } from './format';
+import { readQueryFile } from './read-query-file';
 
 const EXIT_CANCELLED = 130;
 const ENGINES: readonly EmbedEngine[] = ['auto', 'onnxruntime', 'tfjs'];
@@ -137,8 +137,8 @@ const search: Command = {
     let query: SearchQuery;
     if (image !== undefined) {
       const path = resolve(image);
-      const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-        throw new UsageError(`search: --image: expected a readable file, got ${JSON.stringify(image)} (${err.code === 'ENOENT' ? 'no such file' : err.message})`, 'search');
+      const bytes = await readQueryFile('search: --image', path).catch((err: Error) => {
+        throw new UsageError(err.message, 'search');
       });
       query = { fileName: path, dataBase64: bytes.toString('base64') };
     } else {

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
 import { API_EVENTS, type Unsubscribe } from '../../api/contract';
+import { MAX_QUERY_FILE_BASE64 } from '../../api/search-contract';
 import { EVENTS_PROTOCOL, REOPEN_SCRIPT_PATH, TOKEN_PARAM } from '../../api/web-protocol';
 import { serializeError } from '../../api/errors';
 import { createStudio } from '../../core/studio';
@@ -22,9 +23,12 @@ import { HttpError, httpErrorName, readBody, sendError, sendJson } from './http-
 import { REOPEN_SCRIPT, reopenPage, wantsHtml, withMediaKey } from './page';
 
 export const BIND_ADDRESS = '127.0.0.1';
-// A call carries at most one photo (searchSimilar by an outside file: 64 MiB as base64, 4/3 of
-// it), so the limit sits just above that; everything else is far smaller.
+// A call carries at most one photo (searchSimilar by an outside file: MAX_QUERY_FILE_BYTES as
+// base64, 4/3 of it, 85.3 MiB), so the limit sits just above that; everything else is far smaller.
 export const MAX_BODY_BYTES = 88 * 1024 * 1024;
+if (MAX_BODY_BYTES < MAX_QUERY_FILE_BASE64 + 64 * 1024) {
+  throw new Error('web host: expected the body limit above the largest search file as base64');
+}
 // Which credentials each part of the host takes (see auth.ts): the token opens the page and the
 // API; the media key reads images only.
 const PAGE_ACCESS: readonly Credential[] = ['query', 'bearer'];
