@@ -16,6 +16,7 @@ const settingsPatch = z
     thumbnailSize: z.number().int().min(64).max(1024),
     maxPixels: z.number().int().min(1_000_000).max(2_000_000_000),
     approximateSearch: z.boolean(),
+    followOutsideLinks: z.boolean(),
   })
   .partial()
   .strict();

@@ -9,6 +9,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   // sharp's own default limit (16383 x 16383)
   maxPixels: 268_402_689,
   approximateSearch: false,
+  followOutsideLinks: false,
 };
 
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];

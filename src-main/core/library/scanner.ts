@@ -83,6 +83,7 @@ async function walkAndReconcile(ctx: Ctx, folderId: number): Promise<{ tasks: Ta
   const base = counter.found;
   const walk = await walkFolder(folder.path, {
     skipHidden: req.settings.skipHidden,
+    followOutsideLinks: req.settings.followOutsideLinks,
     isCancelled: hooks.isCancelled,
     onProgress: (found) => {
       counter.found = base + found;
