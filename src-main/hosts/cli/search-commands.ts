@@ -65,7 +65,7 @@ const embed: Command = {
   args: '[runId]',
   summary: "compute embeddings of the library with a run's encoder (incremental)",
   description: [
-    "The encoder is the run's newest checkpoint (default: the newest run that has one). Only images",
+    "The encoder is the run's newest checkpoint (default: the newest trained or imported run). Only images",
     'without a current vector are embedded, so after a rescan only new and changed images are. Progress',
     'goes to stderr; Ctrl-C cancels, keeping what was computed.',
   ].join('\n'),
@@ -84,7 +84,8 @@ const embed: Command = {
       if (!/^[1-9]\d*$/.test(runArg)) throw new UsageError(`embed: expected a run id (see '${PROGRAM} runs'), got ${JSON.stringify(runArg)}`, 'embed');
       runId = Number(runArg);
     } else {
-      const run = runs.find((r) => r.status !== 'running' && r.step > 0);
+      // An imported encoder is a trained one too: it has its checkpoint at step 0.
+      const run = runs.find((r) => r.status === 'imported' || (r.status !== 'running' && r.step > 0));
       if (!run) throw new UsageError(`embed: expected a trained run, got none (train one with '${PROGRAM} train')`, 'embed');
       runId = run.id;
     }
