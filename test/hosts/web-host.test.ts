@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiEvents, ImageSummary, Page } from '../../src-main/api/contract';
 import { MAX_BODY_BYTES, startWebHost, type WebHost } from '../../src-main/hosts/web/server';
@@ -19,6 +20,7 @@ beforeAll(async () => {
   mkdirSync(join(staticDir, 'assets'), { recursive: true });
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>MoCo Studio</title><script type="module" src="/assets/app.js"></script>');
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log("app")');
+  writeFileSync(join(staticDir, 'assets', 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 7));
   host = await startWebHost({ dataDir: join(tmp.dir, 'data'), port: 0, demoFolder: null, staticDir });
 });
 
@@ -277,6 +279,33 @@ describe('web host media', () => {
     expect((await rawRequest(host.port, `/?token=${host.mediaKey}`)).status).toBe(401);
     expect((await call('getStatus', [], { authorization: `Bearer ${host.mediaKey}` })).status).toBe(401);
     expect((await openEvents({ authorization: `Bearer ${host.mediaKey}` })).status).toBe(401);
+  });
+});
+
+describe('web host downloads', () => {
+  it('says nothing in its log when a client leaves mid-download', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: host.port, path: '/assets/big.bin' }, (res) => {
+            expect(res.statusCode).toBe(200);
+            res.once('data', () => {
+              req.destroy(); // the tab closed
+              resolve();
+            });
+          });
+          req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+          req.end();
+        });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(logged.mock.calls.map((c) => c.map(String).join(' '))).toEqual([]);
+      // and the host still serves
+      expect((await call('getStatus')).status).toBe(200);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 

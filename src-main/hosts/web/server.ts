@@ -19,7 +19,7 @@ import { createDispatch, statusForError } from '../dispatch';
 import { MEDIA_CACHE_CONTROL, loadMedia, parseMediaPath } from '../media';
 import { cacheControlFor, contentTypeFor, resolveStaticPath } from '../static-files';
 import { checkAccess, checkPlace, newGate, type Credential, type Gate } from './auth';
-import { HttpError, httpErrorName, readBody, sendError, sendJson } from './http-util';
+import { HttpError, clientLeft, httpErrorName, readBody, sendError, sendJson } from './http-util';
 import { REOPEN_SCRIPT, reopenPage, wantsHtml, withMediaKey } from './page';
 
 export const BIND_ADDRESS = '127.0.0.1';
@@ -275,9 +275,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
+      if (clientLeft(err, res)) return void res.destroy();
       if (res.headersSent) {
-        // The body was under way (a stream broke): all that is left is to drop the connection.
-        if (!res.destroyed) console.error(`web host: response to ${req.method} ${req.url} broke:`, err);
+        // The body was under way (a stream broke): all that is left is to drop the connection. (A
+        // client that left mid-download is normal and was not logged above.)
+        console.error(`web host: response to ${req.method} ${req.url?.split('?')[0]} broke:`, err);
         res.destroy();
         return;
       }
@@ -286,7 +288,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         sendError(res, err.status, { name: httpErrorName(err.status), message: err.message });
         return;
       }
-      console.error(`web host: ${req.method} ${req.url} failed:`, err);
+      console.error(`web host: ${req.method} ${req.url?.split('?')[0]} failed:`, err);
       sendError(res, 500, serializeError(err));
     });
   });
