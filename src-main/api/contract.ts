@@ -80,7 +80,8 @@ export type ProblemReason =
   | 'not-image' // the content is not an image at all
   | 'unsupported' // an image format this app cannot decode (e.g. HEIC)
   | 'unreadable' // permissions or I/O error
-  | 'too-large'; // over the pixel limit: refused before decoding
+  | 'too-large' // over the pixel limit: refused before decoding
+  | 'outside-link'; // a symbolic link leading outside the folder (or into /proc, /sys, /dev): not followed
 
 export interface Problem {
   id: number;
@@ -144,6 +145,8 @@ export interface Settings {
   approximateSearch: boolean;
   /** the compute engine for training: 'auto' picks the fastest that loads (MOCO_BACKEND, where set, decides then) */
   computeBackend: 'auto' | BackendName;
+  /** follow symbolic links that lead outside an added folder (off: each is listed as a problem) */
+  followOutsideLinks: boolean;
 }
 
 /** Libraries smaller than this are always searched exactly: exact search is fast enough and HNSW would only lose recall. */

@@ -53,6 +53,15 @@ export interface StartEmbeddingOptions {
   batchSize?: number;
 }
 
+/**
+ * The largest outside file a search takes: one photo, not an archive. Every door caps with it:
+ * the API refuses longer base64, the web host's body limit sits just above that, and the CLI
+ * reads at most this many bytes (+1, to tell "too large").
+ */
+export const MAX_QUERY_FILE_BYTES = 64 * 1024 * 1024;
+/** MAX_QUERY_FILE_BYTES as base64, padding included */
+export const MAX_QUERY_FILE_BASE64 = Math.ceil(MAX_QUERY_FILE_BYTES / 3) * 4;
+
 /** A query image: one in the library, or a file from outside it (its bytes, base64). */
 export type SearchQuery = { imageId: number } | { fileName: string; dataBase64: string };
 

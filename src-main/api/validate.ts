@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { API_METHODS, type ApiArgs, type ApiMethod } from './contract';
 import { InvalidInputError } from './errors';
+import { MAX_QUERY_FILE_BASE64, MAX_QUERY_FILE_BYTES } from './search-contract';
 
 const id = z.number().int().positive();
 const offset = z.number().int().min(0).optional();
@@ -16,6 +17,7 @@ const settingsPatch = z
     maxPixels: z.number().int().min(1_000_000).max(2_000_000_000),
     approximateSearch: z.boolean(),
     computeBackend: z.enum(['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']),
+    followOutsideLinks: z.boolean(),
   })
   .partial()
   .strict();
@@ -62,14 +64,12 @@ const tagName = z
   .max(64)
   .regex(/^[^\u0000-\u001f/\\]+$/, 'expected a tag without control characters or slashes');
 const space = z.enum(['features', 'embedding']).optional();
-// 64 MiB of image, as base64 (4/3 of it): an outside file for search is one photo, not an archive.
-const MAX_QUERY_FILE_BASE64 = Math.ceil((64 * 1024 * 1024 * 4) / 3);
 const searchQuery = z.union([
   z.object({ imageId: id }).strict(),
   z
     .object({
       fileName: z.string().min(1).max(1024),
-      dataBase64: z.string().min(1).max(MAX_QUERY_FILE_BASE64).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 data'),
+      dataBase64: z.string().min(1, 'expected an image file, got an empty file').max(MAX_QUERY_FILE_BASE64, `expected an image of at most ${MAX_QUERY_FILE_BYTES / 1024 / 1024} MiB`).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 data'),
     })
     .strict(),
 ]);

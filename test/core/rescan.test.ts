@@ -38,15 +38,20 @@ describe('incremental rescan', () => {
     // A whole-second mtime that can be set again exactly (utimes loses the nanoseconds).
     const mtime = new Date('2024-05-06T07:08:09Z');
     utimesSync(at('a.jpg'), mtime, mtime);
-    expect((await rescanAndWait(studio, folderId)).skipped).toBe(10 + 5 - 1);
+    const first = await rescanAndWait(studio, folderId);
+    expect(first.skipped).toBe(10 - 1);
+    // Every problem counts as failed, those not read again included: the count matches the list.
+    expect(first.failed).toBe(7);
+    expect((await studio.api.listFolders())[0].problemCount).toBe(first.failed);
     const indexedAt = (await studio.api.getImage(before.get('a.jpg')!.id)).indexedAt;
     // Same size and mtime, different bytes: a scan that read the file would now see a problem.
     writeFileSync(at('a.jpg'), Buffer.alloc(statSync(at('a.jpg')).size, 0x41));
     utimesSync(at('a.jpg'), mtime, mtime);
 
     const p = await rescanAndWait(studio, folderId);
-    // Images and problems whose cause is in the bytes are skipped; permission and pixel-limit problems are retried.
-    expect(p).toMatchObject({ phase: 'done', skipped: 10 + 5, missing: 0 });
+    // Images and problems whose cause is in the bytes are not read again (the images count as
+    // unchanged, the problems as failed); permission and pixel-limit problems are retried.
+    expect(p).toMatchObject({ phase: 'done', skipped: 10, failed: 5 + 2, missing: 0 });
     expect(p.processed).toBe(p.found);
     const after = await studio.api.getImage(before.get('a.jpg')!.id);
     expect(after.indexedAt).toBe(indexedAt);
@@ -58,7 +63,7 @@ describe('incremental rescan', () => {
     const oldHash = (await studio.api.getImage(g.id)).hash;
     await (await noisyImage(500, 300, 77)).jpeg().toFile(at('sub/g.jpg'));
     const p = await rescanAndWait(studio);
-    expect(p.skipped).toBe(14);
+    expect(p.skipped).toBe(9);
     const now = await studio.api.getImage(g.id);
     expect(now).toMatchObject({ id: g.id, relPath: 'sub/g.jpg', width: 500, height: 300, missing: false });
     expect(now.hash).not.toBe(oldHash);
@@ -111,7 +116,9 @@ describe('incremental rescan', () => {
     writeFileSync(at('sub/g.jpg'), 'overwritten with text');
     const g = (await imagesByPath(studio)).get('sub/g.jpg')!;
     const p = await rescanAndWait(studio);
-    expect(p.failed).toBe(3); // g.jpg now, plus the retried bomb and broken link
+    // g.jpg now, the retried bomb and broken link, and the 4 unchanged problems: as many as listed
+    expect(p.failed).toBe(7);
+    expect((await studio.api.listFolders())[0].problemCount).toBe(7);
     const problems = (await studio.api.listProblems({})).items.map((x) => x.path);
     expect(problems).not.toContain(at('notes.png'));
     expect(problems).toContain(at('sub/g.jpg'));

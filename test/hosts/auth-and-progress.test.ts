@@ -1,43 +1,67 @@
 import { describe, expect, it } from 'vitest';
 import type { ScanProgress } from '../../src-main/api/contract';
 import { describeProgress, ProgressReporter } from '../../src-main/hosts/cli/progress';
-import { checkAccess, newToken, tokenCookie } from '../../src-main/hosts/web/auth';
+import { checkAccess, checkPlace, newGate, newToken, protocolToken } from '../../src-main/hosts/web/auth';
 
 describe('web host gate', () => {
-  const gate = { port: 4321, token: newToken() };
+  const gate = newGate(4321);
   const q = (s = '') => new URLSearchParams(s);
+  const PAGE = ['query', 'bearer'] as const;
+  const API = ['bearer'] as const;
 
-  it('makes a fresh 256-bit token per launch', () => {
+  it('makes a fresh 256-bit token and a distinct media key per launch', () => {
     expect(gate.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(gate.mediaKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(gate.mediaKey).not.toBe(gate.token);
     expect(newToken()).not.toBe(gate.token);
-    expect(tokenCookie({ port: 4321, token: 'abc' })).toBe('moco_token_4321=abc; HttpOnly; SameSite=Strict; Path=/');
   });
 
-  it('accepts the token from the query, a Bearer header or the cookie', () => {
-    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.token}`), gate)).toEqual({ ok: true, fromQuery: true });
-    expect(checkAccess({ host: 'localhost:4321', authorization: `Bearer ${gate.token}` }, q(), gate)).toEqual({ ok: true, fromQuery: false });
-    expect(checkAccess({ host: 'LOCALHOST:4321', cookie: `a=b; moco_token_4321=${gate.token}` }, q(), gate)).toEqual({ ok: true, fromQuery: false });
-    // a stale cookie from an earlier launch does not hide a good query token
-    expect(checkAccess({ host: '127.0.0.1:4321', cookie: 'moco_token_4321=old' }, q(`token=${gate.token}`), gate)).toMatchObject({ ok: true });
+  it('accepts the token from the query or a Bearer header where the path allows it', () => {
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.token}`), gate, PAGE)).toEqual({ ok: true, via: 'query' });
+    expect(checkAccess({ host: 'localhost:4321', authorization: `Bearer ${gate.token}` }, q(), gate, PAGE)).toEqual({ ok: true, via: 'bearer' });
+    expect(checkAccess({ host: 'LOCALHOST:4321', authorization: `Bearer ${gate.token}` }, q(), gate, API)).toEqual({ ok: true, via: 'bearer' });
+    // the API never takes the token from a URL
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.token}`), gate, API)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('never reads a cookie, not even the old token cookie', () => {
+    for (const cookie of [`moco_token_4321=${gate.token}`, `a=b; moco_token_4321=${gate.token}`, `token=${gate.token}`]) {
+      expect(checkAccess({ host: '127.0.0.1:4321', cookie }, q(), gate, PAGE)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/got none/) });
+    }
+  });
+
+  it('takes the token as a WebSocket subprotocol', () => {
+    const headers = { host: '127.0.0.1:4321', 'sec-websocket-protocol': `moco-events, moco-token.${gate.token}` };
+    expect(protocolToken(headers['sec-websocket-protocol'])).toBe(gate.token);
+    expect(checkAccess(headers, q(), gate, ['protocol', 'bearer'])).toEqual({ ok: true, via: 'protocol' });
+    expect(checkAccess({ ...headers, 'sec-websocket-protocol': 'moco-events, moco-token.x' }, q(), gate, ['protocol'])).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('lets the media key read media only', () => {
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`key=${gate.mediaKey}`), gate, ['mediaKey', 'bearer'])).toEqual({ ok: true, via: 'mediaKey' });
+    expect(checkAccess({ host: '127.0.0.1:4321', authorization: `Bearer ${gate.mediaKey}` }, q(), gate, API)).toMatchObject({ ok: false, status: 401 });
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.mediaKey}`), gate, PAGE)).toMatchObject({ ok: false, status: 401 });
+    // nor does the token work as a media key
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`key=${gate.token}`), gate, ['mediaKey'])).toMatchObject({ ok: false, status: 401 });
   });
 
   it('refuses missing and wrong tokens with 401', () => {
-    expect(checkAccess({ host: '127.0.0.1:4321' }, q(), gate)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/got none/) });
-    expect(checkAccess({ host: '127.0.0.1:4321' }, q('token=' + gate.token.slice(1)), gate)).toMatchObject({ ok: false, status: 401 });
-    expect(checkAccess({ host: '127.0.0.1:4321', cookie: `moco_token_4321=${gate.token}x` }, q(), gate)).toMatchObject({ ok: false, status: 401 });
-    // another web host's cookie (another port) is not this one's
-    expect(checkAccess({ host: '127.0.0.1:4321', cookie: `moco_token_4322=${gate.token}` }, q(), gate)).toMatchObject({ ok: false, status: 401 });
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(), gate, PAGE)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/got none/) });
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q('token=' + gate.token.slice(1)), gate, PAGE)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/does not match/) });
+    expect(checkAccess({ host: '127.0.0.1:4321', authorization: `Bearer ${gate.token}x` }, q(), gate, API)).toMatchObject({ ok: false, status: 401 });
   });
 
   it('refuses foreign hosts and origins with 403 before looking at the token', () => {
     const good = q(`token=${gate.token}`);
     for (const host of ['evil.example:4321', '127.0.0.1:80', '127.0.0.1', '0.0.0.0:4321', '[::1]:4321', undefined]) {
-      expect(checkAccess({ host }, good, gate), String(host)).toMatchObject({ ok: false, status: 403 });
+      expect(checkAccess({ host }, good, gate, PAGE), String(host)).toMatchObject({ ok: false, status: 403 });
+      expect(checkPlace({ host }, 4321), String(host)).toMatchObject({ ok: false, status: 403 });
     }
     for (const origin of ['http://evil.example', 'null', 'https://127.0.0.1:4321', 'http://127.0.0.1:4322', 'http://localhost']) {
-      expect(checkAccess({ host: '127.0.0.1:4321', origin }, good, gate), origin).toMatchObject({ ok: false, status: 403 });
+      expect(checkAccess({ host: '127.0.0.1:4321', origin }, good, gate, PAGE), origin).toMatchObject({ ok: false, status: 403 });
     }
-    expect(checkAccess({ host: '127.0.0.1:4321', origin: 'http://localhost:4321' }, good, gate)).toMatchObject({ ok: true });
+    expect(checkAccess({ host: '127.0.0.1:4321', origin: 'http://localhost:4321' }, good, gate, PAGE)).toMatchObject({ ok: true });
+    expect(checkPlace({ host: '127.0.0.1:4321', origin: 'http://localhost:4321' }, 4321)).toBeNull();
   });
 });
 

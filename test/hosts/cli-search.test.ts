@@ -2,7 +2,7 @@
 // wrong arguments, a tiny run embedded with --json progress, a search by an outside file, and
 // near-duplicate groups.
 import { execFile } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,18 @@ describe('moco-studio embed and search', () => {
     expect(badT.stderr).toContain('duplicates: --threshold: expected a number from 0.5 to 1, got "2"');
   });
 
+  it('refuses /dev/zero and an empty file in a plain sentence, without reading without limit', { timeout: 60_000 }, async () => {
+    const zero = await cli(['search', '--image', '/dev/zero']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('search: --image: expected an image file, got a character device (/dev/zero)');
+    const empty = join(tmp.dir, 'empty.jpg');
+    writeFileSync(empty, '');
+    const r = await cli(['search', '--image', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`search: --image: expected an image file, got an empty file (${empty})`);
+    expect(r.stderr).not.toMatch(/String must contain/);
+  });
+
   it('says there is nothing to search before embeddings exist', { timeout: 60_000 }, async () => {
     const r = await cli(['search', '--id', '1']);
     expect(r.code).toBe(2);
@@ -98,6 +110,22 @@ describe('moco-studio embed and search', () => {
     expect(list.stdout).toMatch(/ID\s+RUN\s+STATUS\s+IMAGES/);
     expect(list.stdout).toContain('done');
   }, 400_000);
+
+  it('imports an encoder with a message that reads as success, and embed without a run id takes it', async () => {
+    const out = join(tmp.dir, 'weights-out');
+    mkdirSync(out);
+    const exported = await cli(['export', 'weights', '--out', out, '--json']);
+    expect(exported.code).toBe(0);
+    const weights = join((JSON.parse(exported.stdout) as { dir: string }).dir, 'encoder.safetensors');
+    const imported = await cli(['import', weights, '--name', 'from file']);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/^Imported as run (\d+): from file\nRead a resnet18 .*: \d+ tensors loaded\./);
+    expect(imported.stdout).not.toMatch(/expected|shape-mismatched/);
+    const importedId = Number(/^Imported as run (\d+)/.exec(imported.stdout)![1]);
+    const embedded = await cli(['embed', '--json']);
+    expect(embedded.code).toBe(0);
+    expect((JSON.parse(embedded.stdout) as { runId: number; status: string })).toMatchObject({ runId: importedId, status: 'done' });
+  }, 300_000);
 
   it('lists near-duplicate groups at a threshold and refuses an unreadable query file clearly', async () => {
     const r = await cli(['duplicates', '--threshold', '0.5', '--json']);

@@ -118,7 +118,7 @@ describe('moco-studio CLI', () => {
     const out = JSON.parse(r.stdout);
     expect(out.cancelled).toBe(false);
     expect(out.folders).toHaveLength(1);
-    expect(out.scans[0]).toMatchObject({ phase: 'done', skipped: 6, processed: 6 });
+    expect(out.scans[0]).toMatchObject({ phase: 'done', skipped: 4, failed: 2, processed: 6 }); // the 2 problems are not read again, and still count as failed
     const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.event === 'scan.progress')).toBe(true);

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiEvents, ImageSummary, Page } from '../../src-main/api/contract';
 import { MAX_BODY_BYTES, startWebHost, type WebHost } from '../../src-main/hosts/web/server';
@@ -19,6 +20,7 @@ beforeAll(async () => {
   mkdirSync(join(staticDir, 'assets'), { recursive: true });
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>MoCo Studio</title><script type="module" src="/assets/app.js"></script>');
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log("app")');
+  writeFileSync(join(staticDir, 'assets', 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 7));
   host = await startWebHost({ dataDir: join(tmp.dir, 'data'), port: 0, demoFolder: null, staticDir });
 });
 
@@ -88,22 +90,57 @@ describe('web host access', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('serves the app with the token, sets the cookie, and then accepts the cookie', async () => {
+  it('serves the app with the token and its media key, and sets no cookie', async () => {
     const res = await rawRequest(host.port, `/?token=${host.token}`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.text).toContain('<title>MoCo Studio</title>');
-    expect(res.headers['set-cookie']).toEqual([`moco_token_${host.port}=${host.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    // Cookies ignore ports: any other server on 127.0.0.1 would receive one.
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.text).toContain(`<meta name="moco-media-key" content="${host.mediaKey}">`);
+    expect(res.text).not.toContain(host.token);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
     const csp = String(res.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("img-src 'self'");
     expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${host.port} ws://localhost:${host.port}`);
 
-    const asset = await rawRequest(host.port, '/assets/app.js', { headers: { cookie: `other=1; moco_token_${host.port}=${host.token}` } });
+    // The app's own files hold no data and need no token (a <script> cannot send one).
+    const asset = await rawRequest(host.port, '/assets/app.js');
     expect(asset.status).toBe(200);
+    expect(asset.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(asset.headers['content-type']).toMatch(/^text\/javascript/);
     expect(asset.headers['cache-control']).toContain('immutable');
     expect(asset.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('no longer accepts the old token cookie', async () => {
+    const cookie = `moco_token_${host.port}=${host.token}`;
+    expect((await rawRequest(host.port, '/', { headers: { cookie } })).status).toBe(401);
+    expect((await call('getStatus', [], { cookie })).status).toBe(401);
+    expect((await rawRequest(host.port, '/media/thumb/1', { headers: { cookie } })).status).toBe(401);
+    expect((await openEvents({ cookie, origin: `http://127.0.0.1:${host.port}` })).status).toBe(401);
+  });
+
+  it('answers a browser reloading the page without a token with a page that reopens it', async () => {
+    const res = await rawRequest(host.port, '/', { headers: { accept: 'text/html,application/xhtml+xml' } });
+    // 200: a reload is normal, and the page holds nothing but the script that reopens it
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('moco-media-key');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('<script src="/reopen.js"></script>');
+    expect(res.text).toMatch(/expected a token .*got none/);
+    const stale = await rawRequest(host.port, '/?token=stale', { headers: { accept: 'text/html' } });
+    expect(stale.status).toBe(401);
+    expect(stale.text).toMatch(/does not match/);
+    const script = await rawRequest(host.port, '/reopen.js');
+    expect(script.status).toBe(200);
+    expect(script.text).toContain('sessionStorage');
+    // The API still answers JSON
+    const api = await rawRequest(host.port, '/api/call', { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/json' }, body: '{}' });
+    expect(api.headers['content-type']).toMatch(/application\/json/);
   });
 
   it('serves nothing outside the app folder', async () => {
@@ -125,7 +162,7 @@ describe('web host API', () => {
   });
 
   it('adds a folder, pushes scan events over the socket, then lists its images', async () => {
-    const { ws, status } = await openEvents({ cookie: `moco_token_${host.port}=${host.token}`, origin: `http://127.0.0.1:${host.port}` });
+    const { ws, status } = await openEvents({ ...auth(), origin: `http://127.0.0.1:${host.port}` });
     expect(status).toBe(101);
     const events: { event: keyof ApiEvents; payload: any }[] = [];
     ws.on('message', (data) => events.push(JSON.parse(String(data))));
@@ -204,6 +241,7 @@ describe('web host media', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/webp');
     expect(res.headers['cache-control']).toBe('private, no-cache');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(Number(res.headers['content-length'])).toBe(res.body.length);
     expect((await sharp(res.body).metadata()).format).toBe('webp');
 
@@ -227,6 +265,48 @@ describe('web host media', () => {
   it('refuses media without the token', async () => {
     expect((await rawRequest(host.port, '/media/thumb/1')).status).toBe(401);
   });
+
+  it('serves media to the media key, which opens nothing else', async () => {
+    const page = (await call('listImages', [{ limit: 1 }])).json().result as Page<ImageSummary>;
+    const id = page.items[0].id;
+    const res = await rawRequest(host.port, `/media/thumb/${id}?key=${host.mediaKey}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('image/webp');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect((await rawRequest(host.port, `/media/preview/${id}?key=${host.mediaKey}`)).status).toBe(200);
+    expect((await rawRequest(host.port, `/media/thumb/${id}?key=${host.mediaKey}x`)).status).toBe(401);
+    expect((await rawRequest(host.port, `/media/thumb/${id}?key=${host.token}`)).status).toBe(401);
+    expect((await rawRequest(host.port, `/?token=${host.mediaKey}`)).status).toBe(401);
+    expect((await call('getStatus', [], { authorization: `Bearer ${host.mediaKey}` })).status).toBe(401);
+    expect((await openEvents({ authorization: `Bearer ${host.mediaKey}` })).status).toBe(401);
+  });
+});
+
+describe('web host downloads', () => {
+  it('says nothing in its log when a client leaves mid-download', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: host.port, path: '/assets/big.bin' }, (res) => {
+            expect(res.statusCode).toBe(200);
+            res.once('data', () => {
+              req.destroy(); // the tab closed
+              resolve();
+            });
+          });
+          req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+          req.end();
+        });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(logged.mock.calls.map((c) => c.map(String).join(' '))).toEqual([]);
+      // and the host still serves
+      expect((await call('getStatus')).status).toBe(200);
+    } finally {
+      logged.mockRestore();
+    }
+  });
 });
 
 describe('web host events socket', () => {
@@ -235,15 +315,21 @@ describe('web host events socket', () => {
   });
 
   it('refuses a socket from a foreign Origin', async () => {
-    expect((await openEvents({ cookie: `moco_token_${host.port}=${host.token}`, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await openEvents({ ...auth(), origin: 'http://evil.example' })).status).toBe(403);
   });
 
-  it('accepts the token in the query and refuses other paths', async () => {
-    const { ws, status } = await openEvents({}, `?token=${host.token}`);
-    expect(status).toBe(101);
+  it('accepts the token as a subprotocol (what a browser can send), selects only the events protocol, and refuses other paths', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/events`, ['moco-events', `moco-token.${host.token}`]);
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => resolve());
+      ws.on('error', reject);
+    });
+    expect(ws.protocol).toBe('moco-events');
     ws.close();
+    // a token in the URL is not taken for the socket
+    expect((await openEvents({}, `?token=${host.token}`)).status).toBe(401);
     const other = await new Promise<number>((resolve) => {
-      const s = new WebSocket(`ws://127.0.0.1:${host.port}/other?token=${host.token}`);
+      const s = new WebSocket(`ws://127.0.0.1:${host.port}/other`, ['moco-events', `moco-token.${host.token}`]);
       s.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       s.on('open', () => resolve(101));
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoute, routeHash } from '../../src-renderer/src/lib/route';
 import { DEFAULT_VIEW, VIEWS } from '../../src-renderer/src/lib/views';
-import { urlWithoutToken } from '../../src-renderer/src/lib/api/token';
+import { takeCredentials, urlWithoutToken } from '../../src-renderer/src/lib/api/token';
 import { backoffDelay } from '../../src-renderer/src/lib/api/backoff';
 
 describe('routes', () => {
@@ -24,6 +24,37 @@ describe('urlWithoutToken', () => {
   });
   it('leaves an address without a token alone', () => {
     expect(urlWithoutToken('http://127.0.0.1:5123/#/library')).toBeNull();
+  });
+});
+
+describe('takeCredentials', () => {
+  function fakeWindow(href: string, stored: Record<string, string> = {}, mediaKey: string | null = 'M3d') {
+    const replaced: string[] = [];
+    const win = {
+      location: { href },
+      history: { state: null, replaceState: (_s: unknown, _u: string, url: string) => void replaced.push(url) },
+      sessionStorage: {
+        getItem: (k: string) => stored[k] ?? null,
+        setItem: (k: string, v: string) => void (stored[k] = v),
+      },
+      document: {
+        querySelector: (sel: string) =>
+          sel === 'meta[name="moco-media-key"]' && mediaKey !== null ? { getAttribute: (n: string) => (n === 'content' ? mediaKey : null) } : null,
+      },
+    };
+    return { win, replaced, stored };
+  }
+
+  it('takes the token from the address once, keeps it for this tab and cleans the address', () => {
+    const { win, replaced, stored } = fakeWindow('http://127.0.0.1:5123/?token=abc#/problems');
+    expect(takeCredentials(win)).toEqual({ token: 'abc', mediaKey: 'M3d' });
+    expect(replaced).toEqual(['/#/problems']);
+    expect(stored).toEqual({ 'moco-studio-token': 'abc' });
+  });
+
+  it('falls back to the token this tab kept, and says when there is none', () => {
+    expect(takeCredentials(fakeWindow('http://127.0.0.1:5123/', { 'moco-studio-token': 'kept' }).win).token).toBe('kept');
+    expect(takeCredentials(fakeWindow('http://127.0.0.1:5123/', {}, null).win)).toEqual({ token: null, mediaKey: null });
   });
 });
 

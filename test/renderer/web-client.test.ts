@@ -23,7 +23,9 @@ type Reply = { status: number; type: string; body: string };
 /** A tiny stand-in for the web host: answers /api/call with whatever `reply` says. */
 async function startServer(reply: (body: { method: string; args: unknown[] }) => Reply) {
   const seen: Seen[] = [];
+  const authorization: (string | undefined)[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
+    authorization.push(req.headers.authorization);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -35,13 +37,21 @@ async function startServer(reply: (body: { method: string; args: unknown[] }) =>
       res.end(r.body);
     });
   });
-  const wss = new WebSocketServer({ server, path: '/events' });
+  const protocols: (string | undefined)[] = [];
+  const wss = new WebSocketServer({
+    server,
+    path: '/events',
+    handleProtocols: (offered) => (offered.has('moco-events') ? 'moco-events' : false),
+  });
+  wss.on('connection', (_ws, req) => protocols.push(req.headers['sec-websocket-protocol']));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     seen,
+    authorization,
+    protocols,
     wss,
     broadcast(msg: unknown) {
       for (const c of wss.clients) c.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
@@ -160,6 +170,21 @@ describe('web client calls', () => {
     });
   });
 
+  it('sends the token as a Bearer header, on every call, and no cookie', async () => {
+    const srv = await startServer(() => json(200, { ok: true, result: null }));
+    cleanups.push(srv.close);
+    const c = client({ baseUrl: srv.baseUrl, token: 'T0k3n', mediaKey: 'M3d' });
+    await c.getStatus();
+    await c.listFolders();
+    expect(srv.authorization).toEqual(['Bearer T0k3n', 'Bearer T0k3n']);
+  });
+
+  it('puts the media key, never the token, on media paths', () => {
+    const c = client({ baseUrl: 'http://127.0.0.1:5123', token: 'T0k3n', mediaKey: 'M3d' });
+    expect(c.thumbUrl(42)).toBe('/media/thumb/42?key=M3d');
+    expect(c.previewUrl(7)).toBe('/media/preview/7?key=M3d');
+  });
+
   it('gives same-origin media paths and says it is the web host', () => {
     const c = client({ baseUrl: 'http://127.0.0.1:5123' });
     expect(c.host).toBe('web');
@@ -169,6 +194,15 @@ describe('web client calls', () => {
 });
 
 describe('web client events', () => {
+  it('offers the token as a WebSocket subprotocol beside the events protocol', async () => {
+    const srv = await startServer(() => json(200, { ok: true }));
+    cleanups.push(srv.close);
+    const c = client({ baseUrl: srv.baseUrl, token: 'T0k3n', WebSocket: NodeSocket, onError: () => {} });
+    c.on('scan.progress', () => {});
+    await waitFor(() => c.connection === 'open' && srv.protocols.length === 1, 'the socket to open');
+    expect(srv.protocols).toEqual(['moco-events,moco-token.T0k3n']);
+  });
+
   const progress: ScanProgress = {
     jobId: 'j',
     folderIds: [1],

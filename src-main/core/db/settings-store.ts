@@ -10,6 +10,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   maxPixels: 268_402_689,
   approximateSearch: false,
   computeBackend: 'auto',
+  followOutsideLinks: false,
 };
 
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];

@@ -30,7 +30,7 @@ import { runDirIn } from '../moco/train/trainer';
 import { loadRunEncoder } from '../search/encoder-loader';
 import { labelsOf, type LibraryImage, libraryImages } from '../library/library-labels';
 import { exportResNetOnnx } from './onnx';
-import { describeImportReport, importResNet, readWeightsFile } from './torch-import';
+import { importResNet, readWeightsFile, summarizeImport } from './torch-import';
 import { ENCODER_CONFIG_FORMAT, encoderReadme, exportEmbeddingIdsCsv, exportEmbeddingsNpy, exportSafetensors, exportTfjs, SAFETENSORS_FILE } from './weights-export';
 import { toCsv } from './csv';
 import type { OwnerIdentity } from '../db/job-owner';
@@ -158,7 +158,7 @@ export class ExportService {
     try {
       const imported = importResNet(readWeightsFile(bytes, where));
       model = imported.model;
-      report = describeImportReport(imported.report);
+      report = summarizeImport(imported.report);
     } catch (err) {
       throw new InvalidInputError(err instanceof Error ? err.message : String(err));
     }
@@ -166,7 +166,10 @@ export class ExportService {
       const o = model.options;
       const inputSize = options.inputSize ?? (await exportedInputSize(path)) ?? (o.stem === 'small' ? 32 : 224);
       if (o.stem === 'small' && inputSize > 64) throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
+      // A weights file holds no training settings. The head tells the recipe: an MLP head is MoCo
+      // v2 (T 0.2, v2 augmentation, cosine schedule), a linear one v1 (T 0.07, v1 augmentation).
       const config: TrainConfig = defaultConfig({
+        augmentation: o.mlpHead ? 'v2' : 'v1',
         arch: o.arch,
         stem: o.stem,
         widthMultiplier: o.widthMultiplier,
@@ -179,6 +182,8 @@ export class ExportService {
       await this.writeImportedCheckpoint(created.id, config, model);
       this.runs.update(created.id, { status: 'imported' });
       this.deps.onRunsChanged(created.id);
+      const recipe = o.mlpHead ? 'MoCo v2 (MLP head): T 0.2, augmentation v2' : 'MoCo v1 (linear head): T 0.07, augmentation v1';
+      report += `\nThe file stores no training settings; recorded as ${recipe}.`;
       return { run: this.runs.get(created.id)!, report };
     } finally {
       model.dispose();

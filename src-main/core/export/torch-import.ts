@@ -250,6 +250,18 @@ export function describeImportReport(r: TorchImportReport): string {
   return lines.join('\n');
 }
 
+/** The report of an import that succeeded, as a person reads it: what was read, then anything left over. */
+export function summarizeImport(r: TorchImportReport): string {
+  const o = r.options;
+  const what = `${o.arch} (${o.stem} stem, width x${o.widthMultiplier}, ${o.mlpHead ? 'MLP' : 'linear'} head of ${o.outDim})`;
+  const list = (xs: string[]) => xs.slice(0, 20).join(', ') + (xs.length > 20 ? `, ... (${xs.length - 20} more)` : '');
+  const lines = [`Read a ${what}${r.prefix ? ` from ${r.prefix}*` : ''}: ${r.loaded} tensors loaded.`];
+  if (r.ignored.length) lines.push(`Not used: ${r.ignored.length} tensors outside the query encoder (the key encoder, the queue).`);
+  if (r.missing.length) lines.push(`Missing from the file, left at their initial values: ${list(r.missing)}`);
+  if (r.unknown.length) lines.push(`In the file but not in the model, ignored: ${list(r.unknown)}`);
+  return lines.join('\n');
+}
+
 /** Strips DataParallel's `module.` and keeps the query encoder of a MoCo checkpoint (`encoder_q.`). */
 export function selectEncoder(stateDict: ReadonlyMap<string, TorchTensor>): { prefix: string; tensors: Map<string, TorchTensor>; ignored: string[] } {
   const names = [...stateDict.keys()];

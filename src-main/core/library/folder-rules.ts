@@ -1,12 +1,14 @@
 // What may be added as a library folder: an existing, readable directory that is neither in
-// the library already nor inside or around a folder that is (its images would be counted twice).
+// the library already nor inside or around a folder that is (its images would be counted twice),
+// nor in /proc, /sys or /dev. The folder is stored by its real path: a link to it is resolved,
+// so the library names where the photos are, not the way someone came to them.
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
-import { describeFsError } from './walk';
+import { describeFsError, isSystemPath } from './walk';
 
-/** Resolves the path a person typed ("~/Pictures", "./photos") and checks it may be added. */
+/** Resolves the path a person typed ("~/Pictures", "./photos") to its real path and checks it may be added. */
 export async function checkNewFolder(input: string, existing: readonly string[]): Promise<string> {
   const where = 'addFolder';
   if (typeof input !== 'string' || !input.trim()) {
@@ -27,6 +29,10 @@ export async function checkNewFolder(input: string, existing: readonly string[])
     throw new InvalidInputError(`${where}: expected a readable folder, got ${describeFsError(err)} at ${path}`);
   }
   const real = await realpath(path);
+  const shown = real === path ? path : `${path} (${real})`;
+  if (isSystemPath(real)) {
+    throw new InvalidInputError(`${where}: expected a folder of photos, got a system folder the app never reads: ${shown}`);
+  }
   for (const other of existing) {
     const otherReal = await realpath(other).catch(() => resolve(other));
     if (real === otherReal || path === other) {
@@ -39,7 +45,7 @@ export async function checkNewFolder(input: string, existing: readonly string[])
       throw new ConflictError(`${where}: expected a folder that does not contain a library folder, got ${path}, which contains ${other}; remove ${other} first`);
     }
   }
-  return path;
+  return real;
 }
 
 function isInside(child: string, parent: string): boolean {

@@ -47,13 +47,13 @@ export async function inspectFile(path: string, size: number, opts: InspectOptio
   } catch (err) {
     if (sniffed === null) return notAnImage(path);
     if (sniffed === 'bmp') return unsupported('BMP');
-    return corrupt(err);
+    return corrupt(err, bytes, sniffed);
   }
   const format = formatName(meta);
   if (!DECODABLE.has(format)) return unsupported(format.toUpperCase());
   const rawWidth = meta.width ?? 0;
   const rawHeight = meta.pageHeight ?? meta.height ?? 0;
-  if (rawWidth <= 0 || rawHeight <= 0) return corrupt(new Error(`header gives ${rawWidth}x${rawHeight} pixels`));
+  if (rawWidth <= 0 || rawHeight <= 0) return corrupt(new Error(`header gives ${rawWidth}x${rawHeight} pixels`), bytes, format);
   if (rawWidth * rawHeight > opts.maxPixels) return tooLarge(rawWidth, rawHeight, opts.maxPixels);
 
   const hash = createHash('sha256').update(bytes).digest('hex');
@@ -71,7 +71,7 @@ export async function inspectFile(path: string, size: number, opts: InspectOptio
       thumb = await encodeThumb(image.autoOrient(), opts.thumbnailSize);
     } catch (err) {
       if (/pixel limit/i.test(String(err))) return tooLarge(rawWidth, rawHeight, opts.maxPixels);
-      return corrupt(err);
+      return corrupt(err, bytes, format);
     }
     // A full or read-only data folder is the app's problem, not the image's: it fails the scan.
     await storeThumb(thumb, opts.dataDir, hash, opts.thumbnailSize);
@@ -120,9 +120,38 @@ function notAnImage(path: string): Inspection {
   return problem('not-image', `The file's content is not an image${named}.`);
 }
 
-function corrupt(err: unknown): Inspection {
-  const detail = String(err instanceof Error ? err.message : err).split('\n')[0].trim();
+// libvips keeps one error buffer for all its threads: with several files decoding at once, a
+// failed decode's message can be another's, or "Unknown error". So the reason is taken from the
+// bytes where they tell it (a file cut short lacks its end marker), and libvips's text only
+// where they do not.
+function corrupt(err: unknown, bytes: Buffer, format: string | null): Inspection {
+  const cut = cutShort(bytes, format);
+  if (cut) return problem('corrupt', `The image data is damaged or cut short and cannot be decoded (${cut}).`);
+  const raw = String(err instanceof Error ? err.message : err).split('\n')[0].trim();
+  const detail = !raw || /^unknown error\.?$/i.test(raw) ? 'the decoder gave no reason' : raw;
   return problem('corrupt', `The image data is damaged or cut short and cannot be decoded (${detail}).`);
+}
+
+const JPEG_EOI = Buffer.from([0xff, 0xd9]);
+const PNG_IEND = Buffer.from('IEND', 'latin1');
+
+/** Why the file is cut short, when its bytes say so; null when they do not. */
+export function cutShort(bytes: Buffer, format: string | null): string | null {
+  const size = bytes.length.toLocaleString('en-US');
+  // Trailing zero bytes (padding some writers add) do not count as data.
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  const tail = bytes.subarray(0, end);
+  switch (format) {
+    case 'jpeg':
+      return tail.subarray(-2).equals(JPEG_EOI) ? null : `the JPEG ends after ${size} bytes without its end-of-image marker`;
+    case 'png':
+      return tail.includes(PNG_IEND) ? null : `the PNG ends after ${size} bytes without its IEND chunk`;
+    case 'gif':
+      return tail[tail.length - 1] === 0x3b ? null : `the GIF ends after ${size} bytes without its trailer`;
+    default:
+      return null;
+  }
 }
 
 function tooLarge(width: number, height: number, maxPixels: number): Inspection {

@@ -83,6 +83,7 @@ async function walkAndReconcile(ctx: Ctx, folderId: number): Promise<{ tasks: Ta
   const base = counter.found;
   const walk = await walkFolder(folder.path, {
     skipHidden: req.settings.skipHidden,
+    followOutsideLinks: req.settings.followOutsideLinks,
     isCancelled: hooks.isCancelled,
     onProgress: (found) => {
       counter.found = base + found;
@@ -121,11 +122,15 @@ async function walkAndReconcile(ctx: Ctx, folderId: number): Promise<{ tasks: Ta
     const row = known.get(file.path);
     const prob = knownProblems.get(file.path);
     const same = (size: number | null, mtime: number | null) => size === file.size && mtime === file.mtimeMs;
-    const unchanged =
-      (row && row.missing === 0 && same(row.size, row.mtime_ms)) ||
-      (prob && STABLE_REASONS.has(prob.reason) && same(prob.size, prob.mtime_ms));
-    if (unchanged) {
+    const unchangedImage = row && row.missing === 0 && same(row.size, row.mtime_ms);
+    const unchangedProblem = !unchangedImage && prob && STABLE_REASONS.has(prob.reason) && same(prob.size, prob.mtime_ms);
+    if (unchangedImage) {
       counter.skipped++;
+      counter.processed++;
+    } else if (unchangedProblem) {
+      // Not read again, and still a problem: it counts as failed, so a rescan's "failed" is
+      // the number of problems listed, not only the ones found anew.
+      counter.failed++;
       counter.processed++;
     } else {
       tasks.push({ folderId, file });

@@ -1,9 +1,10 @@
-// Recursive walk of one library folder. Follows symbolic links but never the same directory
-// twice (realpaths are tracked, so a link loop ends), skips hidden entries when asked, and
-// keeps going past what it cannot read, saying why.
+// Recursive walk of one library folder. Follows symbolic links that stay inside the folder (a
+// link that leads outside it is a problem, unless the followOutsideLinks setting allows it), never
+// the same directory twice (realpaths are tracked, so a link loop ends), never into /proc, /sys or
+// /dev, skips hidden entries when asked, and keeps going past what it cannot read, saying why.
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { ProblemReason } from '../../api/contract';
 import { kindOfName } from './formats';
 
@@ -36,9 +37,25 @@ export interface WalkResult {
 
 export interface WalkOptions {
   skipHidden: boolean;
+  /** follow links whose target is outside the folder (off: each is reported as a problem) */
+  followOutsideLinks?: boolean;
   isCancelled: () => boolean;
   /** called after each directory with the number of image-like files found so far */
   onProgress?: (found: number) => void;
+}
+
+// Kernel and device trees: endless or infinite files (/proc/kcore, /dev/zero), never photos.
+const SYSTEM_ROOTS = process.platform === 'win32' ? [] : ['/proc', '/sys', '/dev'];
+
+/** Whether a resolved path lies in /proc, /sys or /dev, which the app never reads. */
+export function isSystemPath(real: string): boolean {
+  return SYSTEM_ROOTS.some((r) => real === r || real.startsWith(r + '/'));
+}
+
+/** Whether `child` is `parent` or lies under it (both resolved). */
+export function isWithin(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkResult> {
@@ -53,6 +70,7 @@ export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkR
   let rootReal: string;
   try {
     rootReal = await realpath(root);
+    if (isSystemPath(rootReal)) throw Object.assign(new Error('a system folder'), { code: 'ESYSTEM' });
     if (!(await stat(rootReal)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     await readdir(rootReal);
   } catch (err) {
@@ -97,13 +115,32 @@ export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkR
           else if (!isLink) result.problems.push(statFailure(childPath, err, kindOfName(entry.name) !== null));
           return;
         }
+        const imageName = kindOfName(entry.name) !== null;
+        if (!st.isDirectory() && !(st.isFile() && imageName)) return;
+        // realpath is what makes loops (a link to an ancestor) and doubly-linked trees finite, and
+        // what tells where a link really leads.
+        const real = isLink || st.isDirectory() ? await realpath(childPath).catch(() => null) : childPath;
+        if (real === null) return;
+        if (isSystemPath(real)) {
+          if (isLink) result.problems.push(await refusedLink(childPath, real, 'a system folder the app never reads', !st.isDirectory()));
+          return;
+        }
+        if (isLink && !opts.followOutsideLinks && !isWithin(real, rootReal)) {
+          result.problems.push(
+            await refusedLink(
+              childPath,
+              real,
+              `outside the folder ${root}; it was not followed (turn on "Follow links outside added folders" in Settings to include it)`,
+              !st.isDirectory(),
+            ),
+          );
+          return;
+        }
         if (st.isDirectory()) {
-          // realpath is what makes loops (a link to an ancestor) and doubly-linked trees finite.
-          const real = await realpath(childPath).catch(() => null);
-          if (real === null || seen.has(real)) return;
+          if (seen.has(real)) return;
           seen.add(real);
           subdirs.push(childRel);
-        } else if (st.isFile() && kindOfName(entry.name)) {
+        } else {
           result.files.push({ path: childPath, relPath: childRel, size: st.size, mtimeMs: st.mtimeMs });
         }
       }),
@@ -126,6 +163,12 @@ async function brokenLink(path: string, err: unknown): Promise<WalkProblem> {
   return { path, reason: 'unreadable', message: `This is a link to ${target}, ${why}.`, isFile: true };
 }
 
+async function refusedLink(path: string, real: string, why: string, isFile: boolean): Promise<WalkProblem> {
+  const target = await readlink(path).catch(() => real);
+  const shown = target === real ? target : `${target} (${real})`;
+  return { path, reason: 'outside-link', message: `This is a link to ${shown}, ${why}.`, isFile };
+}
+
 function statFailure(path: string, err: unknown, isFile: boolean): WalkProblem {
   return { path, reason: 'unreadable', message: `This cannot be read (${describeFsError(err)}).`, isFile };
 }
@@ -144,6 +187,8 @@ export function describeFsError(err: unknown): string {
       return 'an input/output error';
     case 'ELOOP':
       return 'a loop of symbolic links';
+    case 'ESYSTEM':
+      return 'a system folder (/proc, /sys or /dev), which the app never reads';
     default:
       return e.code ?? (e.message || String(err));
   }

@@ -72,6 +72,9 @@ export class LibraryWatcher {
       {
         ignoreInitial: true,
         persistent: true,
+        // Links are not followed: one may lead to / or /proc. Links inside a folder point at
+        // folders watched anyway; what is behind an allowed outside link is seen at a rescan.
+        followSymlinks: false,
         ignored: (path: string) => this.opts.skipHidden && this.isHidden(path),
         awaitWriteFinish: { stabilityThreshold: writeFinish, pollInterval: Math.min(200, writeFinish) },
       },

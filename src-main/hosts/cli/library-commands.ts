@@ -173,7 +173,7 @@ const problems: Command = {
   name: 'problems',
   args: '',
   summary: 'list files that could not be read, with the reason',
-  description: 'Reasons: empty, corrupt, not-image, unsupported, unreadable, too-large.',
+  description: 'Reasons: empty, corrupt, not-image, unsupported, unreadable, too-large, outside-link.',
   options: {},
   minArgs: 0,
   maxArgs: 0,

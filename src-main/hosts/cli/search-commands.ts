@@ -1,10 +1,10 @@
 // Embeddings and search on the command line: `embed` (compute a run's embeddings), `search`
 // (nearest images to a file or a library image) and `embeddings` (the sets).
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { EmbedEngine, EmbeddingSet, EmbedProgress, EmbeddingSpace, SearchQuery } from '../../api/contract';
 import { PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
 import { formatCount, formatDuration, formatRate, otherProcess, table } from './format';
+import { readQueryFile } from './read-query-file';
 
 const EXIT_CANCELLED = 130;
 const ENGINES: readonly EmbedEngine[] = ['auto', 'onnxruntime', 'tfjs'];
@@ -65,7 +65,7 @@ const embed: Command = {
   args: '[runId]',
   summary: "compute embeddings of the library with a run's encoder (incremental)",
   description: [
-    "The encoder is the run's newest checkpoint (default: the newest run that has one). Only images",
+    "The encoder is the run's newest checkpoint (default: the newest trained or imported run). Only images",
     'without a current vector are embedded, so after a rescan only new and changed images are. Progress',
     'goes to stderr; Ctrl-C cancels, keeping what was computed.',
   ].join('\n'),
@@ -84,7 +84,8 @@ const embed: Command = {
       if (!/^[1-9]\d*$/.test(runArg)) throw new UsageError(`embed: expected a run id (see '${PROGRAM} runs'), got ${JSON.stringify(runArg)}`, 'embed');
       runId = Number(runArg);
     } else {
-      const run = runs.find((r) => r.status !== 'running' && r.step > 0);
+      // An imported encoder is a trained one too: it has its checkpoint at step 0.
+      const run = runs.find((r) => r.status === 'imported' || (r.status !== 'running' && r.step > 0));
       if (!run) throw new UsageError(`embed: expected a trained run, got none (train one with '${PROGRAM} train')`, 'embed');
       runId = run.id;
     }
@@ -138,8 +139,8 @@ const search: Command = {
     let query: SearchQuery;
     if (image !== undefined) {
       const path = resolve(image);
-      const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-        throw new UsageError(`search: --image: expected a readable file, got ${JSON.stringify(image)} (${err.code === 'ENOENT' ? 'no such file' : err.message})`, 'search');
+      const bytes = await readQueryFile('search: --image', path).catch((err: Error) => {
+        throw new UsageError(err.message, 'search');
       });
       query = { fileName: path, dataBase64: bytes.toString('base64') };
     } else {

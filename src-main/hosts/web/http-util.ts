@@ -81,3 +81,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     });
   });
 }
+
+const GONE_CODES = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** Whether a response broke because the client left (closed the tab, scrolled past a thumbnail). */
+export function clientLeft(err: unknown, res: ServerResponse): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return (code !== undefined && GONE_CODES.has(code)) || res.socket?.destroyed === true;
+}

@@ -1,13 +1,15 @@
 // The web host: the renderer, the API and its events over HTTP + WebSocket on 127.0.0.1,
 // for a browser on this machine that holds this launch's token.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocket, WebSocketServer } from 'ws';
 import { API_EVENTS, type Unsubscribe } from '../../api/contract';
+import { MAX_QUERY_FILE_BASE64 } from '../../api/search-contract';
+import { EVENTS_PROTOCOL, REOPEN_SCRIPT_PATH, TOKEN_PARAM } from '../../api/web-protocol';
 import { serializeError } from '../../api/errors';
 import { createStudio } from '../../core/studio';
 import type { Studio } from '../../core/studio-types';
@@ -16,13 +18,23 @@ import { contentSecurityPolicy } from '../csp';
 import { createDispatch, statusForError } from '../dispatch';
 import { MEDIA_CACHE_CONTROL, loadMedia, parseMediaPath } from '../media';
 import { cacheControlFor, contentTypeFor, resolveStaticPath } from '../static-files';
-import { checkAccess, newToken, tokenCookie, type Gate } from './auth';
-import { HttpError, httpErrorName, readBody, sendError, sendJson } from './http-util';
+import { checkAccess, checkPlace, newGate, type Credential, type Gate } from './auth';
+import { HttpError, clientLeft, httpErrorName, readBody, sendError, sendJson } from './http-util';
+import { REOPEN_SCRIPT, reopenPage, wantsHtml, withMediaKey } from './page';
 
 export const BIND_ADDRESS = '127.0.0.1';
-// A call carries at most one photo (searchSimilar by an outside file: 64 MiB as base64, 4/3 of
-// it), so the limit sits just above that; everything else is far smaller.
+// A call carries at most one photo (searchSimilar by an outside file: MAX_QUERY_FILE_BYTES as
+// base64, 4/3 of it, 85.3 MiB), so the limit sits just above that; everything else is far smaller.
 export const MAX_BODY_BYTES = 88 * 1024 * 1024;
+if (MAX_BODY_BYTES < MAX_QUERY_FILE_BASE64 + 64 * 1024) {
+  throw new Error('web host: expected the body limit above the largest search file as base64');
+}
+// Which credentials each part of the host takes (see auth.ts): the token opens the page and the
+// API; the media key reads images only.
+const PAGE_ACCESS: readonly Credential[] = ['query', 'bearer'];
+const API_ACCESS: readonly Credential[] = ['bearer'];
+const MEDIA_ACCESS: readonly Credential[] = ['mediaKey', 'bearer'];
+const EVENTS_ACCESS: readonly Credential[] = ['protocol', 'bearer'];
 
 export interface WebHostOptions {
   /** where the library database and thumbnail cache live */
@@ -44,6 +56,8 @@ export interface WebHost {
   url: string;
   port: number;
   token: string;
+  /** this launch's media key (image reads only) */
+  mediaKey: string;
   studio: Studio;
   close(): Promise<void>;
 }
@@ -93,7 +107,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     throw err;
   }
 
-  const gate: Gate = { port: bound, token: newToken() };
+  const gate: Gate = newGate(bound);
   const staticDir = opts.staticDir ?? rendererDir();
   const dispatch = createDispatch(studio.api, { pickFolder: async () => null });
   const csp = contentSecurityPolicy({ connect: [`ws://127.0.0.1:${bound}`, `ws://localhost:${bound}`] });
@@ -161,6 +175,44 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     await pipeline(createReadStream(body.file), res);
   }
 
+  /** `/`: the app's page, with this launch's media key in it; never cached (the key changes). */
+  async function servePage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      throw new HttpError(405, `web host: expected GET for the page, got ${req.method}`);
+    }
+    const file = resolveStaticPath(staticDir, '/');
+    const html = file
+      ? await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
+          throw err;
+        })
+      : null;
+    if (html === null) throw new HttpError(503, `web host: expected the built app in ${staticDir}, got none (run npm run build)`);
+    const body = Buffer.from(withMediaKey(html, gate.mediaKey));
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Length', body.length);
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  function refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string, page = false): void {
+    if (page && status === 401 && wantsHtml(req.headers.accept)) {
+      // A reload (no token offered) is the normal case and gets 200: this page holds nothing but
+      // the script that reopens with the tab's token. A wrong token is a real refusal.
+      const offered = splitUrl(req.url ?? '/').query.has(TOKEN_PARAM) || req.headers.authorization !== undefined;
+      const body = reopenPage(message);
+      res.statusCode = offered ? 401 : 200;
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(body);
+      return;
+    }
+    sendError(res, status, { name: httpErrorName(status), message });
+  }
+
   async function serveStatic(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
@@ -191,24 +243,43 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
+    // No other origin (another port of 127.0.0.1 included) may embed or read anything from here.
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     const { path, query } = splitUrl(req.url ?? '/');
-    const verdict = checkAccess(req.headers, query, gate);
-    if (!verdict.ok) {
-      sendError(res, verdict.status, { name: httpErrorName(verdict.status), message: verdict.message });
-      return;
+    const place = checkPlace(req.headers, gate.port);
+    if (place) return refuse(req, res, place.status, place.message);
+    const page = path === '/' || path === '/index.html';
+    const needs =
+      path === '/api/call' || path === '/events'
+        ? API_ACCESS
+        : path.startsWith('/media/')
+          ? MEDIA_ACCESS
+          : page
+            ? PAGE_ACCESS
+            : null; // the app's own script and style files: the same bytes for everyone, no data
+    if (needs) {
+      const verdict = checkAccess(req.headers, query, gate, needs);
+      if (!verdict.ok) return refuse(req, res, verdict.status, verdict.message, page);
     }
-    if (verdict.fromQuery) res.setHeader('Set-Cookie', tokenCookie(gate));
     if (path === '/api/call') return serveCall(req, res);
     if (path.startsWith('/media/')) return serveMedia(path.slice('/media/'.length), req, res);
     if (path === '/events') throw new HttpError(426, 'events: expected a WebSocket upgrade, got a plain request');
+    if (page) return servePage(req, res);
+    if (path === REOPEN_SCRIPT_PATH) {
+      res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-cache');
+      return void res.end(req.method === 'HEAD' ? undefined : REOPEN_SCRIPT);
+    }
     return serveStatic(path, req, res);
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
+      if (clientLeft(err, res)) return void res.destroy();
       if (res.headersSent) {
-        // The body was under way (a stream broke): all that is left is to drop the connection.
-        if (!res.destroyed) console.error(`web host: response to ${req.method} ${req.url} broke:`, err);
+        // The body was under way (a stream broke): all that is left is to drop the connection. (A
+        // client that left mid-download is normal and was not logged above.)
+        console.error(`web host: response to ${req.method} ${req.url?.split('?')[0]} broke:`, err);
         res.destroy();
         return;
       }
@@ -217,13 +288,18 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         sendError(res, err.status, { name: httpErrorName(err.status), message: err.message });
         return;
       }
-      console.error(`web host: ${req.method} ${req.url} failed:`, err);
+      console.error(`web host: ${req.method} ${req.url?.split('?')[0]} failed:`, err);
       sendError(res, 500, serializeError(err));
     });
   });
 
   // Events: one subscription per event, fanned out to every connected socket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  // A browser offers [EVENTS_PROTOCOL, moco-token.<T>]; the host selects the first and never echoes the token.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4096,
+    handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
+  });
   const unsubscribe: Unsubscribe[] = API_EVENTS.map((event) =>
     studio.on(event, (payload) => {
       const message = JSON.stringify({ event, payload });
@@ -245,7 +321,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => console.error('web host: upgrade socket failed:', err.message));
     const { path, query } = splitUrl(req.url ?? '/');
-    const verdict = checkAccess(req.headers, query, gate);
+    const verdict = checkAccess(req.headers, query, gate, EVENTS_ACCESS);
     if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.message);
     if (path !== '/events') return refuseUpgrade(socket, 404, `web host: expected a WebSocket on /events, got ${JSON.stringify(path)}`);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -267,6 +343,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     url: `http://${BIND_ADDRESS}:${bound}/?token=${gate.token}`,
     port: bound,
     token: gate.token,
+    mediaKey: gate.mediaKey,
     studio,
     close,
   };

@@ -8,6 +8,7 @@ const LABELS: Record<ProblemReason, string> = {
   unsupported: 'Unsupported format',
   unreadable: 'Unreadable (permissions or I/O)',
   'too-large': 'Too large (over the pixel limit)',
+  'outside-link': 'Link outside the folder',
 };
 
 /** A reason a newer core may add still reads sensibly: "some-reason" -> "Some reason". */
@@ -20,5 +21,5 @@ export function reasonLabel(reason: string): string {
 
 /** A CSS-safe severity class: files that may be fixable by the user read as warnings. */
 export function reasonTone(reason: string): 'warning' | 'error' {
-  return reason === 'unreadable' || reason === 'too-large' || reason === 'unsupported' ? 'warning' : 'error';
+  return reason === 'unreadable' || reason === 'too-large' || reason === 'unsupported' || reason === 'outside-link' ? 'warning' : 'error';
 }

@@ -1,11 +1,13 @@
 // Exports and imports through the Studio API: a tiny trained run's encoder as safetensors, TF.js
 // and ONNX; its embeddings as .npy + CSV; the curated library as an ImageFolder tree, links or a
 // list; and the exported weights imported back as a run that embeds every image identically.
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingSet } from '../../../src-main/api/contract';
 import { readSafetensors } from '../../../src-main/core/export/safetensors';
+import { exportSafetensors } from '../../../src-main/core/export/weights-export';
+import { modelWithBnStats } from './helpers';
 import type { Studio } from '../../../src-main/core/studio-types';
 import { makePatternLibrary, runEnded, studioWith, tempDir, tinyConfig } from '../moco/train/fixtures';
 
@@ -108,6 +110,11 @@ describe('import', () => {
     expect(run).toMatchObject({ status: 'imported', name: 'round trip' });
     expect(run.config).toMatchObject({ arch: 'resnet18', stem: 'small', widthMultiplier: 0.125, inputSize: 16 });
     expect(report).toMatch(/loaded/i);
+    // Success reads as success: no "expected …, got 0 missing" sentence.
+    expect(report).toMatch(/^Read a resnet18 \(small stem, width x0.125, linear head of 128\): \d+ tensors loaded\.$/m);
+    expect(report).not.toMatch(/expected|missing|shape-mismatched/);
+    expect(report).toContain('recorded as MoCo v1 (linear head): T 0.07, augmentation v1');
+    expect(run.config).toMatchObject({ T: 0.07, augmentation: 'v1', mlpHead: false });
     const original = (await studio.api.listEmbeddings()).find((s) => s.runId === runId)!;
     const copy = await embed(run.id);
     expect(copy.error).toBeNull();
@@ -117,6 +124,21 @@ describe('import', () => {
     const b = await studio.api.searchSimilar({ setId: copy.id, query: { imageId: q }, k: 5 });
     expect(b.hits.map((h) => h.image.id)).toEqual(a.hits.map((h) => h.image.id));
     b.hits.forEach((h, i) => expect(h.score).toBeCloseTo(a.hits[i].score, 5));
+  });
+
+  it('records an MLP-head encoder as MoCo v2 (T 0.2, augmentation v2), not with v1 settings', async () => {
+    const model = modelWithBnStats({ arch: 'resnet18', stem: 'small', widthMultiplier: 0.125, mlpHead: true, outDim: 32 }, 4);
+    const file = join(tmp.dir, 'mlp.safetensors');
+    try {
+      writeFileSync(file, (await exportSafetensors(model, { inputSize: 16 })).safetensors);
+    } finally {
+      model.dispose();
+    }
+    const { run, report } = await studio.api.importWeights(file, { inputSize: 16 });
+    expect(run.config).toMatchObject({ mlpHead: true, T: 0.2, augmentation: 'v2', dim: 32 });
+    expect(report).toMatch(/^Read a resnet18 \(small stem, width x0.125, MLP head of 32\): \d+ tensors loaded\./);
+    expect(report).toContain('recorded as MoCo v2 (MLP head): T 0.2, augmentation v2');
+    expect(report).not.toMatch(/expected/);
   });
 
   it('lists what did not match in a partial official checkpoint, and refuses a missing file', async () => {

@@ -96,6 +96,37 @@ describe('inspectFile', () => {
     if (r.kind === 'problem') expect(r.message).toMatch(message);
   });
 
+  it('gives a truncated JPEG the same readable reason every time, even decoded alongside others', async () => {
+    // libvips shares one error buffer between threads: in parallel its message was sometimes
+    // "Unknown error". The reason now comes from the bytes.
+    const cut: Buffer[] = [];
+    for (let i = 0; i < 8; i++) {
+      const full = await (await noisyImage(300, 200, 40 + i)).jpeg({ quality: 80 }).toBuffer();
+      cut.push(full.subarray(0, Math.floor(full.length / 2)));
+    }
+    for (let round = 0; round < 3; round++) {
+      opts.dataDir = join(dir, `data-${round}`); // a fresh scan: no cached thumbnails
+      const results = await Promise.all(cut.map((b, i) => inspect(`cut-${round}-${i}.jpg`, b)));
+      results.forEach((r, i) =>
+        expect(r).toEqual({
+          kind: 'problem',
+          reason: 'corrupt',
+          message: `The image data is damaged or cut short and cannot be decoded (the JPEG ends after ${cut[i].length.toLocaleString('en-US')} bytes without its end-of-image marker).`,
+        }),
+      );
+    }
+  });
+
+  it('says when the decoder gave no reason instead of "Unknown error"', async () => {
+    // A complete JPEG (end marker in place) whose scan data is noise.
+    const good = await (await noisyImage(64, 48, 3)).jpeg().toBuffer();
+    const sos = good.indexOf(Buffer.from([0xff, 0xda]));
+    const broken = Buffer.concat([good.subarray(0, sos), Buffer.from([0xff, 0xda, 0x00, 0x02]), randomBytes(500, 7).map((b) => (b === 0xff ? 0 : b)), Buffer.from([0xff, 0xd9])]);
+    const r = await inspect('noise-scan.jpg', broken);
+    expect(r).toMatchObject({ kind: 'problem', reason: 'corrupt' });
+    if (r.kind === 'problem') expect(r.message).not.toMatch(/Unknown error/);
+  });
+
   it('gives a file misnamed with another image extension its real format', async () => {
     const png = await (await noisyImage(50, 40, 5)).png().toBuffer();
     expect(facts(await inspect('really-a-png.jpg', png)).format).toBe('png');

@@ -28,7 +28,8 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-const walk = (skipHidden: boolean) => walkFolder(root, { skipHidden, isCancelled: () => false });
+// followOutsideLinks: the setting that lets 'elsewhere' (a link out of the folder) be followed
+const walk = (skipHidden: boolean) => walkFolder(root, { skipHidden, followOutsideLinks: true, isCancelled: () => false });
 
 describe('walkFolder', () => {
   it('finds image files through links, never loops, skips hidden entries, and names broken links', async () => {
@@ -51,6 +52,51 @@ describe('walkFolder', () => {
     ]);
     // lib, sub, sub/deeper, elsewhere: the loops and the second link to 'outside' add nothing
     expect(r.dirCount).toBe(4);
+  });
+
+  it('by default follows links inside the folder only, reports the others, and never enters /proc, /sys or /dev', async () => {
+    symlinkSync('/', join(root, 'whole-disk'));
+    symlinkSync('/proc/self', join(root, 'proc-self'));
+    symlinkSync('/sys', join(root, 'sub', 'sys'));
+    symlinkSync('a.jpg', join(root, 'a-again.jpg')); // a file link inside: followed
+    symlinkSync('sub/deeper', join(root, 'deeper-link')); // a folder link inside: already walked, nothing twice
+    symlinkSync(join(dir, 'outside', 'o.gif'), join(root, 'o-link.gif')); // a file link outside
+    const r = await walkFolder(root, { skipHidden: true, isCancelled: () => false });
+    const found = r.files.map((f) => f.relPath);
+    expect(found.filter((f) => !f.endsWith('c.webp'))).toEqual(['a-again.jpg', 'a.jpg', 'ferien 2023 – Ålesund ü.jpg', 'sub/b.PNG', 'sub/x.heic']);
+    // sub/deeper is walked once, by whichever of its two names the walk meets first
+    expect(found.filter((f) => f.endsWith('c.webp'))).toHaveLength(1);
+    const outside = r.problems.filter((p) => p.reason === 'outside-link');
+    expect(outside.map((p) => [p.path.slice(root.length + 1), p.isFile])).toEqual([
+      ['elsewhere', false],
+      ['o-link.gif', true],
+      ['proc-self', false],
+      ['sub/elsewhere-again', false],
+      ['sub/sys', false],
+      ['whole-disk', false],
+    ]);
+    const byName = (n: string) => outside.find((p) => p.path === join(root, n))!.message;
+    expect(byName('elsewhere')).toBe(
+      `This is a link to ${join(dir, 'outside')}, outside the folder ${root}; it was not followed (turn on "Follow links outside added folders" in Settings to include it).`,
+    );
+    expect(byName('proc-self')).toMatch(/^This is a link to \/proc\/self \(\/proc\/\d+\), a system folder the app never reads\.$/);
+    expect(byName('whole-disk')).toContain('This is a link to /, outside the folder');
+    // lib, sub, sub/deeper: nothing outside was entered
+    expect(r.dirCount).toBe(3);
+
+    // Allowed, outside links are followed; /proc and /sys still are not.
+    const { rmSync } = await import('node:fs');
+    rmSync(join(root, 'whole-disk'));
+    const allowed = await walkFolder(root, { skipHidden: true, followOutsideLinks: true, isCancelled: () => false });
+    expect(allowed.files.map((f) => f.relPath)).toContain('elsewhere/o.gif');
+    expect(allowed.files.map((f) => f.relPath)).toContain('o-link.gif');
+    expect(allowed.problems.filter((p) => p.reason === 'outside-link').map((p) => p.path.slice(root.length + 1))).toEqual(['proc-self', 'sub/sys']);
+  });
+
+  it('refuses to walk a folder that is a system folder', async () => {
+    const r = await walkFolder('/proc/self', { skipHidden: true, isCancelled: () => false });
+    expect(r).toMatchObject({ rootAvailable: false, files: [] });
+    expect(r.rootError).toContain('/proc/self: expected a readable folder, got a system folder (/proc, /sys or /dev), which the app never reads');
   });
 
   it('includes hidden entries when asked to', async () => {

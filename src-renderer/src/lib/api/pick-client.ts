@@ -2,7 +2,7 @@
 // otherwise the page was served by the web host and talks to its own origin.
 import type { ApiClient, Unsubscribe } from '../../../../src-main/api/contract';
 import { createWebClient, type ConnectionState, type WebClientOptions } from './web-client';
-import { urlWithoutToken } from './token';
+import { takeCredentials } from './token';
 
 declare global {
   interface Window {
@@ -17,10 +17,11 @@ export type UiClient = ApiClient & {
 
 export function pickClient(win: Window & typeof globalThis, onError: (err: unknown) => void): UiClient {
   if (win.mocoStudio) return win.mocoStudio;
-  const clean = urlWithoutToken(win.location.href);
-  if (clean !== null) win.history.replaceState(win.history.state, '', clean);
+  const { token, mediaKey } = takeCredentials(win);
   return createWebClient({
     baseUrl: win.location.origin,
+    token,
+    mediaKey,
     fetch: win.fetch.bind(win),
     // The DOM types its socket handlers with DOM event classes; the client reads only `data`.
     WebSocket: win.WebSocket as unknown as WebClientOptions['WebSocket'],

@@ -1,6 +1,7 @@
 // The ApiClient of the web host: calls are `POST /api/call`, events arrive on a WebSocket at
-// `/events`, image bytes at `/media/...`. The token travels in an HttpOnly cookie the server
-// set when the page was opened, so nothing here handles it.
+// `/events`, image bytes at `/media/...`. No cookie is involved: calls carry the token as
+// `Authorization: Bearer`, the event socket as a subprotocol (browsers cannot set its headers),
+// and image URLs carry the media key, which reads images and nothing else.
 import type {
   Api,
   ApiClient,
@@ -13,6 +14,7 @@ import type {
   Unsubscribe,
 } from '../../../../src-main/api/contract';
 import { API_METHODS } from '../../../../src-main/api/contract';
+import { EVENTS_PROTOCOL, MEDIA_KEY_PARAM, TOKEN_PROTOCOL_PREFIX } from '../../../../src-main/api/web-protocol';
 import { backoffDelay } from './backoff';
 import { EventHub } from './event-hub';
 
@@ -31,8 +33,12 @@ export interface WebClientOptions {
   /** origin of the web host, e.g. "http://127.0.0.1:5123"; the page's own origin in a browser */
   baseUrl: string;
   fetch?: typeof fetch;
+  /** this launch's token, sent with every call and on the event socket */
+  token?: string | null;
+  /** this launch's media key, put on image URLs */
+  mediaKey?: string | null;
   /** constructor of WebSockets; omit to get no events (calls still work) */
-  WebSocket?: new (url: string) => SocketLike;
+  WebSocket?: new (url: string, protocols?: string[]) => SocketLike;
   /** errors that belong to no call: bad event messages, throwing listeners */
   onError?: (err: unknown) => void;
   reconnect?: { baseMs?: number; maxMs?: number };
@@ -111,8 +117,10 @@ export function createWebClient(opts: WebClientOptions): WebClient {
     try {
       res = await doFetch(new URL('/api/call', base), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        credentials: 'same-origin',
+        headers: opts.token
+          ? { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` }
+          : { 'content-type': 'application/json' },
+        credentials: 'omit',
         body: JSON.stringify({ method, args: trimmed }),
       });
     } catch (err) {
@@ -158,7 +166,7 @@ export function createWebClient(opts: WebClientOptions): WebClient {
     setConnection('connecting');
     let s: SocketLike;
     try {
-      s = new Socket(url.toString());
+      s = opts.token ? new Socket(url.toString(), [EVENTS_PROTOCOL, TOKEN_PROTOCOL_PREFIX + opts.token]) : new Socket(url.toString());
     } catch (err) {
       reportError(err);
       scheduleReconnect();
@@ -196,6 +204,10 @@ export function createWebClient(opts: WebClientOptions): WebClient {
     return off;
   }
 
+  const mediaQuery = opts.mediaKey ? `?${MEDIA_KEY_PARAM}=${encodeURIComponent(opts.mediaKey)}` : '';
+  const mediaUrl = (kind: 'thumb' | 'preview', id: number): string =>
+    new URL(`/media/${kind}/${encodeURIComponent(id)}`, base).pathname + mediaQuery;
+
   const method = <M extends ApiMethod>(name: M): Api[M] =>
     ((...args: ApiArgs<M>) => call(name, args) as Promise<ApiResult<M>>) as unknown as Api[M];
 
@@ -206,8 +218,8 @@ export function createWebClient(opts: WebClientOptions): WebClient {
     ...api,
     host: 'web',
     on,
-    thumbUrl: (id: number) => new URL(`/media/thumb/${encodeURIComponent(id)}`, base).pathname,
-    previewUrl: (id: number) => new URL(`/media/preview/${encodeURIComponent(id)}`, base).pathname,
+    thumbUrl: (id: number) => mediaUrl('thumb', id),
+    previewUrl: (id: number) => mediaUrl('preview', id),
     get connection() {
       return connection;
     },
