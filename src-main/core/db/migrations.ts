@@ -171,6 +171,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX probe_cells ON probe_predictions(probe_id, model, method, true_class, predicted_class);
     `,
   },
+  {
+    description: 'perceptual hashes for near-duplicates (NULL: not computed yet, empty: could not be)',
+    sql: `
+      ALTER TABLE images ADD COLUMN near_hash BLOB;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
