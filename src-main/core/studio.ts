@@ -214,6 +214,11 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
       const before = settingsStore.getSettings();
       const after = settingsStore.updateSettings(patch);
       if (before.watch !== after.watch || (after.watch && before.skipHidden !== after.skipHidden)) await watch.restart();
+      // A higher pixel limit: the folders with images the old one refused are read again.
+      if (after.maxPixels > before.maxPixels) {
+        const refused = db.prepare<[], { folder_id: number }>("SELECT DISTINCT folder_id FROM problems WHERE reason = 'too-large'").all();
+        if (refused.length) scans.enqueue(refused.map((r) => r.folder_id));
+      }
       return after;
     },
 
