@@ -183,6 +183,12 @@ describe('evaluate view in the browser', () => {
     );
     expect(cells).toHaveLength(9);
     for (const t of [0, 1, 2]) expect(cells.filter((c) => c.t === t).reduce((s, c) => s + c.n, 0)).toBe(3);
+    // The row totals are inside the visible part of the matrix, never under a scrollbar.
+    const clipped = await matrix.evaluate((m) => {
+      const box = m.querySelector('.scroll')!.getBoundingClientRect();
+      return [...m.querySelectorAll('.row-total')].filter((t) => t.getBoundingClientRect().right > box.left + (m.querySelector('.scroll') as HTMLElement).clientWidth + 0.5).length;
+    });
+    expect(clipped).toBe(0);
 
     // A cell with images: its test images, labelled true → predicted, from the true class's folder.
     const classes = ['forest', 'ocean', 'sunsets'];
@@ -217,9 +223,23 @@ describe('evaluate view in the browser', () => {
     await page.getByTestId('export-dir').fill('exports');
     await page.getByTestId('export-weights-submit').click();
     expect(await dialog.textContent()).toContain('expected an absolute folder path');
+    // A folder that does not exist: a readable message (no internal call name) and an offer to create it.
+    const newDir = join(exports, 'new', 'weights');
+    await page.getByTestId('export-dir').fill(newDir);
+    await page.getByTestId('export-weights-submit').click();
+    await page.getByTestId('create-folder-offer').waitFor(WAIT);
+    const refusal = (await page.getByTestId('export-error').textContent()) ?? '';
+    expect(refusal).toContain(`Destination: expected an existing folder, got ${newDir}, which does not exist`);
+    expect(refusal).not.toContain('exportWeights');
+    await shot(page, 'export-create-folder');
+    browser.problems.length = 0; // the refused call, logged by the browser (HTTP 4xx) and the page
+    await page.getByTestId('create-folder-button').click();
+    await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    expect((await page.getByTestId('export-result-dir').textContent())!.trim().startsWith(newDir)).toBe(true);
+    expect(await page.getByTestId('create-folder-offer').count()).toBe(0);
     await page.getByTestId('export-dir').fill(exports);
     await page.getByTestId('export-weights-submit').click();
-    await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await page.getByTestId('export-result-dir').textContent())!.trim().startsWith(newDir), { timeout: 60_000 }).toBe(false);
     const outDir = (await page.getByTestId('export-result-dir').textContent())!.trim();
     expect(outDir.startsWith(exports)).toBe(true);
     const files = await page.getByTestId('export-file').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));

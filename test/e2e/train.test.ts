@@ -122,6 +122,9 @@ describe('train view in the browser', () => {
     await expect.poll(async () => (await chartState(page, 'loss')).points, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     expect((await chartState(page, 'loss')).inked).toBeGreaterThan(0);
     expect(await page.getByTestId('run-fact-loss').textContent()).toMatch(/\d\.\d{3}/);
+    // Every value shows in full (long ones wrap), none cut off with an ellipsis.
+    const cut = await panel.locator('dd').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    expect(cut).toEqual([]);
     await shot(page, 'train-live');
     expect(await page.getByTestId('start-button').isDisabled()).toBe(true);
     expect(await page.getByTestId('resume-button').isDisabled()).toBe(true);

@@ -12,6 +12,8 @@ const GRID = 128;
 /** Each hash: DCT of a 32 x 32 resample, its 8 x 8 lowest frequencies less the DC term. */
 const DCT_N = 32;
 const DCT_K = 8;
+/** Coefficients this far above the median (in mean absolute deviations) or less count as below it. */
+const DEAD_ZONE = 0.1;
 /** Crops as [left, top, size] in fractions of the picture; the first is the whole picture. */
 const CROP_SIZE = 0.94;
 const CROPS: readonly (readonly [number, number, number])[] = [
@@ -115,10 +117,15 @@ function dctHash(block: Float64Array): [number, number] {
   // The DC term says only how bright the picture is: it is left out of the median, bit 0 stays 0.
   const ac = Array.from(coef.subarray(1)).sort((a, b) => a - b);
   const median = (ac[31] + ac[32]) / 2;
+  // A dead zone above the median: a picture with little structure in one direction (stripes, a
+  // sky) has many coefficients at ~0, and their bits would follow compression noise.
+  let spread = 0;
+  for (const c of ac) spread += Math.abs(c - median);
+  const floor = median + DEAD_ZONE * (spread / ac.length);
   let lo = 0;
   let hi = 0;
   for (let i = 1; i < 64; i++) {
-    if (coef[i] <= median) continue;
+    if (coef[i] <= floor) continue;
     if (i < 32) lo |= 1 << i;
     else hi |= 1 << (i - 32);
   }

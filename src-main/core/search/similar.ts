@@ -68,7 +68,10 @@ export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Prom
   // Filters can leave an approximate search short of k: exact search answers then.
   const exactFallback = approx !== null && hits.length < Math.min(k, countAllowed(allow));
   if (exactFallback) hits = await topHits(vectors, (q, want) => vectors.index.search(q, 1, want, { allow }), query, k, dedupe ? queryHash : undefined, dedupe);
-  hits = await nearFirst(deps, vectors, await queryNear, query, allow, hits, k, dedupe ? queryHash : undefined, dedupe);
+  // A file from outside: its copies in the library come first. A library image: the ranking stays
+  // the embedding's (scores descending) and its copies among the hits are marked.
+  if (queryImageId === null) hits = await nearFirst(deps, vectors, await queryNear, query, allow, hits, k, dedupe ? queryHash : undefined, dedupe);
+  else hits = await markNear(deps, vectors, await queryNear, allow, hits);
   return {
     setId: set.id,
     space,
@@ -108,24 +111,37 @@ async function nearFirst(
   hideDuplicates: boolean,
 ): Promise<Hit[]> {
   if (!deps.nearHash || !queryNear) return hits;
-  const near = nearRows(await rowHashes(deps.nearHash, v), queryNear, allow);
+  const cosine = (row: number) => {
+    let s = 0;
+    for (let i = 0; i < v.dim; i++) s += query[i] * v.matrix[row * v.dim + i];
+    return s;
+  };
+  // Nearest hash first; equally near ones by their similarity in the embedding.
+  const near = nearRows(await rowHashes(deps.nearHash, v), queryNear, allow)
+    .map((r) => ({ ...r, score: cosine(r.row) }))
+    .sort((x, y) => x.distance - y.distance || y.score - x.score || x.row - y.row);
   if (!near.length) return hits;
   const seen = new Set<string>(queryHash ? [queryHash] : []);
   const first: Hit[] = [];
-  for (const { row } of near) {
+  for (const { row, score } of near) {
     if (first.length >= k) break;
     if (hideDuplicates) {
       const h = v.facts.hash[row];
       if (seen.has(h)) continue;
       seen.add(h);
     }
-    let score = 0;
-    for (let i = 0; i < v.dim; i++) score += query[i] * v.matrix[row * v.dim + i];
     first.push({ row, score, near: true });
   }
   const taken = new Set(first.map((h) => h.row));
   const rest = hits.filter((h) => !taken.has(h.row) && !(hideDuplicates && seen.has(v.facts.hash[h.row])));
   return [...first, ...rest].slice(0, k);
+}
+
+/** Marks the hits whose perceptual hash matches the query's, keeping their order. */
+async function markNear(deps: SimilarDeps, v: SpaceVectors, queryNear: Uint32Array | null, allow: Uint8Array, hits: Hit[]): Promise<Hit[]> {
+  if (!deps.nearHash || !queryNear) return hits;
+  const near = new Set(nearRows(await rowHashes(deps.nearHash, v), queryNear, allow).map((r) => r.row));
+  return hits.map((h) => (near.has(h.row) ? { ...h, near: true } : h));
 }
 
 type Searcher = (query: Float32Array, want: number) => Promise<TopKResult>;
