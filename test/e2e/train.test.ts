@@ -202,6 +202,11 @@ describe('train view in the browser', () => {
     await expect.poll(async () => (await chartState(page, 'loss')).points).toBe(12);
     expect(await page.getByTestId('checkpoint-list').textContent()).toContain('Checkpoints of run 1');
     await expect.poll(() => page.getByTestId('checkpoint-row').count()).toBeGreaterThanOrEqual(2);
+    // A finished run lists its backend ("wasm (wasm SIMD, 2 threads)"): shown in full, wrapped.
+    await expect.poll(() => page.getByTestId('run-fact-backend').count()).toBe(1);
+    const cutDone = await page.getByTestId('run-panel').locator('dd').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    expect(cutDone).toEqual([]);
+    await shot(page, 'train-run-facts');
 
     // Deleting asks first, then the run and its checkpoints are gone.
     await second.getByTestId('delete-run-button').click();
