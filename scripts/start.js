@@ -77,6 +77,14 @@ function fetchElectron() {
   return { reason: `its binary is not installed and could not be fetched: ${detail}` };
 }
 
+/** Node version the electron package declares for fetching and launching its binary. */
+const ELECTRON_NODE = [22, 12];
+
+function nodeCanFetchElectron() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > ELECTRON_NODE[0] || (major === ELECTRON_NODE[0] && minor >= ELECTRON_NODE[1]);
+}
+
 /** The binary to run, or the reasons Electron cannot start here. */
 function findElectron() {
   const installed = installedElectron();
@@ -86,7 +94,10 @@ function findElectron() {
   if (!display) reasons.push('no display: DISPLAY and WAYLAND_DISPLAY are unset');
   if (!installed) {
     if (!display) reasons.push('its binary is not installed');
-    else {
+    else if (!nodeCanFetchElectron()) {
+      // The electron package fetches its binary on first launch and declares Node >= 22.12 for it.
+      reasons.push(`its binary is not installed, and fetching it needs Node >= ${ELECTRON_NODE.join('.')} (electron's own requirement), got ${process.versions.node}`);
+    } else {
       const fetched = fetchElectron();
       if (fetched.bin) return fetched;
       reasons.push(fetched.reason);

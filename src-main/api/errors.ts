@@ -22,6 +22,13 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** A destination folder does not exist; the caller may ask again with `createFolder: true`. */
+export class FolderMissingError extends AppError {
+  constructor(message: string) {
+    super('FolderMissing', message);
+  }
+}
+
 /** The request is valid but cannot be done now (e.g. a scan already running). */
 export class ConflictError extends AppError {
   constructor(message: string) {

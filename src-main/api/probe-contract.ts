@@ -126,12 +126,15 @@ export interface ExportWeightsRequest {
   format: WeightsFormat;
   /** an existing folder on this machine; files are written into a new subfolder */
   dir: string;
+  /** make `dir` (and its parents) when it does not exist, after the person agreed */
+  createFolder?: boolean;
 }
 
 export interface ExportEmbeddingsRequest {
   setId: number;
   space: EmbeddingSpace;
   dir: string;
+  createFolder?: boolean;
 }
 
 export interface ExportSubsetRequest {
@@ -142,6 +145,7 @@ export interface ExportSubsetRequest {
   mode: 'copy' | 'symlink';
   dir: string;
   folderIds: number[];
+  createFolder?: boolean;
 }
 
 export interface ExportResult {

@@ -85,6 +85,8 @@ export interface SearchHit {
   image: ImageSummary;
   /** cosine similarity, -1..1 */
   score: number;
+  /** its perceptual hash matches the query's: a copy of the same photo (such hits come first) */
+  nearDuplicate?: boolean;
 }
 
 export interface SearchResult {
@@ -121,6 +123,8 @@ export interface NearDuplicateGroup {
   /** highest and lowest similarity of the pairs that joined the group */
   maxScore: number;
   minScore: number;
+  /** some images joined because their perceptual hashes match (a cropped, resized or recompressed copy) */
+  byHash?: boolean;
 }
 
 export interface NearDuplicateResult {

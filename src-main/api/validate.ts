@@ -189,8 +189,10 @@ const schemas: { [M in ApiMethod]: z.ZodType<ApiArgs<M>> } = {
       .object({ probeId: id, model, method: z.enum(['linear', 'knn']), trueClass: int(0, 100_000), predictedClass: int(0, 100_000) })
       .strict(),
   ]),
-  exportWeights: z.tuple([z.object({ runId: id, format: z.enum(['safetensors', 'tfjs', 'onnx']), dir: folderPath }).strict()]),
-  exportEmbeddings: z.tuple([z.object({ setId: id, space: z.enum(['features', 'embedding']), dir: folderPath }).strict()]),
+  exportWeights: z.tuple([
+    z.object({ runId: id, format: z.enum(['safetensors', 'tfjs', 'onnx']), dir: folderPath, createFolder: z.boolean().optional() }).strict(),
+  ]),
+  exportEmbeddings: z.tuple([z.object({ setId: id, space: z.enum(['features', 'embedding']), dir: folderPath, createFolder: z.boolean().optional() }).strict()]),
   exportSubset: z.tuple([
     z
       .object({
@@ -199,6 +201,7 @@ const schemas: { [M in ApiMethod]: z.ZodType<ApiArgs<M>> } = {
         mode: z.enum(['copy', 'symlink']),
         dir: folderPath,
         folderIds: z.array(id).max(10_000),
+        createFolder: z.boolean().optional(),
       })
       .strict(),
   ]),

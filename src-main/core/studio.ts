@@ -29,6 +29,11 @@ import { ExportService } from './export/export-service';
 import { ProbeService } from './probe/probe-service';
 import { dbPathIn } from './paths';
 import type { CoreApi, MediaFile, Studio, StudioOptions } from './studio-types';
+import type { Db } from './db/connection';
+import type { Settings } from '../api/contract';
+import { NearHashStore } from './db/near-hash-store';
+import { fillNearHashes } from './library/near-hash-fill';
+import type { NearHashDeps } from './search/near-hash-rows';
 
 // sharp decodes and fs reads share libuv's thread pool (4 threads unless told otherwise). A scan
 // keeps 2 files per core decoding; a few threads more keep file reads and writes from queueing
@@ -88,6 +93,7 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit, me);
   const runsStore = new RunsStore(db, me);
   const searchDeps = { embeddings, library, runs: runsStore, approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
+  const nearHash = nearHashDeps(db, opts.dataDir, () => settingsStore.getSettings());
   const probes = new ProbeService(db, opts.dataDir, emit, me);
   const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }), me });
   // Whatever changes the set of images or their content makes cached search matrices stale.
@@ -264,6 +270,11 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
       const before = settingsStore.getSettings();
       const after = settingsStore.updateSettings(patch);
       if (before.watch !== after.watch || (after.watch && before.skipHidden !== after.skipHidden)) await watch.restart();
+      // A higher pixel limit: the folders with images the old one refused are read again.
+      if (after.maxPixels > before.maxPixels) {
+        const refused = db.prepare<[], { folder_id: number }>("SELECT DISTINCT folder_id FROM problems WHERE reason = 'too-large'").all();
+        if (refused.length) scans.enqueue(refused.map((r) => r.folder_id));
+      }
       return after;
     },
 
@@ -282,8 +293,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     startEmbedding: (runId, options) => embeddings.startEmbedding(runId, options),
     cancelEmbedding: () => embeddings.cancelEmbedding(),
     deleteEmbeddings: (setId) => embeddings.deleteEmbeddings(setId),
-    searchSimilar: (request) => searchSimilar(searchDeps, request),
-    findNearDuplicates: (request) => findNearDuplicates(searchDeps, request),
+    searchSimilar: (request) => searchSimilar({ ...searchDeps, nearHash }, request),
+    findNearDuplicates: (request) => findNearDuplicates({ ...searchDeps, nearHash }, request),
     ...curation,
 
     previewLabels: (labels, options) => probes.previewLabels(labels, options),
@@ -386,4 +397,16 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Perceptual hashes for search: one fill at a time fills what the library lacks. */
+function nearHashDeps(db: Db, dataDir: string, settings: () => Settings): NearHashDeps {
+  const store = new NearHashStore(db);
+  let running: Promise<number> | null = null;
+  const media = () => ({ thumbnailSize: settings().thumbnailSize, maxPixels: settings().maxPixels });
+  const fill = () => {
+    running ??= fillNearHashes(store, { dataDir, ...media() }).finally(() => (running = null));
+    return running;
+  };
+  return { store, fill, media };
 }

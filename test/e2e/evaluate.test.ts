@@ -8,6 +8,7 @@
 // refused with the app's message, and the exported file imported back as a new encoder.
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract';
@@ -183,6 +184,12 @@ describe('evaluate view in the browser', () => {
     );
     expect(cells).toHaveLength(9);
     for (const t of [0, 1, 2]) expect(cells.filter((c) => c.t === t).reduce((s, c) => s + c.n, 0)).toBe(3);
+    // The row totals are inside the visible part of the matrix, never under a scrollbar.
+    const clipped = await matrix.evaluate((m) => {
+      const box = m.querySelector('.scroll')!.getBoundingClientRect();
+      return [...m.querySelectorAll('.row-total')].filter((t) => t.getBoundingClientRect().right > box.left + (m.querySelector('.scroll') as HTMLElement).clientWidth + 0.5).length;
+    });
+    expect(clipped).toBe(0);
 
     // A cell with images: its test images, labelled true → predicted, from the true class's folder.
     const classes = ['forest', 'ocean', 'sunsets'];
@@ -217,9 +224,23 @@ describe('evaluate view in the browser', () => {
     await page.getByTestId('export-dir').fill('exports');
     await page.getByTestId('export-weights-submit').click();
     expect(await dialog.textContent()).toContain('expected an absolute folder path');
+    // A folder that does not exist: a readable message (no internal call name) and an offer to create it.
+    const newDir = join(exports, 'new', 'weights');
+    await page.getByTestId('export-dir').fill(newDir);
+    await page.getByTestId('export-weights-submit').click();
+    await page.getByTestId('create-folder-offer').waitFor(WAIT);
+    const refusal = (await page.getByTestId('export-error').textContent()) ?? '';
+    expect(refusal).toContain(`Destination: expected an existing folder, got ${newDir}, which does not exist`);
+    expect(refusal).not.toContain('exportWeights');
+    await shot(page, 'export-create-folder');
+    browser.problems.length = 0; // the refused call, logged by the browser (HTTP 4xx) and the page
+    await page.getByTestId('create-folder-button').click();
+    await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    expect((await page.getByTestId('export-result-dir').textContent())!.trim().startsWith(newDir)).toBe(true);
+    expect(await page.getByTestId('create-folder-offer').count()).toBe(0);
     await page.getByTestId('export-dir').fill(exports);
     await page.getByTestId('export-weights-submit').click();
-    await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await page.getByTestId('export-result-dir').textContent())!.trim().startsWith(newDir), { timeout: 60_000 }).toBe(false);
     const outDir = (await page.getByTestId('export-result-dir').textContent())!.trim();
     expect(outDir.startsWith(exports)).toBe(true);
     const files = await page.getByTestId('export-file').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));
@@ -321,4 +342,75 @@ describe('evaluate view in the browser', () => {
 
     expect(browser.problems).toEqual([]);
   });
+
+  it('shows a 19-class confusion matrix whole: every row and the row totals in view, no inner scrollbar', async () => {
+    const tmp = await tempDir('evaluate-19');
+    cleanups.push(tmp.remove);
+    const photos = join(tmp.path, 'photos');
+    // 19 classes of a flat colour each, 5 images per class.
+    const CLASSES = 19;
+    for (let c = 0; c < CLASSES; c++) {
+      const dir = join(photos, `class-${String(c + 1).padStart(2, '0')}`);
+      await mkdir(dir, { recursive: true });
+      for (let i = 0; i < 5; i++) {
+        const hue = Math.round((c * 360) / CLASSES);
+        const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" fill="hsl(${hue},70%,${40 + i * 5}%)"/></svg>`;
+        await sharp(Buffer.from(svg)).png().toFile(join(dir, `img-${i}.png`));
+      }
+    }
+    const host = await startHost(join(tmp.path, 'data'));
+    cleanups.push(host.stop);
+    await call(host, 'addFolder', photos);
+    await expect
+      .poll(async () => {
+        const s = await call(host, 'getStatus');
+        return s.scan === null ? s.images : -1;
+      }, { timeout: 60_000, interval: 250 })
+      .toBe(CLASSES * 5);
+    const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
+    const run = await call(host, 'startTraining', { ...quick, stem: 'small', widthMultiplier: 0.125, inputSize: 16, batchSize: 12, K: 36, epochs: 1, lrSteps: [], knnEvery: 0 });
+    await expect.poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 }).toBe('done');
+    const presetProbe = await call(host, 'startProbe', {
+      runId: run.id,
+      labels: { kind: 'folder', level: 0 },
+      testFraction: 0.5,
+      minPerClass: 2,
+      seed: 0,
+      inputSize: null,
+      linear: { epochs: 5, lr: 30, momentum: 0.9, weightDecay: 0, batchSize: 256, lrSteps: [0.6, 0.8], standardize: true },
+      knn: { k: 20, T: 0.1 },
+      baselines: { randomInit: false, rawPixels: false },
+      folderIds: [],
+    });
+    await expect.poll(async () => (await call(host, 'listProbes')).find((p) => p.id === presetProbe.id)?.status, { timeout: 90_000, interval: 500 }).toBe('done');
+
+    const browser = await openBrowser(join(tmp.path, 'profile'));
+    cleanups.push(browser.close);
+    const { page } = browser;
+    // Wide enough for the whole matrix beside the cell images: nothing needs to scroll sideways.
+    await page.setViewportSize({ width: 1800, height: 1000 });
+    await page.goto(host.url);
+    await page.getByTestId('nav-evaluate').click();
+    const matrix = page.getByTestId('confusion-matrix');
+    await matrix.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('confusion-cell').count()).toBe(CLASSES * CLASSES);
+    const fit = await matrix.evaluate((m) => {
+      const scroll = m.querySelector('.scroll') as HTMLElement;
+      const right = scroll.getBoundingClientRect().left + scroll.clientWidth;
+      const totals = [...m.querySelectorAll('.row-total')];
+      return {
+        overflow: scroll.scrollWidth - scroll.clientWidth,
+        // A matrix taller than its box scrolls inside it, and on a desktop the scrollbar that
+        // brings then covers the row totals (headless Chromium hides scrollbars, so this is the check).
+        rowsOutOfView: scroll.scrollHeight - scroll.clientHeight,
+        hidden: totals.filter((t) => t.getBoundingClientRect().right > right + 0.5).length,
+        totals: totals.length,
+      };
+    });
+    expect(fit).toEqual({ overflow: 0, rowsOutOfView: 0, hidden: 0, totals: CLASSES });
+    await matrix.scrollIntoViewIfNeeded();
+    await shot(page, 'evaluate-19-classes');
+    expect(browser.problems).toEqual([]);
+  });
 });
+

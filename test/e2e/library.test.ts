@@ -4,6 +4,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract';
 import { openBrowser, type Browser } from './helpers/browser';
 import { makeManyImages, makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
@@ -54,6 +56,17 @@ async function imageCount(host: RunningHost): Promise<number> {
   });
   const body = (await res.json()) as { ok: boolean; result: { images: number } };
   return body.result.images;
+}
+
+async function callApi<M extends ApiMethod>(host: RunningHost, method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
+  const res = await fetch(`${host.origin}/api/call`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
+    body: JSON.stringify({ method, args }),
+  });
+  const body = (await res.json()) as { ok: boolean; result: ApiResult<M>; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.result;
 }
 
 async function addFolder(page: Page, path: string): Promise<void> {
@@ -225,6 +238,34 @@ describe('library in the browser', () => {
     // The setting sticks: a reload shows it from the app, not from the page.
     await page.reload();
     await expect.poll(() => page.getByTestId('setting-watch').isChecked()).toBe(true);
+    expect(browser.problems).toEqual([]);
+
+    // The pixel limit is a real setting: a value out of range is refused in place; a lower limit
+    // refuses a large image (the Problems view says to raise it in Settings); raising it rescans.
+    const limit = page.getByTestId('setting-max-pixels');
+    expect(await limit.inputValue()).toBe('268.4');
+    await limit.fill('0.5');
+    await limit.dispatchEvent('change');
+    await expect.poll(() => page.getByTestId('setting-max-pixels-error').textContent()).toContain('expected a number of megapixels from 1 to 2000, got "0.5"');
+    expect((await callApi(host, 'getSettings')).maxPixels).toBe(268_402_689);
+    await limit.fill('1');
+    await limit.dispatchEvent('change');
+    await expect.poll(async () => (await callApi(host, 'getSettings')).maxPixels).toBe(1_000_000);
+    expect(await page.getByTestId('setting-max-pixels-error').count()).toBe(0);
+    await shot(page, 'settings-pixel-limit');
+    // 1,200 x 1,000 = 1.2 megapixels: over the limit.
+    await mkdir(join(photos, 'large'));
+    await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#3a7' } }).png().toFile(join(photos, 'large', 'big.png'));
+    await page.getByTestId('nav-problems').click();
+    const tooLarge = page.locator('[data-testid="problem-row"][data-reason="too-large"]');
+    await tooLarge.waitFor({ timeout: 60_000 });
+    expect(await tooLarge.textContent()).toContain('raise the pixel limit in Settings');
+    await page.getByTestId('nav-library').click();
+    await limit.fill('2');
+    await limit.dispatchEvent('change');
+    await expect.poll(() => imageCount(host), { timeout: 60_000 }).toBe(set.images + 2);
+    await page.getByTestId('nav-problems').click();
+    await expect.poll(() => tooLarge.count(), { timeout: 30_000 }).toBe(0);
     expect(browser.problems).toEqual([]);
   });
 });

@@ -180,6 +180,22 @@ describe('search in the browser', () => {
     await imagesLoaded(page, '[data-testid="search-results"]');
     await imagesLoaded(page, '[data-testid="query-panel"] .image');
     await shot(page, 'search');
+    // The tooltip's second line is a real line break.
+    const tip = (await page.getByTestId('search-result').first().getAttribute('title')) ?? '';
+    expect(tip.split('\n')).toHaveLength(2);
+    expect(tip).not.toContain('\\n');
+
+    // Back from the only query returns to the Library it came from; the query is gone.
+    await page.getByTestId('search-back-button').click();
+    await page.getByTestId('detail-panel').waitFor(WAIT);
+    await expect.poll(() => page.url()).toContain('#/library');
+    await page.getByTestId('nav-search').click();
+    await page.getByTestId('search-start-image').first().waitFor(WAIT);
+    expect(await page.getByTestId('query-name').textContent()).toBe('No query yet');
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('more-like-this').click();
+    await expect.poll(() => page.getByTestId('query-name').textContent(), WAIT).toBe('blues-05.jpg');
+    await expect.poll(() => page.getByTestId('search-result').count(), WAIT).toBe(24);
 
     // Keyboard: arrows move the focus, Enter searches by the focused result, Esc goes back.
     await page.getByTestId('search-results').focus();
@@ -222,6 +238,23 @@ describe('search in the browser', () => {
     expectOwnClassFirst(await resultClasses(page), 'reds');
     await imagesLoaded(page, '[data-testid="search-results"]');
     await shot(page, 'search-file');
+
+    // An edited copy of a library photo (cropped 6%, halved, brightened 12%, JPEG q55) finds it,
+    // marked as the same photo, with the images marked so first. (These drawn blues differ by a
+    // few pixels, so several of them match; test/core/search/near-duplicate-recall.test.ts
+    // measures the top 3 on photo-like images.)
+    const edited = join(outside, 'edited-copy.jpg');
+    await sharp(join(photos, 'blues', 'blues-09.jpg')).extract({ left: 0, top: 0, width: 150, height: 113 }).resize(75, 56).linear(1.12, 0).jpeg({ quality: 55 }).toFile(edited);
+    await page.getByTestId('search-file-input').setInputFiles(edited);
+    await expect.poll(() => page.getByTestId('query-name').textContent(), WAIT).toBe('edited-copy.jpg');
+    const marks = await page.getByTestId('search-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-near-duplicate') === 'true'));
+    expect(marks[0]).toBe(true);
+    expect(marks.slice(marks.indexOf(false)).every((m) => !m), marks.join(',')).toBe(true);
+    expect(await page.locator('[data-testid="search-result"][data-rel-path="blues/blues-09.jpg"] [data-testid="result-near-duplicate"]').count()).toBe(1);
+    await imagesLoaded(page, '[data-testid="search-results"]');
+    await shot(page, 'search-near-duplicate');
+    await page.getByTestId('search-file-input').setInputFiles(queryFile);
+    await expect.poll(() => page.getByTestId('query-name').textContent(), WAIT).toBe('red-query.jpg');
 
     // A file dropped from outside that is no image: the app's own reason, next to its name.
     await page.evaluate(() => {
@@ -283,6 +316,8 @@ describe('search in the browser', () => {
     expect(await group.locator(`[data-testid="near-dup-item"][data-image-id="${originalId}"]`).count()).toBe(1);
     expect(await count.getAttribute('data-groups')).toBe(String(await page.getByTestId('near-dup-group').count()));
     expect(await group.locator(`[data-image-id="${copyId}"] [data-testid="near-dup-meta"]`).textContent()).toContain('112 × 84');
+    // The copy's perceptual hash matches its original's: the group says it is the same photo.
+    expect(await group.getByTestId('near-dup-by-hash').count()).toBe(1);
     await group.scrollIntoViewIfNeeded();
     await imagesLoaded(page, `[data-testid="near-dup-group"]:has([data-image-id="${copyId}"])`);
     await shot(page, 'near-duplicates');

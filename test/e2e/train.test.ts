@@ -128,6 +128,9 @@ describe('train view in the browser', () => {
     await expect.poll(async () => (await chartState(page, 'loss')).points, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     expect((await chartState(page, 'loss')).inked).toBeGreaterThan(0);
     expect(await page.getByTestId('run-fact-loss').textContent()).toMatch(/\d\.\d{3}/);
+    // Every value shows in full (long ones wrap), none cut off with an ellipsis.
+    const cut = await panel.locator('dd').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    expect(cut).toEqual([]);
     await shot(page, 'train-live');
     expect(await page.getByTestId('start-button').isDisabled()).toBe(true);
     expect(await page.getByTestId('resume-button').isDisabled()).toBe(true);
@@ -205,6 +208,11 @@ describe('train view in the browser', () => {
     await expect.poll(async () => (await chartState(page, 'loss')).points).toBe(12);
     expect(await page.getByTestId('checkpoint-list').textContent()).toContain('Checkpoints of run 1');
     await expect.poll(() => page.getByTestId('checkpoint-row').count()).toBeGreaterThanOrEqual(2);
+    // A finished run lists its backend ("wasm (wasm SIMD, 2 threads)"): shown in full, wrapped.
+    await expect.poll(() => page.getByTestId('run-fact-backend').count()).toBe(1);
+    const cutDone = await page.getByTestId('run-panel').locator('dd').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    expect(cutDone).toEqual([]);
+    await shot(page, 'train-run-facts');
 
     // Deleting asks first, then the run and its checkpoints are gone.
     await second.getByTestId('delete-run-button').click();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NearDuplicateGroup, NearDuplicateImage } from '../../src-main/api/contract';
-import { groupCountText, groupsAt, snapThreshold } from '../../src-renderer/src/lib/curation-curve';
+import { countReading, groupCountText, groupsAt, snapThreshold } from '../../src-renderer/src/lib/curation-curve';
 import { groupState, keepOnly, suggestedKeep, withExcluded } from '../../src-renderer/src/lib/curation-groups';
 
 const curve = [
@@ -94,5 +94,16 @@ describe('suggested keep', () => {
     expect(suggestedKeep(group(image(1, { takenAt: '2024-05-02T00:00:00Z' }), image(2, { takenAt: '2024-05-01T00:00:00Z' })))?.id).toBe(2);
     expect(suggestedKeep(group(image(1, { takenAt: null }), image(2, { takenAt: '2024-05-01T00:00:00Z' })))?.id).toBe(2);
     expect(suggestedKeep(group(image(3), image(2)))?.id).toBe(2);
+  });
+});
+
+describe('near-duplicate header count', () => {
+  it('reads the curve at the slider, and the listed groups when a capped answer has no curve point', () => {
+    const groups = [{}, {}, {}];
+    expect(groupCountText(countReading(null, 0.95))).toBe('… groups');
+    expect(groupCountText(countReading({ curve: [{ threshold: 0.95, groups: 7 }], groups, threshold: 0.95 }, 0.95))).toBe('7 groups');
+    // All pairs sat above the slider's last step (pairs capped at a floor over 1): groups listed, no curve.
+    expect(groupCountText(countReading({ curve: [], groups, threshold: 0.95 }, 0.95))).toBe('3 groups');
+    expect(groupCountText(countReading({ curve: [], groups, threshold: 0.95 }, 0.9))).toBe('≈ 3 groups');
   });
 });

@@ -89,3 +89,15 @@ describe('export result', () => {
     expect(commandsIn(notes, ['moco-studio'])).toEqual([]);
   });
 });
+
+describe('missing destination', () => {
+  it('offers to create the folder only when the app said it does not exist', async () => {
+    const { isFolderMissing } = await import('../../src-renderer/src/lib/export-form');
+    const { errorText } = await import('../../src-renderer/src/lib/error-text');
+    const missing = errorText({ name: 'FolderMissing', message: 'Destination: expected an existing folder, got /x, which does not exist' }, 'Exporting weights');
+    expect(isFolderMissing(missing)).toBe(true);
+    expect(missing.title).toBe('Exporting weights: folder not found');
+    expect(isFolderMissing(errorText({ name: 'InvalidInput', message: 'x' }))).toBe(false);
+    expect(isFolderMissing(null)).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backFrom,
   currentEntry,
   popSubject,
   pushSubject,
@@ -74,5 +75,17 @@ describe('result grid keys', () => {
   it('leaves other keys and empty grids alone', () => {
     expect(resultKeyAction('a', 0, 4, 10)).toBeNull();
     expect(resultKeyAction('ArrowRight', -1, 4, 0)).toBeNull();
+  });
+});
+
+describe('back', () => {
+  it('goes to the query before; from the only query to none, and to the view it was opened from', () => {
+    const two = pushSubject(pushSubject([], img(1)), img(2), 3);
+    expect(backFrom(two, 'library')).toEqual({ stack: [{ subject: img(1), focus: 3 }], view: null });
+    const one = pushSubject([], img(1));
+    expect(backFrom(one, 'library')).toEqual({ stack: [], view: 'library' });
+    expect(backFrom(one, 'search')).toEqual({ stack: [], view: null });
+    expect(backFrom(one, null)).toEqual({ stack: [], view: null });
+    expect(backFrom([], 'library')).toBeNull();
   });
 });

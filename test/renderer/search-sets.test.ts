@@ -6,7 +6,9 @@ import {
   embedProgressText,
   encoderChoices,
   isSearchable,
+  resultTooltip,
   scoreText,
+  updateAction,
 } from '../../src-renderer/src/lib/search-sets';
 import { DEFAULT_OPTIONS, searchRequest, toggleFolder } from '../../src-renderer/src/lib/search-request';
 
@@ -143,5 +145,39 @@ describe('search requests', () => {
     expect(toggleFolder([5, 2], 3, true)).toEqual([2, 3, 5]);
     expect(toggleFolder([2, 3, 5], 3, false)).toEqual([2, 5]);
     expect(toggleFolder([2], 2, true)).toEqual([2]);
+  });
+});
+
+describe('bringing embeddings up to date', () => {
+  it('says the encoder changed and every image is embedded again when the run trained on, naming the new step', () => {
+    // The run continued from step 1,200 to 2,400; 20 images were added since.
+    const [c] = encoderChoices([run(1, { step: 2400 })], [set(5, 1, { checkpointStep: 1200, count: 8093, stale: 20 })]);
+    expect(choiceLabel(c)).toBe('run-1 · step 1,200 · 8,093 images · run now at step 2,400');
+    expect(updateAction(c)).toEqual({
+      label: 'Re-embed all 8,113 images with step 2,400',
+      title: 'The run trained on from step 1,200 to 2,400: the encoder changed, so every image is embedded again',
+    });
+  });
+
+  it('embeds only new images for the same encoder, finishes a stopped set, and offers nothing when up to date', () => {
+    const [stale] = encoderChoices([run(1)], [set(5, 1, { stale: 20 })]);
+    expect(updateAction(stale)?.label).toBe('Embed 20 new');
+    const [partial] = encoderChoices([run(1)], [set(5, 1, { status: 'partial' })]);
+    expect(updateAction(partial)?.label).toBe('Finish embedding');
+    const [fresh] = encoderChoices([run(1)], [set(5, 1)]);
+    expect(updateAction(fresh)).toBeNull();
+    expect(choiceLabel(fresh)).toBe('run-1 · step 100 · 48 images');
+    // A set whose run is gone cannot be recomputed.
+    const [orphan] = encoderChoices([], [set(5, 9, { stale: 3 })]);
+    expect(updateAction(orphan)).toBeNull();
+  });
+});
+
+describe('result tooltip', () => {
+  it('puts the size on a second line (a real line break, not a backslash and n) and says when the hash matched', () => {
+    const image = { relPath: 'a/b.jpg', width: 640, height: 480, format: 'jpeg' };
+    expect(resultTooltip({ image, score: 0.91234 })).toBe('a/b.jpg\n640×480 JPEG · similarity 0.912');
+    expect(resultTooltip({ image, score: 0.5, nearDuplicate: true }).split('\n')).toEqual(['a/b.jpg', '640×480 JPEG · similarity 0.500 · near-duplicate (same photo)']);
+    expect(resultTooltip({ image, score: 0.5 })).not.toContain('\\n');
   });
 });

@@ -42,6 +42,8 @@ export interface ImageFacts {
   format: string;
   takenAt: string | null;
   orientation: number | null;
+  /** perceptual hashes (library/near-hash.ts); empty when the picture could not be decoded for them */
+  nearHash: Uint8Array;
 }
 
 export interface ProblemRow {

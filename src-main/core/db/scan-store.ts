@@ -61,13 +61,14 @@ export class ScanStore {
       ),
       insertImage: db.prepare(`
         INSERT INTO images (folder_id, path, rel_path, size, mtime_ms, hash, width, height, format,
-          taken_at, orientation, missing, indexed_at, thumb_ok)
+          taken_at, orientation, missing, indexed_at, thumb_ok, near_hash)
         VALUES (@folderId, @path, @relPath, @size, @mtimeMs, @hash, @width, @height, @format,
-          @takenAt, @orientation, 0, @at, 1)`),
+          @takenAt, @orientation, 0, @at, 1, @nearHash)`),
       updateImage: db.prepare(`
         UPDATE images SET folder_id = @folderId, path = @path, rel_path = @relPath, size = @size,
           mtime_ms = @mtimeMs, hash = @hash, width = @width, height = @height, format = @format,
-          taken_at = @takenAt, orientation = @orientation, missing = 0, indexed_at = @at, thumb_ok = 1
+          taken_at = @takenAt, orientation = @orientation, missing = 0, indexed_at = @at, thumb_ok = 1,
+          near_hash = @nearHash
         WHERE id = @id`),
       finishFolder: db.prepare<[string, number, number]>(
         'UPDATE folders SET last_scan_at = ?, available = 1, dir_count = ? WHERE id = ?',
@@ -131,6 +132,7 @@ export class ScanStore {
       format: f.format,
       takenAt: f.takenAt,
       orientation: f.orientation,
+      nearHash: Buffer.from(f.nearHash.buffer, f.nearHash.byteOffset, f.nearHash.byteLength),
       at,
     };
     // Same path: update in place. New path with the bytes of a missing image: a move, same id.

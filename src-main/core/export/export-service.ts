@@ -16,7 +16,7 @@ import type {
   RunSummary,
   TrainConfig,
 } from '../../api/contract';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
+import { ConflictError, FolderMissingError, InvalidInputError, NotFoundError } from '../../api/errors';
 import type { Db } from '../db/connection';
 import type { EmbeddingsStore } from '../db/embeddings-store';
 import { RunsStore } from '../db/runs-store';
@@ -56,7 +56,7 @@ export class ExportService {
   async exportWeights(req: ExportWeightsRequest): Promise<ExportResult> {
     const where = 'exportWeights';
     const run = this.requireRun(where, req.runId);
-    const out = await newFolderIn(where, req.dir, `${slug(run.name)}-${req.format}`);
+    const out = await newFolderIn(where, req.dir, `${slug(run.name)}-${req.format}`, req.createFolder);
     await initEngine();
     const { model, step } = loadRunEncoder(where, runDirIn(this.deps.dataDir, run.id), run.config);
     try {
@@ -92,7 +92,7 @@ export class ExportService {
     v.ids.forEach((id, i) => facts.has(id) && keep.push(i));
     const matrix = new Float32Array(keep.length * dim);
     keep.forEach((i, r) => matrix.set(all.subarray(i * dim, (i + 1) * dim), r * dim));
-    const out = await newFolderIn(where, req.dir, `${slug(set.name)}-${req.space}`);
+    const out = await newFolderIn(where, req.dir, `${slug(set.name)}-${req.space}`, req.createFolder);
     const rows = keep.map((i) => ({ imageId: v.ids[i], path: facts.get(v.ids[i])!.path }));
     const notes = [
       `${keep.length} × ${dim} float32 ${req.space === 'features' ? 'pooled backbone features' : 'L2-normalised head embeddings'}; row i is ids.csv line i + 2.`,
@@ -118,7 +118,7 @@ export class ExportService {
     if (labelled.length === 0) {
       throw new InvalidInputError(`${where}: expected labelled images, got none for ${req.labels.kind === 'folder' ? `folder level ${req.labels.level}` : 'tags'} (excluded images are left out)`);
     }
-    const out = await newFolderIn(where, req.dir, 'curated-subset');
+    const out = await newFolderIn(where, req.dir, 'curated-subset', req.createFolder);
     const files: ExportResult['files'] = [];
     if (req.layout === 'list') {
       const csv = toCsv(['path', 'label'], labelled.map(({ image, label }) => [image.path, label]));
@@ -219,10 +219,21 @@ async function exportedInputSize(weightsPath: string): Promise<number | null> {
   }
 }
 
-/** A new folder `name` (or name-2, name-3, ...) inside the existing folder `dir`. */
-async function newFolderIn(where: string, dir: string, name: string): Promise<string> {
-  const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
-    throw new NotFoundError(`${where}: expected an existing folder to write into, got ${dir} (${err.code === 'ENOENT' ? 'no such folder' : err.message})`);
+/**
+ * A new folder `name` (or name-2, name-3, ...) inside the folder `dir`. A destination that does not
+ * exist is made only when asked (`create`, after the person confirmed); otherwise the error says
+ * so in words a person reads, with a kind (FolderMissing) the UI can offer to create it from.
+ */
+async function newFolderIn(where: string, dir: string, name: string, create = false): Promise<string> {
+  const st = await stat(dir).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' && create) {
+      await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+        throw new InvalidInputError(`Destination: expected a folder the app can create, got ${dir} (${e.code === 'EACCES' ? 'permission denied' : e.message})`);
+      });
+      return stat(dir);
+    }
+    if (err.code === 'ENOENT') throw new FolderMissingError(`Destination: expected an existing folder, got ${dir}, which does not exist`);
+    throw new NotFoundError(`${where}: expected a folder to write into, got ${dir} (${err.message})`);
   });
   if (!st.isDirectory()) throw new InvalidInputError(`${where}: expected a folder to write into, got ${dir}, which is a file`);
   for (let i = 1; ; i++) {

@@ -10,7 +10,8 @@ import type { ProblemReason } from '../../api/contract';
 import type { ImageFacts } from '../db/rows';
 import { readTakenAt } from './exif';
 import { sniffFormat } from './formats';
-import { encodeThumb, storeThumb, thumbExists } from './thumbs';
+import { nearHashOf } from './near-hash';
+import { encodeThumb, storeThumb, thumbExists, thumbPath } from './thumbs';
 
 export type Inspection =
   | { kind: 'image'; facts: ImageFacts }
@@ -62,8 +63,8 @@ export async function inspectFile(path: string, size: number, opts: InspectOptio
   const takenAt = meta.exif ? await readTakenAt(bytes) : null;
 
   // Same bytes, same picture: a thumbnail already cached for this hash is reused without decoding.
+  let thumb: Buffer | string = thumbPath(opts.dataDir, hash, opts.thumbnailSize);
   if (!thumbExists(opts.dataDir, hash, opts.thumbnailSize)) {
-    let thumb: Buffer;
     try {
       // failOn 'truncated' makes a cut-short file an error instead of a grey-filled image;
       // the pixel limit stays on as a second guard for what the header did not tell.
@@ -76,6 +77,8 @@ export async function inspectFile(path: string, size: number, opts: InspectOptio
     // A full or read-only data folder is the app's problem, not the image's: it fails the scan.
     await storeThumb(thumb, opts.dataDir, hash, opts.thumbnailSize);
   }
+  // The perceptual hashes come from the thumbnail, so the picture is decoded once.
+  const nearHash = await nearHashOf(thumb, opts.maxPixels).catch(() => new Uint8Array(0));
   return {
     kind: 'image',
     facts: {
@@ -86,6 +89,7 @@ export async function inspectFile(path: string, size: number, opts: InspectOptio
       format,
       takenAt,
       orientation,
+      nearHash,
     },
   };
 }

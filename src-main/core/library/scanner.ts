@@ -5,8 +5,10 @@
 import { join, sep } from 'node:path';
 import type { ScanProgress } from '../../api/contract';
 import { openDatabase } from '../db/connection';
+import { NearHashStore } from '../db/near-hash-store';
 import { ScanStore, type FileOutcome, type ProblemWrite } from '../db/scan-store';
 import { inspectFile, type InspectOptions } from './inspect';
+import { fillNearHashes } from './near-hash-fill';
 import { ProgressCounter, throttle } from './progress';
 import type { ScanRequest } from './scan-types';
 import { removeStaleTemps } from './thumbs';
@@ -62,6 +64,16 @@ export async function runScan(req: ScanRequest, hooks: ScanHooks): Promise<ScanP
 
     counter.phase = 'finalizing';
     report(true);
+    // Images indexed before the perceptual hashes existed get them now, so a rescan brings an
+    // old library up to date without reading its files again.
+    if (!hooks.isCancelled()) {
+      await fillNearHashes(new NearHashStore(db), {
+        dataDir: req.dataDir,
+        thumbnailSize: req.settings.thumbnailSize,
+        maxPixels: req.settings.maxPixels,
+        isCancelled: hooks.isCancelled,
+      });
+    }
     if (hooks.isCancelled()) {
       counter.phase = 'cancelled';
     } else {

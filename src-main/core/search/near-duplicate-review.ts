@@ -3,7 +3,8 @@
 // threshold asked for and a curve of group counts for a live count while the slider moves.
 import type { NearDuplicateRequest, NearDuplicateResult } from '../../api/contract';
 import { toImageSummary } from '../db/rows';
-import { countAt, findSimilarPairs, groupCountCurve, groupsAt, type GroupCountCurve, type SimilarPairs } from './near-duplicates';
+import { countAt, findSimilarPairs, groupCountCurve, groupsAt, type FixedPairs, type GroupCountCurve, type SimilarPairs } from './near-duplicates';
+import { nearPairs, rowCosine, rowHashes } from './near-hash-rows';
 import type { SimilarDeps } from './similar';
 import type { SpaceVectors } from './vector-cache';
 
@@ -15,27 +16,37 @@ const MAX_PAIRS = 2_000_000;
 
 interface Found {
   pairs: SimilarPairs;
+  /** pairs the perceptual hash matched: near-duplicates at every threshold */
+  fixed: FixedPairs;
   curve: GroupCountCurve;
 }
 
 // Keyed by the cached matrices, so pairs go when the vector cache drops them.
 const found = new WeakMap<SpaceVectors, Map<string, Promise<Found>>>();
 
-function pairsFor(v: SpaceVectors, minScore: number, includeExcluded: boolean): Promise<Found> {
+function pairsFor(deps: SimilarDeps, v: SpaceVectors, minScore: number, includeExcluded: boolean): Promise<Found> {
   let byKey = found.get(v);
   if (!byKey) found.set(v, (byKey = new Map()));
   const key = `${minScore}:${includeExcluded}`;
   let p = byKey.get(key);
   if (!p) {
     const allow = includeExcluded ? undefined : Uint8Array.from(v.facts.excluded, (e) => (e ? 0 : 1));
-    p = findSimilarPairs(v.index, minScore, { maxPairs: MAX_PAIRS, onLimit: 'truncate', ...(allow ? { allow } : {}) }).then((pairs) => ({
-      pairs,
-      curve: groupCountCurve(pairs),
-    }));
+    p = (async () => {
+      const pairs = await findSimilarPairs(v.index, minScore, { maxPairs: MAX_PAIRS, onLimit: 'truncate', ...(allow ? { allow } : {}) });
+      const fixed = await hashPairs(deps, v, allow);
+      return { pairs, fixed, curve: groupCountCurve(pairs, fixed) };
+    })();
     byKey.set(key, p);
     p.catch(() => byKey.delete(key));
   }
   return p;
+}
+
+/** Pairs of rows whose perceptual hashes match, with their cosine similarity in the space. */
+async function hashPairs(deps: SimilarDeps, v: SpaceVectors, allow: Uint8Array | undefined): Promise<FixedPairs> {
+  if (!deps.nearHash) return { a: new Int32Array(0), b: new Int32Array(0), scores: new Float32Array(0) };
+  const { a, b } = nearPairs(await rowHashes(deps.nearHash, v), allow);
+  return { a, b, scores: Float32Array.from(a, (ai, i) => rowCosine(v, ai, b[i])) };
 }
 
 export async function findNearDuplicates(deps: SimilarDeps, req: NearDuplicateRequest): Promise<NearDuplicateResult> {
@@ -46,12 +57,13 @@ export async function findNearDuplicates(deps: SimilarDeps, req: NearDuplicateRe
   const space = req.space ?? 'embedding';
   const includeExcluded = req.includeExcluded ?? true;
   const v = deps.embeddings.vectors.get(set.id, space, set.featureDim, set.outDim);
-  const { pairs, curve } = await pairsFor(v, Math.min(SLIDER_MIN, req.threshold), includeExcluded);
+  const { pairs, fixed, curve } = await pairsFor(deps, v, Math.min(SLIDER_MIN, req.threshold), includeExcluded);
   // A truncated search is complete only above its raised floor.
   const threshold = Math.max(req.threshold, pairs.minScore);
-  const groups = groupsAt(pairs, threshold).map((g) => ({
+  const groups = groupsAt(pairs, threshold, fixed).map((g) => ({
     maxScore: g.maxScore,
     minScore: g.minScore,
+    byHash: g.byHash,
     images: [...g.rows].map((r) => {
       const row = deps.library.imageRow(v.ids[r])!;
       return { ...toImageSummary(row), takenAt: row.taken_at };

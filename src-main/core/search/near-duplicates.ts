@@ -191,36 +191,55 @@ export interface DuplicateGroup {
   /** highest and lowest similarity among the group's pairs at the threshold */
   maxScore: number;
   minScore: number;
+  /** some of its pairs were joined by the perceptual hash, whatever their similarity */
+  byHash: boolean;
 }
+
+/**
+ * Pairs that are near-duplicates at every threshold (the perceptual hash matched them), with
+ * their cosine similarity for the group's score range.
+ */
+export interface FixedPairs {
+  a: Int32Array;
+  b: Int32Array;
+  scores: Float32Array;
+}
+
+const NO_PAIRS: FixedPairs = { a: new Int32Array(0), b: new Int32Array(0), scores: new Float32Array(0) };
 
 /** How many of the (sorted) pairs have score >= threshold. */
 export function pairsAtLeast(pairs: SimilarPairs, threshold: number): number {
   return countAtLeast(pairs.scores, threshold);
 }
 
-/** Connected components of size >= 2 at `threshold`: largest first, then by smallest row. */
-export function groupsAt(pairs: SimilarPairs, threshold: number): DuplicateGroup[] {
+/**
+ * Connected components of size >= 2 at `threshold`, the fixed pairs joined whatever the threshold:
+ * largest first, then by smallest row.
+ */
+export function groupsAt(pairs: SimilarPairs, threshold: number, fixed: FixedPairs = NO_PAIRS): DuplicateGroup[] {
   checkThreshold('groupsAt', pairs.minScore, threshold);
   const m = pairsAtLeast(pairs, threshold);
   const uf = new UnionFind(pairs.n);
   for (let i = 0; i < m; i++) uf.union(pairs.a[i], pairs.b[i]);
-  const byRoot = new Map<number, { rows: number[]; maxScore: number; minScore: number }>();
-  for (let i = 0; i < m; i++) {
-    const root = uf.find(pairs.a[i]);
-    let g = byRoot.get(root);
-    if (!g) byRoot.set(root, (g = { rows: [], maxScore: -Infinity, minScore: Infinity }));
-    g.maxScore = Math.max(g.maxScore, pairs.scores[i]);
-    g.minScore = Math.min(g.minScore, pairs.scores[i]);
-  }
+  for (let i = 0; i < fixed.a.length; i++) uf.union(fixed.a[i], fixed.b[i]);
+  const byRoot = new Map<number, { rows: number[]; maxScore: number; minScore: number; byHash: boolean }>();
   const seen = new Uint8Array(pairs.n);
-  for (let i = 0; i < m; i++) {
-    for (const r of [pairs.a[i], pairs.b[i]]) {
+  const add = (a: number, b: number, score: number, byHash: boolean) => {
+    const root = uf.find(a);
+    let g = byRoot.get(root);
+    if (!g) byRoot.set(root, (g = { rows: [], maxScore: -Infinity, minScore: Infinity, byHash: false }));
+    g.maxScore = Math.max(g.maxScore, score);
+    g.minScore = Math.min(g.minScore, score);
+    g.byHash ||= byHash;
+    for (const r of [a, b]) {
       if (seen[r]) continue;
       seen[r] = 1;
-      byRoot.get(uf.find(r))!.rows.push(r);
+      g.rows.push(r);
     }
-  }
-  const groups = [...byRoot.values()].map((g) => ({ rows: Int32Array.from(g.rows).sort(), maxScore: g.maxScore, minScore: g.minScore }));
+  };
+  for (let i = 0; i < m; i++) add(pairs.a[i], pairs.b[i], pairs.scores[i], false);
+  for (let i = 0; i < fixed.a.length; i++) add(fixed.a[i], fixed.b[i], fixed.scores[i], true);
+  const groups = [...byRoot.values()].map((g) => ({ rows: Int32Array.from(g.rows).sort(), maxScore: g.maxScore, minScore: g.minScore, byHash: g.byHash }));
   return groups.sort((x, y) => y.rows.length - x.rows.length || x.rows[0] - y.rows[0]);
 }
 
@@ -234,10 +253,15 @@ export interface GroupCountCurve {
   rows: Int32Array;
   /** below this the pairs are incomplete (SimilarPairs.minScore) */
   minScore: number;
+  /** groups and rows from the fixed pairs alone (above every threshold) */
+  base?: { groups: number; rows: number };
 }
 
-/** One pass over the sorted pairs: each union of two sets changes the group count by +1, 0 or -1. */
-export function groupCountCurve(pairs: SimilarPairs): GroupCountCurve {
+/**
+ * One pass over the sorted pairs: each union of two sets changes the group count by +1, 0 or -1.
+ * The fixed pairs are joined before the first threshold.
+ */
+export function groupCountCurve(pairs: SimilarPairs, fixed: FixedPairs = NO_PAIRS): GroupCountCurve {
   const { a, b, scores } = pairs;
   const uf = new UnionFind(pairs.n);
   const thresholds: number[] = [];
@@ -245,33 +269,37 @@ export function groupCountCurve(pairs: SimilarPairs): GroupCountCurve {
   const rows: number[] = [];
   let g = 0;
   let r = 0;
-  for (let i = 0; i < scores.length; i++) {
-    const sa = uf.sizeOf(a[i]);
-    const sb = uf.sizeOf(b[i]);
-    if (uf.union(a[i], b[i])) {
-      if (sa === 1 && sb === 1) {
-        g++;
-        r += 2;
-      } else if (sa === 1 || sb === 1) {
-        r++;
-      } else {
-        g--;
-      }
+  const join = (x: number, y: number) => {
+    const sa = uf.sizeOf(x);
+    const sb = uf.sizeOf(y);
+    if (!uf.union(x, y)) return;
+    if (sa === 1 && sb === 1) {
+      g++;
+      r += 2;
+    } else if (sa === 1 || sb === 1) {
+      r++;
+    } else {
+      g--;
     }
+  };
+  for (let i = 0; i < fixed.a.length; i++) join(fixed.a[i], fixed.b[i]);
+  const base = { groups: g, rows: r };
+  for (let i = 0; i < scores.length; i++) {
+    join(a[i], b[i]);
     if (i + 1 === scores.length || scores[i + 1] !== scores[i]) {
       thresholds.push(scores[i]);
       groups.push(g);
       rows.push(r);
     }
   }
-  return { thresholds: Float32Array.from(thresholds), groups: Int32Array.from(groups), rows: Int32Array.from(rows), minScore: pairs.minScore };
+  return { thresholds: Float32Array.from(thresholds), groups: Int32Array.from(groups), rows: Int32Array.from(rows), minScore: pairs.minScore, base };
 }
 
 /** Groups and grouped rows at any threshold >= curve.minScore, by binary search. */
 export function countAt(curve: GroupCountCurve, threshold: number): { groups: number; rows: number } {
   checkThreshold('countAt', curve.minScore, threshold);
   const i = countAtLeast(curve.thresholds, threshold);
-  return i === 0 ? { groups: 0, rows: 0 } : { groups: curve.groups[i - 1], rows: curve.rows[i - 1] };
+  return i === 0 ? (curve.base ?? { groups: 0, rows: 0 }) : { groups: curve.groups[i - 1], rows: curve.rows[i - 1] };
 }
 
 /** Entries >= t at the front of a descending array (binary search). */

@@ -9,6 +9,8 @@ import type { RunsStore } from '../db/runs-store';
 import type { EmbeddingService } from './embedding-service';
 import type { ApproxIndex } from './approx';
 import { hitsOf, type TopKResult } from './exact';
+import { fileNearHash, nearRows, rowHashes, type NearHashDeps } from './near-hash-rows';
+import { nearHashWords } from '../library/near-hash';
 import { normalizeRows } from './vec-math';
 import { approximateIndex, type SpaceVectors } from './vector-cache';
 
@@ -23,6 +25,8 @@ export interface SimilarDeps {
   approximate: () => boolean;
   /** the library size from which that setting takes effect */
   approxMinImages: number;
+  /** perceptual hashes: near-duplicates of the query rank first */
+  nearHash?: NearHashDeps;
 }
 
 export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Promise<SearchResult> {
@@ -36,17 +40,22 @@ export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Prom
   let queryImageId: number | null = null;
   let queryName: string;
   let queryHash: string | null = null;
+  let queryNear: Promise<Uint32Array | null> = Promise.resolve(null);
   if ('imageId' in req.query) {
     const row = deps.library.imageRow(req.query.imageId);
     if (!row) throw new NotFoundError(`${WHERE}: expected an image id in the library, got ${req.query.imageId}`);
     queryImageId = row.id;
     queryName = toImageSummary(row).name;
     queryHash = row.hash;
+    const nh = deps.nearHash;
+    if (nh) queryNear = rowHashes(nh, vectors).then(() => nearHashWords(nh.store.of(row.id)));
     const r = vectors.rowOf.get(row.id);
     query = r !== undefined ? vectors.matrix.slice(r * vectors.dim, (r + 1) * vectors.dim) : await embedOutside(deps, set, row.path, row.path, space);
   } else {
     queryName = req.query.fileName;
-    query = await embedOutside(deps, set, Buffer.from(req.query.dataBase64, 'base64'), req.query.fileName, space);
+    const bytes = Buffer.from(req.query.dataBase64, 'base64');
+    query = await embedOutside(deps, set, bytes, req.query.fileName, space);
+    if (deps.nearHash) queryNear = fileNearHash(deps.nearHash, bytes);
   }
 
   const allow = allowMask(vectors, req.folderIds ?? [], req.includeExcluded ?? false);
@@ -59,16 +68,80 @@ export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Prom
   // Filters can leave an approximate search short of k: exact search answers then.
   const exactFallback = approx !== null && hits.length < Math.min(k, countAllowed(allow));
   if (exactFallback) hits = await topHits(vectors, (q, want) => vectors.index.search(q, 1, want, { allow }), query, k, dedupe ? queryHash : undefined, dedupe);
+  // A file from outside: its copies in the library come first. A library image: the ranking stays
+  // the embedding's (scores descending) and its copies among the hits are marked.
+  if (queryImageId === null) hits = await nearFirst(deps, vectors, await queryNear, query, allow, hits, k, dedupe ? queryHash : undefined, dedupe);
+  else hits = await markNear(deps, vectors, await queryNear, allow, hits);
   return {
     setId: set.id,
     space,
     queryImageId,
     queryName,
-    hits: hits.map(({ row, score }) => ({ image: toImageSummary(deps.library.imageRow(vectors.ids[row])!), score })),
+    hits: hits.map(({ row, score, near }) => ({
+      image: toImageSummary(deps.library.imageRow(vectors.ids[row])!),
+      score,
+      ...(near ? { nearDuplicate: true } : {}),
+    })),
     tookMs: performance.now() - t0,
     index: approx && !exactFallback ? 'approximate' : 'exact',
     recallAt10: approx ? approx.recallAt10 : null,
   };
+}
+
+interface Hit {
+  row: number;
+  score: number;
+  /** matched by the perceptual hash */
+  near?: boolean;
+}
+
+/**
+ * Rows whose perceptual hash matches the query's come first (nearest hash first), then the
+ * embedding's ranking without them; k in all.
+ */
+async function nearFirst(
+  deps: SimilarDeps,
+  v: SpaceVectors,
+  queryNear: Uint32Array | null,
+  query: Float32Array,
+  allow: Uint8Array,
+  hits: Hit[],
+  k: number,
+  queryHash: string | null | undefined,
+  hideDuplicates: boolean,
+): Promise<Hit[]> {
+  if (!deps.nearHash || !queryNear) return hits;
+  const cosine = (row: number) => {
+    let s = 0;
+    for (let i = 0; i < v.dim; i++) s += query[i] * v.matrix[row * v.dim + i];
+    return s;
+  };
+  // Nearest hash first; equally near ones by their similarity in the embedding.
+  const near = nearRows(await rowHashes(deps.nearHash, v), queryNear, allow)
+    .map((r) => ({ ...r, score: cosine(r.row) }))
+    .sort((x, y) => x.distance - y.distance || y.score - x.score || x.row - y.row);
+  if (!near.length) return hits;
+  const seen = new Set<string>(queryHash ? [queryHash] : []);
+  const first: Hit[] = [];
+  for (const { row, score } of near) {
+    if (first.length >= k) break;
+    if (hideDuplicates) {
+      const h = v.facts.hash[row];
+      if (seen.has(h)) continue;
+      seen.add(h);
+    }
+    first.push({ row, score, near: true });
+  }
+  const taken = new Set(first.map((h) => h.row));
+  const rest = hits.filter((h) => !taken.has(h.row) && !(hideDuplicates && seen.has(v.facts.hash[h.row])));
+  return [...first, ...rest].slice(0, k);
+}
+
+/** Marks the hits whose perceptual hash matches the query's, keeping their order. */
+async function markNear(deps: SimilarDeps, v: SpaceVectors, queryNear: Uint32Array | null, allow: Uint8Array, hits: Hit[]): Promise<Hit[]> {
+  if (!deps.nearHash || !queryNear) return hits;
+  const near = new Set(nearRows(await rowHashes(deps.nearHash, v), queryNear, allow).map((r) => r.row));
+  return hits.map((h) => (near.has(h.row) ? { ...h, near: true } : h));
 }
 
 type Searcher = (query: Float32Array, want: number) => Promise<TopKResult>;
@@ -115,7 +188,7 @@ async function topHits(
   k: number,
   queryHash: string | null | undefined,
   hideDuplicates: boolean,
-): Promise<{ row: number; score: number }[]> {
+): Promise<Hit[]> {
   let want = hideDuplicates ? 2 * k + 8 : k;
   for (;;) {
     const { rows, scores } = hitsOf(await search(query, want), 0);

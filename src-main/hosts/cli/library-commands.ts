@@ -257,7 +257,8 @@ const duplicates: Command = {
   summary: 'list groups of identical images, or of near-duplicates with --threshold',
   description: [
     'Without --threshold: files with identical content. With --threshold <x> (0.5..1): groups of images',
-    "whose embeddings have cosine similarity >= x (needs embeddings: see 'moco-studio embed').",
+    "whose embeddings have cosine similarity >= x (needs embeddings: see 'moco-studio embed'), joined by",
+    'copies whose perceptual hashes match (cropped a little, resized, brightened or recompressed) at any x.',
   ].join('\n'),
   options: {
     threshold: { type: 'string', value: '<x>', help: 'near-duplicates at this cosine similarity, e.g. 0.95' },
@@ -305,7 +306,8 @@ async function nearDuplicates(ctx: CommandContext, values: OptionValues): Promis
   const roots = new Map((await ctx.api.listFolders()).map((f) => [f.id, f.path]));
   ctx.print(`${plural(result.groups.length, 'group')} at similarity >= ${threshold} (set ${result.setId}):`);
   result.groups.forEach((g, i) => {
-    ctx.print(`group ${i + 1}: ${plural(g.images.length, 'image')}, similarity ${g.minScore.toFixed(3)}–${g.maxScore.toFixed(3)}`);
+    const hash = g.byHash ? ', copies matched by perceptual hash' : '';
+    ctx.print(`group ${i + 1}: ${plural(g.images.length, 'image')}, similarity ${g.minScore.toFixed(3)}–${g.maxScore.toFixed(3)}${hash}`);
     for (const img of g.images) ctx.print(`  ${join(roots.get(img.folderId) ?? `folder ${img.folderId}`, img.relPath)}${img.excluded ? ' (excluded)' : ''}`);
   });
   if (result.truncated) ctx.note('Note: the number of similar pairs hit the limit; raise the threshold for complete groups.');

@@ -169,7 +169,12 @@ const search: Command = {
     ctx.print(
       table([
         ['RANK', 'SCORE', 'ID', 'PATH'],
-        ...result.hits.map((h, i) => [String(i + 1), h.score.toFixed(4), String(h.image.id), join(roots.get(h.image.folderId) ?? '', h.image.relPath)]),
+        ...result.hits.map((h, i) => [
+          String(i + 1),
+          h.score.toFixed(4),
+          String(h.image.id),
+          join(roots.get(h.image.folderId) ?? '', h.image.relPath) + (h.nearDuplicate ? '  (near-duplicate: same photo)' : ''),
+        ]),
       ]),
     );
     return 0;

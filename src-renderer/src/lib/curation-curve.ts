@@ -55,3 +55,18 @@ export function groupCountText(reading: CurveReading | null): string {
   const n = `${reading.groups} group${reading.groups === 1 ? '' : 's'}`;
   return reading.exact ? n : `≈ ${n}`;
 }
+
+/**
+ * The header's reading: the curve's point at the slider when the answer has a curve; otherwise
+ * (a capped answer whose pairs all sit above the slider's steps) the groups the answer lists.
+ * Null only before any answer.
+ */
+export function countReading(
+  result: { curve: readonly CurvePoint[]; groups: readonly unknown[]; threshold: number } | null,
+  threshold: number,
+): CurveReading | null {
+  if (!result) return null;
+  const fromCurve = groupsAt(result.curve, threshold);
+  if (fromCurve) return fromCurve;
+  return { groups: result.groups.length, at: result.threshold, exact: Math.abs(result.threshold - threshold) < 1e-9 };
+}

@@ -10,6 +10,7 @@ export interface ErrorText {
 const TITLES: Record<string, string> = {
   InvalidInput: 'Invalid input',
   NotFound: 'Not found',
+  FolderMissing: 'Folder not found',
   Conflict: 'Not possible right now',
   NetworkError: 'Connection problem',
   ProtocolError: 'Unexpected reply from the app',

@@ -133,3 +133,8 @@ export const MOCO_COMMANDS = ['torchrun', 'python main_moco.py', 'python3 main_m
 export function baseName(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 }
+
+/** The app refused because the destination does not exist: the dialog offers to create it. */
+export function isFolderMissing(error: { name: string } | null): boolean {
+  return error?.name === 'FolderMissing';
+}

@@ -41,3 +41,14 @@ export function popSubject(stack: readonly HistoryEntry[]): HistoryEntry[] | nul
 export function currentEntry(stack: readonly HistoryEntry[]): HistoryEntry | null {
   return stack[stack.length - 1] ?? null;
 }
+
+/**
+ * What Back does: the query before; from the only query, no query at all, and the view that
+ * query was opened from (the Library's "More like this") when it came from another view.
+ * Null when there is nothing to go back from.
+ */
+export function backFrom(stack: readonly HistoryEntry[], origin: string | null): { stack: HistoryEntry[]; view: string | null } | null {
+  if (stack.length === 0) return null;
+  if (stack.length > 1) return { stack: stack.slice(0, -1), view: null };
+  return { stack: [], view: origin && origin !== 'search' ? origin : null };
+}

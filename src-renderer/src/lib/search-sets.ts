@@ -15,6 +15,8 @@ export interface EncoderChoice {
   canCompute: boolean;
   /** the run has trained past the checkpoint its set was made with */
   newerCheckpoint: boolean;
+  /** the run's step now (the set's checkpoint step for a set whose run is gone) */
+  runStep: number;
 }
 
 /** A set the app can search in: finished, or stopped part-way with some vectors. */
@@ -49,6 +51,7 @@ export function encoderChoices(runs: readonly RunSummary[], sets: readonly Embed
         canCompute: hasWeights(r),
         // An imported encoder never changes after import.
         newerCheckpoint: !!set && r.status !== 'running' && r.status !== 'imported' && r.step > set.checkpointStep,
+        runStep: r.step,
       };
     });
   const orphans = [...byRun.values()]
@@ -60,6 +63,7 @@ export function encoderChoices(runs: readonly RunSummary[], sets: readonly Embed
       set: s,
       canCompute: false,
       newerCheckpoint: false,
+      runStep: s.checkpointStep,
     }));
   // Embedded encoders first: they are the ones a search can use now.
   return [...withRun.filter((c) => c.set), ...orphans, ...withRun.filter((c) => !c.set)];
@@ -73,7 +77,38 @@ export function choiceLabel(c: EncoderChoice): string {
   if (s.status === 'running') parts.push('computing…');
   else if (s.status === 'failed') parts.push('failed');
   else if (s.status !== 'done') parts.push(s.status);
+  // The run trained on: these vectors are from an older encoder than the run's own.
+  if (c.newerCheckpoint) parts.push(`run now at step ${formatCount(c.runStep)}`);
   return parts.join(' · ');
+}
+
+/**
+ * The button that brings a set up to date, or null when it is. A run that trained on has a new
+ * encoder: every image is embedded again (a new set), which the label says rather than counting
+ * only the new images.
+ */
+export function updateAction(c: EncoderChoice): { label: string; title: string } | null {
+  const s = c.set;
+  if (!s || !c.canCompute) return null;
+  const all = s.count + s.stale;
+  if (c.newerCheckpoint) {
+    return {
+      label: `Re-embed all ${formatCount(all)} image${all === 1 ? '' : 's'} with step ${formatCount(c.runStep)}`,
+      title: `The run trained on from step ${formatCount(s.checkpointStep)} to ${formatCount(c.runStep)}: the encoder changed, so every image is embedded again`,
+    };
+  }
+  if (s.stale > 0) return { label: `Embed ${formatCount(s.stale)} new`, title: 'Images added or changed since these embeddings were computed' };
+  if (s.status === 'partial' || s.status === 'cancelled' || s.status === 'interrupted') {
+    return { label: 'Finish embedding', title: 'These embeddings stopped part-way' };
+  }
+  return null;
+}
+
+/** A result's tooltip: its path, then its size, format and similarity on a second line. */
+export function resultTooltip(hit: { image: { relPath: string; width: number; height: number; format: string }; score: number; nearDuplicate?: boolean }): string {
+  const img = hit.image;
+  const near = hit.nearDuplicate ? ' · near-duplicate (same photo)' : '';
+  return `${img.relPath}\n${img.width}×${img.height} ${img.format.toUpperCase()} · similarity ${scoreText(hit.score)}${near}`;
 }
 
 export function isEmbedActive(p: EmbedProgress | null | undefined): boolean {

@@ -13,12 +13,13 @@ import type {
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { withExcluded } from '../lib/curation-groups';
-import { groupsAt } from '../lib/curation-curve';
-import { currentEntry, popSubject, pushSubject, type HistoryEntry, type SearchSubject } from '../lib/search-history';
+import { countReading } from '../lib/curation-curve';
+import { backFrom, currentEntry, pushSubject, type HistoryEntry, type SearchSubject } from '../lib/search-history';
 import { prepareQueryFile, shrinkInBrowser, WEB_RAW_LIMIT, type QueryFile } from '../lib/search-file';
 import { DEFAULT_OPTIONS, searchRequest, type SearchOptions } from '../lib/search-request';
 import { defaultSet, encoderChoices, isEmbedActive, isSearchable, type EncoderChoice } from '../lib/search-sets';
 import { api } from './client';
+import { router } from './router.svelte';
 import { attempt, errors } from './errors.svelte';
 import { library } from './library.svelte';
 
@@ -64,6 +65,8 @@ class SearchStore {
   mode = $state<'similar' | 'near'>('similar');
   /** index of the focused result; -1 for none */
   focus = $state(-1);
+  /** the view the first query of the back stack was opened from */
+  origin: string | null = null;
   readonly picks = new Picks();
 
   readonly choices = $derived(encoderChoices(this.runs, this.sets));
@@ -149,8 +152,11 @@ class SearchStore {
   /** Searches by `subject` and puts it on the back stack once it answered. */
   async open(subject: SearchSubject): Promise<boolean> {
     this.mode = 'similar';
+    // The view a first query came from (the Library's "More like this"), for Back to return to.
+    const from = router.view;
     const ok = await this.run(subject);
     if (ok) {
+      if (this.history.length === 0) this.origin = from;
       this.history = pushSubject(this.history, subject, this.focus);
       this.focus = -1;
     }
@@ -177,13 +183,24 @@ class SearchStore {
     return this.open({ kind: 'file', fileName: ready.fileName, dataBase64: ready.dataBase64 });
   }
 
-  /** Back to the previous query, with the focus where it was. */
+  /**
+   * Back to the previous query, with the focus where it was; from the only query, back to no
+   * query (and to the view it was opened from).
+   */
   async back(): Promise<boolean> {
-    const popped = popSubject(this.history);
-    if (!popped) return false;
-    this.history = popped;
-    const entry = currentEntry(popped);
-    if (!entry) return false;
+    const step = backFrom(this.history, this.origin);
+    if (!step) return false;
+    this.history = step.stack;
+    const entry = currentEntry(step.stack);
+    if (!entry) {
+      this.seq++; // an answer still on its way is for a query that is gone
+      this.result = null;
+      this.focus = -1;
+      this.searching = false;
+      this.origin = null;
+      if (step.view) router.go(step.view);
+      return true;
+    }
     const ok = await this.run(entry.subject);
     if (ok) this.focus = Math.min(entry.focus, (this.result?.hits.length ?? 0) - 1);
     return ok;
@@ -249,7 +266,7 @@ class NearDuplicateStore {
   error = $state<ErrorText | null>(null);
   readonly picks = new Picks();
   /** the group count at the slider's position, from the last answer's curve */
-  readonly reading = $derived(groupsAt(this.result?.curve ?? [], this.threshold));
+  readonly reading = $derived(countReading(this.result, this.threshold));
   private seq = 0;
 
   async load(threshold = this.threshold): Promise<void> {

@@ -64,8 +64,28 @@ describe('export', () => {
   });
 
   it('refuses a destination that is not an existing folder, and an unknown run', async () => {
-    await expect(studio.api.exportWeights({ runId, format: 'onnx', dir: join(out, 'nope') })).rejects.toThrow(/exportWeights: expected an existing folder to write into, got .*nope \(no such folder\)/);
+    // A missing folder is named in words a person reads, with a kind the UI offers to create it from.
+    const missing = await studio.api.exportWeights({ runId, format: 'onnx', dir: join(out, 'nope') }).catch((e: Error) => e);
+    expect(missing).toMatchObject({ name: 'FolderMissing', message: `Destination: expected an existing folder, got ${join(out, 'nope')}, which does not exist` });
+    expect(existsSync(join(out, 'nope'))).toBe(false);
     await expect(studio.api.exportWeights({ runId: 999, format: 'onnx', dir: out })).rejects.toThrow('exportWeights: expected a run id, got 999');
+  });
+
+  it('creates a missing destination (with its parents) when asked, for weights, embeddings and subsets', async () => {
+    const deep = join(out, 'new', 'weights');
+    const r = await studio.api.exportWeights({ runId, format: 'safetensors', dir: deep, createFolder: true });
+    expect(r.dir.startsWith(deep)).toBe(true);
+    expect(existsSync(join(r.dir, 'encoder.safetensors'))).toBe(true);
+    const set = (await studio.api.listEmbeddings())[0];
+    if (set) {
+      const e = await studio.api.exportEmbeddings({ setId: set.id, space: 'embedding', dir: join(out, 'new', 'vectors'), createFolder: true });
+      expect(e.dir.startsWith(join(out, 'new', 'vectors'))).toBe(true);
+    }
+    const s = await studio.api.exportSubset({ labels: { kind: 'folder', level: -1 }, layout: 'list', mode: 'copy', dir: join(out, 'new', 'subset'), folderIds: [], createFolder: true });
+    expect(s.dir.startsWith(join(out, 'new', 'subset'))).toBe(true);
+    // A file where the folder should be is still refused.
+    writeFileSync(join(out, 'a-file'), 'x');
+    await expect(studio.api.exportWeights({ runId, format: 'onnx', dir: join(out, 'a-file'), createFolder: true })).rejects.toThrow(/which is a file/);
   });
 
   it('writes embeddings as .npy with an ids CSV, leaving excluded images out', async () => {
