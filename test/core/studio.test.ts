@@ -227,7 +227,7 @@ describe('Studio: scans that cannot run', () => {
 describe('Studio: settings and first start', () => {
   it('has defaults, keeps updates, and skipHidden decides whether hidden files count', async () => {
     const studio = await openStudio(dataDir);
-    expect(await studio.api.getSettings()).toEqual({ skipHidden: true, watch: false, thumbnailSize: 256, maxPixels: 268402689, approximateSearch: false, followOutsideLinks: false });
+    expect(await studio.api.getSettings()).toEqual({ skipHidden: true, watch: false, thumbnailSize: 256, maxPixels: 268402689, approximateSearch: false, followOutsideLinks: false, computeBackend: 'auto' });
     const { folderId } = await addAndScan(studio, lib.root);
     expect((await imagesByPath(studio)).has('.hidden.jpg')).toBe(false);
     expect(await studio.api.updateSettings({ skipHidden: false })).toMatchObject({ skipHidden: false, thumbnailSize: 256 });
