@@ -26,18 +26,20 @@ const GOAL_RATIO = 0.5;
 interface Check {
   name: string;
   arch: ResNetArch;
+  /** width multiplier (1 = torchvision) */
+  width: number;
   px: number;
   batch: number;
   K: number;
 }
 const CHECKS: Check[] = [
-  { name: 'resnet18-64', arch: 'resnet18', px: 64, batch: 256, K: 16384 },
-  { name: 'resnet50-224', arch: 'resnet50', px: 224, batch: 64, K: 65536 },
+  { name: 'resnet18-64', arch: 'resnet18', width: 1, px: 64, batch: 256, K: 16384 },
+  { name: 'resnet50-224', arch: 'resnet50', width: 1, px: 224, batch: 64, K: 65536 },
 ];
-/** The same steps at a size a software adapter (SwiftShader) finishes in a minute: proves the check runs. */
+/** The same steps, narrow and small, so that a software adapter (SwiftShader) finishes: proves the check runs. */
 const QUICK: Check[] = [
-  { name: 'resnet18-64', arch: 'resnet18', px: 32, batch: 8, K: 64 },
-  { name: 'resnet50-224', arch: 'resnet50', px: 32, batch: 4, K: 64 },
+  { name: 'resnet18-64', arch: 'resnet18', width: 1 / 8, px: 32, batch: 8, K: 64 },
+  { name: 'resnet50-224', arch: 'resnet50', width: 1 / 8, px: 32, batch: 4, K: 64 },
 ];
 
 const HELP = `Usage: npm run bench:gpu -- [options]
@@ -81,7 +83,7 @@ async function measure(c: Check, warmup: number, steps: number): Promise<Measure
   const rng = new Rng(1);
   // Uint8 images as the training cache hands them over; two batches alternate.
   const batches = [0, 1].map(() => ({ n: c.batch, size: side, data: Uint8Array.from({ length: c.batch * side * side * 3 }, () => rng.int(256)) }));
-  const model = new MocoModel({ arch: c.arch, stem: 'imagenet', K: c.K, seed: 0 });
+  const model = new MocoModel({ arch: c.arch, stem: 'imagenet', widthMultiplier: c.width, K: c.K, seed: 0 });
   const optimizer = mocoOptimizer(baseLearningRate(c.batch));
   const augmenter = new Augmenter({ recipe: 'v1', resolution: c.px, seed: 2 });
   let peak = gpuBytes();
@@ -113,7 +115,7 @@ async function measure(c: Check, warmup: number, steps: number): Promise<Measure
 }
 
 function runTorch(c: Check, warmup: number, steps: number): TorchResult {
-  const args = [REFERENCE, '--device', 'cuda', '--arch', c.arch, '--px', String(c.px), '--batch', String(c.batch), '--K', String(c.K), '--steps', String(steps), '--warmup', String(warmup), '--augment'];
+  const args = [REFERENCE, '--device', 'cuda', '--arch', c.arch, '--width', String(c.width), '--px', String(c.px), '--batch', String(c.batch), '--K', String(c.K), '--steps', String(steps), '--warmup', String(warmup), '--augment'];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 4 * 60_000, maxBuffer: 16 << 20 });
   if (r.error) return { error: `${PYTHON}: ${r.error.message}` };
   if (r.status !== 0) return { error: `torch_moco_ref.py exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
@@ -150,10 +152,10 @@ async function main(): Promise<void> {
   if (engine.adapter) console.log(`adapter: vendor ${engine.adapter.vendor}, architecture ${engine.adapter.architecture || '-'}, ${engine.adapter.description || '-'}${engine.adapter.software ? ' (software: numbers are not GPU speed)' : ''}`);
   const rows = [];
   for (const c of values.quick ? QUICK : CHECKS) {
-    const what = `${c.arch} ${c.px} px, batch ${c.batch}, K ${c.K}`;
+    const what = `${c.arch}${c.width === 1 ? '' : ` width ${c.width}`} ${c.px} px, batch ${c.batch}, K ${c.K}`;
     if (engine.backend === 'webgpu') {
       try {
-        await checkFitsDevice(defaultConfig({ arch: c.arch, inputSize: c.px, batchSize: c.batch, K: c.K }), deviceMemory(await startWebGpu()));
+        await checkFitsDevice(defaultConfig({ arch: c.arch, widthMultiplier: c.width, inputSize: c.px, batchSize: c.batch, K: c.K }), deviceMemory(await startWebGpu()));
       } catch (err) {
         console.log(`${what}: skipped: ${(err as Error).message}`);
         rows.push({ check: c.name, what, ours: null, torch: null, ratio: null, skipped: (err as Error).message });
