@@ -109,6 +109,19 @@ describe('jobs of another process', () => {
     expect(after.find((r) => r.id === runId)!.owner).toBeUndefined();
   }, 300_000);
 
+  it('three index commands on the same folders at once all finish, each folder indexed once', async () => {
+    const folders = ['x', 'y', 'z'].map((n) => join(tmp.dir, 'same', n));
+    for (const f of folders) await writeDistinctJpegs(f, 60, 320, 240);
+    const shared = join(tmp.dir, 'same', 'library.db');
+    const runs = await Promise.all([0, 1, 2].map(() => cli(['index', ...folders, '--db', shared])));
+    for (const r of runs) {
+      expect(r.stderr).not.toMatch(/moco-studio: /);
+      expect(r.code).toBe(0);
+    }
+    const listed = JSON.parse((await cli(['folders', '--db', shared, '--json'])).stdout) as { path: string; imageCount: number }[];
+    expect(listed.map((f) => [f.path, f.imageCount])).toEqual(folders.map((f) => [f, 60]));
+  }, 300_000);
+
   it('status shows a scan that runs in another process', async () => {
     const scanner = startLong(['index', big, '--db', db], (l) => /Scanning: \d+\/\d+/.test(l));
     children.push(scanner.child);

@@ -80,8 +80,20 @@ const index: Command = {
         if (cancelled) break;
         const existing = findFolder(known, path);
         if (!ctx.json) ctx.note(`${existing ? 'Rescanning' : 'Adding'} ${path}`);
-        const folder = existing ?? (await ctx.api.addFolder(path));
-        if (existing) await ctx.api.rescan(existing.id);
+        let folder = existing;
+        if (!folder) {
+          try {
+            folder = await ctx.api.addFolder(path);
+          } catch (err) {
+            // Another process added it a moment ago: scan it here too, like a known folder.
+            const added = (err as { name?: string }).name === 'Conflict' ? findFolder(await ctx.api.listFolders(), path) : undefined;
+            if (!added) throw err;
+            folder = added;
+            await ctx.api.rescan(added.id);
+          }
+        } else {
+          await ctx.api.rescan(folder.id);
+        }
         ids.push(folder.id);
         const last = await ctx.studio.waitForScan();
         reporter.end();
