@@ -20,7 +20,7 @@ import { checkFitsDevice } from '../src-main/core/moco/train/memory-plan';
 import { defaultConfig } from '../src-main/core/moco/train/presets';
 
 const PYTHON = process.env.MOCO_BENCH_PYTHON ?? 'python3';
-const REFERENCE = fileURLToPath(new URL('./torch_moco_ref.py', import.meta.url));
+const REFERENCE = fileURLToPath(new URL('./torch_moco_gpu.py', import.meta.url));
 const GOAL_RATIO = 0.5;
 
 interface Check {
@@ -53,7 +53,8 @@ Options:
   --help             show this help
 
 Checks: ResNet-18 64 px batch 256 K 16384; ResNet-50 224 px batch 64 K 65536 (MoCo v1, imagenet stem).
-The reference is bench/torch_moco_ref.py --device cuda with ${PYTHON} (MOCO_BENCH_PYTHON overrides).
+The reference is bench/torch_moco_gpu.py (the official MoCo step, GPU augmentation) with ${PYTHON}
+(MOCO_BENCH_PYTHON overrides); it needs torch and torchvision with CUDA.
 `;
 
 interface Measured {
@@ -115,14 +116,15 @@ async function measure(c: Check, warmup: number, steps: number): Promise<Measure
 }
 
 function runTorch(c: Check, warmup: number, steps: number): TorchResult {
-  const args = [REFERENCE, '--device', 'cuda', '--arch', c.arch, '--width', String(c.width), '--px', String(c.px), '--batch', String(c.batch), '--K', String(c.K), '--steps', String(steps), '--warmup', String(warmup), '--augment'];
+  if (c.width !== 1) return { error: 'no PyTorch reference for a narrowed model (--quick)' };
+  const args = [REFERENCE, '--arch', c.arch, '--px', String(c.px), '--batch', String(c.batch), '--K', String(c.K), '--steps', String(steps), '--warmup', String(warmup)];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 4 * 60_000, maxBuffer: 16 << 20 });
   if (r.error) return { error: `${PYTHON}: ${r.error.message}` };
-  if (r.status !== 0) return { error: `torch_moco_ref.py exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  if (r.status !== 0) return { error: `torch_moco_gpu.py exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TorchResult;
   } catch {
-    return { error: `torch_moco_ref.py printed no JSON: ${r.stdout.slice(-200)}` };
+    return { error: `torch_moco_gpu.py printed no JSON: ${r.stdout.slice(-200)}` };
   }
 }
 
