@@ -23,6 +23,8 @@ const SIZE = 64;
 const BATCH = 256;
 const TORCH_THREADS = 2;
 const GOAL_RATIO = 0.8;
+import { referenceEnv } from './reference-env';
+
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('torch_embed_ref.py', import.meta.url));
 
@@ -69,7 +71,8 @@ function embedderContender(name: string, e: Embedder, x: Float32Array): Contende
 
 /** The PyTorch reference as a child that times one batch per request. */
 async function torchContender(): Promise<Contender> {
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [TORCH_SCRIPT, '--serve', '--threads', String(TORCH_THREADS), '--batch', String(BATCH), '--size', String(SIZE)]);
+  const ref = referenceEnv(TORCH_THREADS);
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [TORCH_SCRIPT, '--serve', '--threads', String(TORCH_THREADS), '--batch', String(BATCH), '--size', String(SIZE)], { env: ref.env });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -83,8 +86,8 @@ async function torchContender(): Promise<Contender> {
     next().then(resolve, reject);
   });
   return {
-    name: `PyTorch ${String(ready.torch)}`,
-    device: String(ready.device),
+    name: `PyTorch ${String(ready.torch)}, frozen TorchScript`,
+    device: `${String(ready.device)}; ${ref.described}; BLAS mapped: ${String(ready.blas)}`,
     async run() {
       child.stdin.write('\n');
       const t = await next();

@@ -11,6 +11,7 @@ import { Augmenter } from '../data/augment';
 import { BatchLoader } from '../data/batch-loader';
 import { cacheSideFor } from '../data/decode';
 import { buildTrainCache, type TrainCache } from '../data/train-cache';
+import { closeAll } from '../../cleanup';
 import { MocoModel } from '../moco';
 import { checkDictionary } from './check-config';
 import { latestCheckpoint, writeCheckpoint } from './checkpoint';
@@ -59,6 +60,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
   let cache: TrainCache | null = null;
   let model: MocoModel | null = null;
   let optimizer: tf.MomentumOptimizer | null = null;
+  let failed = false;
   try {
     const engine = await initEngine();
     progress = { ...progress, phase: 'caching', message: 'Preparing the training images' };
@@ -229,11 +231,11 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     progress = { ...progress, epoch: config.epochs - 1 };
     return end('done');
   } catch (err) {
+    failed = true;
     return end('failed', describeFailure(err, config.batchSize, config.inputSize));
   } finally {
-    model?.dispose();
-    optimizer?.dispose();
-    cache?.close();
+    // After a failure (a wasm abort) disposing fails too: that echo must not replace the report.
+    closeAll(failed, () => model?.dispose(), () => optimizer?.dispose(), () => cache?.close());
   }
 }
 
@@ -250,7 +252,7 @@ function sampleIndices(cache: TrainCache): (rows: Int32Array) => Int32Array {
 /** An error in words, with a way out when the device ran out of memory. */
 export function describeFailure(err: unknown, batch: number, size: number): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|memory access out of bounds/i.test(message)) {
+  if (/out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|memory access out of bounds|^Aborted\(\)/i.test(message)) {
     return (
       `training: the device ran out of memory (${message}). The last checkpoint is kept; ` +
       `try a smaller batch (e.g. ${Math.max(2, batch >> 1)}) or a smaller input size (e.g. ${Math.max(16, size >> 1)} px), then resume or start again`
