@@ -79,6 +79,23 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     }),
   },
   {
+    id: 'cpu-moco-v1',
+    label: "CPU, the paper's MoCo v1: ResNet-18 small stem, 32 px",
+    description: "MoCo v1 exactly as published (v1 augmentation, linear head, T 0.07, lr 0.03 x batch/256, steps at 2/3 and 5/6 of the run) at the CPU quick size: width 1/4, batch 64, K 4096, 30 epochs.",
+    config: defaultConfig({
+      arch: 'resnet18',
+      stem: 'small',
+      widthMultiplier: 0.25,
+      inputSize: 32,
+      batchSize: 64,
+      epochs: 30,
+      K: 4096,
+      lrSteps: [20, 25],
+      knnEvery: 5,
+      checkpointMinutes: 2,
+    }),
+  },
+  {
     id: 'gpu-resnet50',
     label: 'GPU: ResNet-50, 224 px',
     description: "The paper's ImageNet setting: batch 256, K 65536, 200 epochs, lr 0.03 with steps at 120 and 160.",

@@ -9,7 +9,7 @@ import type { MetricPoint, TrainProgress } from '../../../api/contract';
 import { initEngine } from '../../engine/backend';
 import { Augmenter } from '../data/augment';
 import { BatchLoader } from '../data/batch-loader';
-import { cacheSideFor } from '../data/decode';
+import { frameSideFor } from '../data/decode';
 import { buildTrainCache, type TrainCache } from '../data/train-cache';
 import { closeAll } from '../../cleanup';
 import { MocoModel } from '../moco';
@@ -69,7 +69,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     const built = await buildTrainCache({
       dir: req.cacheDir,
       images: req.images,
-      size: cacheSideFor(config.inputSize),
+      size: frameSideFor(config.inputSize),
       onProgress: (p) => {
         const now = Date.now();
         if (now - lastCacheReport < PROGRESS_MS && p.done < p.total) return;
