@@ -17,7 +17,7 @@ import { checkDictionary } from './check-config';
 import { latestCheckpoint, writeCheckpoint } from './checkpoint';
 import { knnLabels, knnMonitor, type KnnLabels } from './knn';
 import { collectState, restoreState } from './model-state';
-import { learningRate } from './schedule';
+import { BUDGET_WARMUP_SHARE, BUDGET_WARMUP_STEPS, fitStepsToBudget, learningRate, learningRateAt } from './schedule';
 import type { EndStatus, TrainRequest, WorkerMessage } from './train-types';
 
 export interface TrainerControl {
@@ -88,7 +88,10 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     const loader = new BatchLoader(cache, { batchSize: config.batchSize, seed: config.seed });
     const samplesOf = sampleIndices(cache);
     const stepsPerEpoch = loader.stepsPerEpoch;
-    const totalSteps = stepsPerEpoch * config.epochs;
+    // A time budget (config.minutes) replaces the epoch count: totalSteps is provisional until
+    // the warm-up has measured the pace, then fixed.
+    const budgetSeconds = config.minutes ? config.minutes * 60 : null;
+    let totalSteps = stepsPerEpoch * config.epochs;
     model = new MocoModel({
       arch: config.arch,
       stem: config.stem,
@@ -123,6 +126,16 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       ({ step, epoch, stepInEpoch } = ckpt.state);
       knnAcc = ckpt.state.knnAccuracy;
     }
+    const budget = budgetSeconds === null ? null : {
+      plannedSteps: ckpt?.state.budget?.plannedSteps ?? null,
+      spentBefore: ckpt?.state.budget?.spentSeconds ?? 0,
+      startedAt: Date.now(),
+      /** wall seconds of the steps since the first of this session */
+      stepTimes: [] as number[],
+    };
+    const spentSeconds = () => (budget ? budget.spentBefore + (Date.now() - budget.startedAt) / 1000 : 0);
+    if (budget?.plannedSteps) totalSteps = budget.plannedSteps;
+    else if (budget) totalSteps = Math.max(totalSteps, step + BUDGET_WARMUP_STEPS + 1);
     post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps, images: cache.rows.length, step });
 
     const checkpoint = () => {
@@ -138,12 +151,13 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         dictionary: collected.dictionary,
         knnAccuracy: knnAcc,
         at,
+        ...(budget ? { budget: { plannedSteps: budget.plannedSteps, spentSeconds: spentSeconds() } } : {}),
       };
       const sizeBytes = writeCheckpoint(req.runDir, state, collected.tensors);
       post({ type: 'checkpoint', info: { runId: req.runId, step, epoch, at, sizeBytes } });
     };
 
-    const metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
+    let metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
     let pending: MetricPoint[] = [];
     const flushMetrics = () => {
       if (pending.length) post({ type: 'metrics', points: pending });
@@ -155,11 +169,35 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     progress = { ...progress, phase: 'training', totalSteps, step, epoch, knnAccuracy: knnAcc, queueFill: model.dictionary.fill, message: null };
     post({ type: 'progress', progress });
 
-    while (epoch < config.epochs) {
-      const lr = learningRate(config, epoch);
+    /** Budget: fixes the step count once the warm-up steps are timed (the first one left out). */
+    const fitBudget = () => {
+      if (!budget || budget.plannedSteps !== null) return;
+      const timed = budget.stepTimes.slice(1);
+      const warmupDone = timed.length >= BUDGET_WARMUP_STEPS || (timed.length >= 1 && spentSeconds() >= BUDGET_WARMUP_SHARE * budgetSeconds!);
+      if (!warmupDone) return;
+      const secondsPerStep = timed.reduce((a, b) => a + b, 0) / timed.length;
+      // The end needs the final kNN monitor (an eval forward per labelled image, ~1/4 of a
+      // training image's cost) and a checkpoint.
+      const knnImages = labels ? labels.rows.length : 0;
+      const reserveSeconds = 2 + (knnImages * secondsPerStep) / (4 * config.batchSize);
+      budget.plannedSteps = fitStepsToBudget({ budgetSeconds: budgetSeconds!, elapsedSeconds: spentSeconds(), stepsDone: step, secondsPerStep, reserveSeconds });
+      totalSteps = budget.plannedSteps;
+      metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
+      post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps, images: cache!.rows.length, step });
+    };
+    const budgetOver = () => budget !== null && ((budget.plannedSteps !== null && step >= budget.plannedSteps) || spentSeconds() >= budgetSeconds!);
+    const lrNow = () => (budget ? learningRateAt(config, step / totalSteps) : learningRate(config, epoch));
+
+    training: while (budget ? !budgetOver() : epoch < config.epochs) {
+      let lr = lrNow();
       optimizer.setLearningRate(lr);
       let t0 = Date.now();
       for await (const batch of loader.epoch(epoch, stepInEpoch)) {
+        if (budget) {
+          lr = lrNow();
+          optimizer.setLearningRate(lr);
+        }
+        const stepStart = Date.now();
         const { q, k } = augmenter.twoViews(batch);
         let r;
         try {
@@ -170,6 +208,10 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         step++;
         stepInEpoch = batch.step + 1;
         const now = Date.now();
+        if (budget) {
+          budget.stepTimes.push((now - stepStart) / 1000);
+          fitBudget();
+        }
         const rate = (batch.n * 1000) / Math.max(1, now - t0);
         t0 = now;
         ips = ips === null ? rate : 0.9 * ips + 0.1 * rate;
@@ -201,6 +243,10 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
           checkpoint();
           return end('paused');
         }
+        if (budgetOver()) {
+          if (stepInEpoch === stepsPerEpoch) [epoch, stepInEpoch] = [epoch + 1, 0];
+          break training; // the end: final monitor and checkpoint below
+        }
         if (now - lastCheckpoint >= config.checkpointMinutes * 60_000) {
           if (stepInEpoch === stepsPerEpoch) break; // written below, at the epoch boundary
           checkpoint();
@@ -209,7 +255,8 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       }
       epoch++;
       stepInEpoch = 0;
-      if (labels && (epoch % config.knnEvery === 0 || epoch === config.epochs)) {
+      // A budgeted run checks its kNN monitor at the end only (its epochs are not planned).
+      if (labels && !budget && (epoch % config.knnEvery === 0 || epoch === config.epochs)) {
         progress = { ...progress, message: 'kNN monitor' };
         post({ type: 'progress', progress });
         knnAcc = knnMonitor(model.encoderQ, cache, labels, config.inputSize);
@@ -226,9 +273,20 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         lastCheckpoint = Date.now();
       }
     }
+    if (budget && labels) {
+      progress = { ...progress, message: 'kNN monitor' };
+      post({ type: 'progress', progress });
+      knnAcc = knnMonitor(model.encoderQ, cache, labels, config.inputSize);
+      if (progress.loss !== null) {
+        pending.push({ step, epoch: Math.max(0, stepInEpoch === 0 ? epoch - 1 : epoch), loss: progress.loss, lr: progress.lr ?? 0, accuracy: progress.accuracy ?? 0, imagesPerSec: ips ?? 0, knnAccuracy: knnAcc });
+      }
+      progress = { ...progress, knnAccuracy: knnAcc, message: null };
+    }
     flushMetrics();
     checkpoint();
-    progress = { ...progress, epoch: config.epochs - 1 };
+    // A budget that ran out before the fitted step count (a slower machine than measured) ends the run where it is.
+    if (budget && totalSteps !== step) post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps: step, images: cache.rows.length, step });
+    progress = budget ? { ...progress, totalSteps: step, etaSeconds: null } : { ...progress, epoch: config.epochs - 1 };
     return end('done');
   } catch (err) {
     failed = true;
