@@ -223,6 +223,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
           ...progress,
           epoch,
           step,
+          totalSteps,
           loss: r.loss,
           lr,
           accuracy: r.accuracy,
