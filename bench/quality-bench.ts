@@ -194,7 +194,8 @@ async function evaluate(f: FeatureSet, images: Image[], numClasses: number, part
 async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: number; seed: number }) {
   const set = await devSet(name, (l) => console.log(`  ${l}`));
   const { images, classes } = listSet(set.dir);
-  const work = join(QUALITY_DIR, 'runs', name);
+  // One folder per process, so that trials can run side by side; removed at the end.
+  const work = join(QUALITY_DIR, 'runs', `${name}-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   console.log(`\n${name}: ${images.length} images in ${classes.length} classes (${set.source}); training ${config.minutes} min, load ${loadavg()[0].toFixed(2)}`);
@@ -233,6 +234,7 @@ async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: n
     `P@10 ${moco.pAt10 >= 2 * raw.pAt10 ? 'met' : 'not met'} (${(moco.pAt10 / raw.pAt10).toFixed(2)}x raw pixels)`,
   ];
   console.log(`  goal (>= raw + 5 and random + 10 points; P@10 >= 2x raw): ${goal.join('; ')}`);
+  rmSync(work, { recursive: true, force: true });
   return { set: name, images: images.length, classes: classes.length, steps: s?.totalSteps ?? null, trainMinutes: trainMin, scores: rows };
 }
 
