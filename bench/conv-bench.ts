@@ -111,7 +111,11 @@ async function main() {
     `(backward/forward wall ${((total.dx.wall + total.dw.wall) / total.fwd.wall).toFixed(2)}); load average now ${loadavg()[0].toFixed(2)}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// The threaded wasm backend's workers keep the event loop alive: exit once the table is out.
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

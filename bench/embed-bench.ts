@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src-main/core/engine/backend';
+import { backendFlag } from './backend-flag';
 import { ResNet } from '../src-main/core/moco/resnet';
 import { Rng } from '../src-main/core/moco/rng';
 import type { Embedder } from '../src-main/core/search/embedder';
@@ -23,6 +24,8 @@ const SIZE = 64;
 const BATCH = 256;
 const TORCH_THREADS = 2;
 const GOAL_RATIO = 0.8;
+import { referenceEnv } from './reference-env';
+
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('torch_embed_ref.py', import.meta.url));
 
@@ -35,6 +38,7 @@ Options:
   --batches <n>  timed batches per contender after the warm-up (default 5)
   --no-torch     skip the PyTorch reference
   --no-tfjs      skip TF.js (its wasm backend takes seconds per batch)
+  --backend <b>  the TF.js engine to measure (webgpu, wasm, ...; default: the one initEngine picks)
   --sweep        also time onnxruntime variants (1 thread, no arena, no spinning, Conv on 2x2 maps, Transpose in the graph)
   --help         show this help
 `;
@@ -69,7 +73,8 @@ function embedderContender(name: string, e: Embedder, x: Float32Array): Contende
 
 /** The PyTorch reference as a child that times one batch per request. */
 async function torchContender(): Promise<Contender> {
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [TORCH_SCRIPT, '--serve', '--threads', String(TORCH_THREADS), '--batch', String(BATCH), '--size', String(SIZE)]);
+  const ref = referenceEnv(TORCH_THREADS);
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [TORCH_SCRIPT, '--serve', '--threads', String(TORCH_THREADS), '--batch', String(BATCH), '--size', String(SIZE)], { env: ref.env });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -83,8 +88,8 @@ async function torchContender(): Promise<Contender> {
     next().then(resolve, reject);
   });
   return {
-    name: `PyTorch ${String(ready.torch)}`,
-    device: String(ready.device),
+    name: `PyTorch ${String(ready.torch)}, frozen TorchScript`,
+    device: `${String(ready.device)}; ${ref.described}; BLAS mapped: ${String(ready.blas)}`,
     async run() {
       child.stdin.write('\n');
       const t = await next();
@@ -111,7 +116,7 @@ function median(a: number[]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { batches: { type: 'string' }, 'no-torch': { type: 'boolean' }, 'no-tfjs': { type: 'boolean' }, sweep: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { batches: { type: 'string' }, 'no-torch': { type: 'boolean' }, 'no-tfjs': { type: 'boolean' }, sweep: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
   const batches = Number(values.batches ?? 5);
   if (!Number.isInteger(batches) || batches < 1) throw new Error(`bench:embed: expected a positive integer for --batches, got ${values.batches}`);
 
-  const engine = await initEngine();
+  const engine = await initEngine({ backend: backendFlag('bench:embed', values.backend) });
   const model = new ResNet({ arch: 'resnet18', stem: 'imagenet' }, new Rng(1));
   const x = new Rng(2).normal(BATCH * SIZE * SIZE * 3); // NHWC, N(0,1) like normalised images
   const contenders: Contender[] = [];

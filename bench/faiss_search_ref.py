@@ -9,7 +9,7 @@ answers one JSON command per stdin line with one JSON line on stdout:
   {"op": "batch", "start": i, "size": b, "count": c}   c searches of b queries each
   {"op": "quit"}
 
-Each answer carries the wall time of every search in ms and the top-k ids and scores per query.
+Each answer carries the wall and CPU time (all threads) of every search in ms and the top-k ids and scores per query.
 The benchmark interleaves these with its own searches so both sides meet the same machine load.
 """
 import argparse
@@ -19,6 +19,8 @@ import time
 
 import faiss
 import numpy as np
+
+from refenv import env_report
 
 
 def main() -> None:
@@ -47,6 +49,7 @@ def main() -> None:
         "threads": faiss.omp_get_max_threads(),
         "blas_threshold": faiss.cvar.distance_compute_blas_threshold,
         "load_s": time.perf_counter() - t0,
+        **env_report(),
     })
 
     for line in sys.stdin:
@@ -55,15 +58,16 @@ def main() -> None:
             break
         size = 1 if cmd["op"] == "single" else int(cmd["size"])
         start, count = int(cmd["start"]), int(cmd["count"])
-        ms, ids, scores = [], [], []
+        ms, cpu_ms, ids, scores = [], [], [], []
         for c in range(count):
             q = queries[start + c * size : start + (c + 1) * size]
-            t = time.perf_counter()
+            t, tc = time.perf_counter(), time.process_time()
             dist, idx = index.search(q, args.k)
             ms.append((time.perf_counter() - t) * 1000)
+            cpu_ms.append((time.process_time() - tc) * 1000)
             ids.extend(idx.tolist())
             scores.extend(dist.tolist())
-        emit({"ms": ms, "ids": ids, "scores": scores})
+        emit({"ms": ms, "cpu_ms": cpu_ms, "ids": ids, "scores": scores})
 
 
 def emit(obj: dict) -> None:

@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src-main/core/engine/backend';
-import { BACKEND_NAMES, type BackendName } from '../src-main/core/engine/engine-info';
+import { BACKEND_NAMES } from '../src-main/core/engine/engine-info';
+import { backendFlag } from './backend-flag';
 import { deviceMemory, startWebGpu } from '../src-main/core/engine/webgpu';
 import { Augmenter } from '../src-main/core/moco/data/augment';
 import { cacheSideFor } from '../src-main/core/moco/data/decode';
@@ -147,9 +148,7 @@ async function main(): Promise<void> {
   }
   const steps = positiveInt('steps', values.steps, 10);
   const warmup = positiveInt('warmup', values.warmup, 3);
-  const backend = (values.backend ?? 'webgpu') as BackendName;
-  if (!(BACKEND_NAMES as readonly string[]).includes(backend)) throw new Error(`bench:gpu: expected --backend ${BACKEND_NAMES.join(' | ')}, got ${JSON.stringify(values.backend)}`);
-  const engine = await initEngine({ backend });
+  const engine = await initEngine({ backend: backendFlag('bench:gpu', values.backend ?? 'webgpu') });
   console.log(`engine: ${engine.backend} · ${engine.device}`);
   if (engine.adapter) console.log(`adapter: vendor ${engine.adapter.vendor}, architecture ${engine.adapter.architecture || '-'}, ${engine.adapter.description || '-'}${engine.adapter.software ? ' (software: numbers are not GPU speed)' : ''}`);
   const rows = [];

@@ -24,6 +24,8 @@ import { normalizeRows } from '../src-main/core/search/vec-math';
 
 const GOAL_RATIO = 1.5;
 const NEAR_TIE = 1e-5;
+import { referenceEnv, type ReferenceEnv } from './reference-env';
+
 const PYTHON = '/usr/bin/python3';
 const FAISS_SCRIPT = fileURLToPath(new URL('./faiss_search_ref.py', import.meta.url));
 
@@ -137,6 +139,8 @@ function writeNpy(path: string, m: Float32Array, n: number, d: number): void {
 
 interface Answer {
   ms: number[];
+  /** CPU ms of each search, all threads of the process */
+  cpu_ms: number[];
   /** per query, k ids and scores */
   ids: number[][];
   scores: number[][];
@@ -147,10 +151,13 @@ class Faiss {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly waiting: ((line: string) => void)[] = [];
   private stderr = '';
-  readonly ready: Promise<{ faiss: string; threads: number; blas_threshold: number; load_s: number }>;
+  /** the reference's environment (OpenBLAS, passive OpenMP waits), in words for the report */
+  readonly env: ReferenceEnv;
+  readonly ready: Promise<{ faiss: string; threads: number; blas_threshold: number; load_s: number; blas: string }>;
 
   constructor(data: string, queries: string, k: number, threads: number) {
-    this.child = spawn(PYTHON, [FAISS_SCRIPT, '--data', data, '--queries', queries, '--k', String(k), '--threads', String(threads)], { stdio: 'pipe' });
+    this.env = referenceEnv(threads);
+    this.child = spawn(PYTHON, [FAISS_SCRIPT, '--data', data, '--queries', queries, '--k', String(k), '--threads', String(threads)], { stdio: 'pipe', env: this.env.env });
     this.child.stderr.on('data', (b: Buffer) => (this.stderr += b.toString()));
     createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(line));
     this.ready = this.next();
@@ -182,13 +189,16 @@ type Searcher = (queries: Float32Array, nq: number) => Promise<{ ids: number[][]
 
 /** Times `count` calls on consecutive slices of `size` queries starting at query `start`. */
 async function timeSearches(search: Searcher, all: Float32Array, d: number, start: number, size: number, count: number): Promise<Answer> {
-  const out: Answer = { ms: [], ids: [], scores: [] };
+  const out: Answer = { ms: [], cpu_ms: [], ids: [], scores: [] };
   for (let c = 0; c < count; c++) {
     const q0 = start + c * size;
     const q = all.subarray(q0 * d, (q0 + size) * d);
+    const c0 = process.cpuUsage();
     const t = performance.now();
     const r = await search(q, size);
     out.ms.push(performance.now() - t);
+    const used = process.cpuUsage(c0);
+    out.cpu_ms.push((used.user + used.system) / 1000);
     out.ids.push(...r.ids);
     out.scores.push(...r.scores);
   }
@@ -204,7 +214,7 @@ function perQuery(r: TopKResult): { ids: number[][]; scores: number[][] } {
 }
 
 function merge(parts: Answer[]): Answer {
-  return { ms: parts.flatMap((p) => p.ms), ids: parts.flatMap((p) => p.ids), scores: parts.flatMap((p) => p.scores) };
+  return { ms: parts.flatMap((p) => p.ms), cpu_ms: parts.flatMap((p) => p.cpu_ms), ids: parts.flatMap((p) => p.ids), scores: parts.flatMap((p) => p.scores) };
 }
 
 function quantile(ms: number[], q: number): number {
@@ -231,12 +241,12 @@ const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) 
 
 function report(label: string, ours: Answer, faiss: Answer | null, others: [string, Answer][]): void {
   const p50 = quantile(ours.ms, 0.5);
-  let line = `  ${label.padEnd(10)} ours p50 ${fmt(p50)} p99 ${fmt(quantile(ours.ms, 0.99))} ms`;
+  let line = `  ${label.padEnd(10)} ours p50 ${fmt(p50)} p99 ${fmt(quantile(ours.ms, 0.99))} ms (cpu p50 ${fmt(quantile(ours.cpu_ms, 0.5))})`;
   if (faiss) {
     const f50 = quantile(faiss.ms, 0.5);
     const ag = agreement(ours, faiss);
     const ratio = p50 / f50;
-    line += ` | faiss p50 ${fmt(f50)} p99 ${fmt(quantile(faiss.ms, 0.99))} ms | ratio ${ratio.toFixed(2).padStart(5)}x ${ratio <= GOAL_RATIO ? 'ok ' : 'SLOW'}`;
+    line += ` | faiss p50 ${fmt(f50)} p99 ${fmt(quantile(faiss.ms, 0.99))} ms (cpu p50 ${fmt(quantile(faiss.cpu_ms, 0.5))}) | ratio ${ratio.toFixed(2).padStart(5)}x ${ratio <= GOAL_RATIO ? 'ok ' : 'SLOW'}`;
     line += ` | top-k identical ${ag.identical}/${ag.total}${ag.nearTie ? ` (+${ag.nearTie} near ties)` : ''}, max score gap ${ag.maxGap.toExponential(1)}`;
   }
   console.log(line);
@@ -281,7 +291,7 @@ async function benchOne(opts: Options, n: number, d: number, dir: string): Promi
     const info = faiss ? await faiss.ready : null;
     console.log(
       `\n${n.toLocaleString('en-US')} x ${d}: generated in ${genS.toFixed(1)} s; ours: ${await index.engineName()} engine, ${opts.threads} threads, warm-up ${warmS.toFixed(1)} s` +
-        (info ? `; faiss ${info.faiss}, ${info.threads} threads, loaded in ${info.load_s.toFixed(1)} s` : ''),
+        (info ? `; faiss ${info.faiss}, ${info.threads} threads, loaded in ${info.load_s.toFixed(1)} s; ${faiss!.env.described}; BLAS mapped: ${info.blas}` : ''),
     );
 
     const cases = [

@@ -7,9 +7,16 @@
 # both encoders) with the keys shuffled across the groups before the key encoder.
 # Inputs are pre-made random views: no augmentation is timed.
 #
+# Inference runs a frozen TorchScript model (torch.jit.freeze of the traced eval-mode network,
+# then optimize_for_inference) under torch.inference_mode: the fastest form PyTorch offers.
+#
 # Run: /usr/bin/python3 bench/torch_moco_ref.py --setting a|b|infer [--steps N] [--warmup W]
-#      [--threads 2] [--bn-groups G]. Prints one JSON line.
+#      [--threads 2] [--bn-groups G] [--serve]. Prints one JSON line; with --serve it warms up,
+#      prints {"ready": true, ...}, then runs the number of steps read on each stdin line and
+#      answers with their wall and CPU seconds, so bench/train-bench.ts can interleave the two sides.
 import argparse, json, statistics, sys, time
+
+from refenv import env_report
 from functools import partial
 
 import torch
@@ -110,11 +117,11 @@ def build_encoder(stem, dim, bn_groups):
 class MoCo(nn.Module):
     """builder.MoCo of the official code, with the DDP shuffle done on one device."""
 
-    def __init__(self, stem, bn_groups, dim=128, K=4096, m=0.999, T=0.07):
+    def __init__(self, stem, bn_groups, dim=128, K=4096, m=0.999, T=0.07, build=build_encoder):
         super().__init__()
         self.K, self.m, self.T = K, m, T
-        self.encoder_q, self.source = build_encoder(stem, dim, bn_groups)
-        self.encoder_k, _ = build_encoder(stem, dim, bn_groups)
+        self.encoder_q, self.source = build(stem, dim, bn_groups)
+        self.encoder_k, _ = build(stem, dim, bn_groups)
         for param_q, param_k in zip(self.encoder_q.parameters(), self.encoder_k.parameters()):
             param_k.data.copy_(param_q.data)
             param_k.requires_grad = False
@@ -138,13 +145,13 @@ class MoCo(nn.Module):
         q = F.normalize(self.encoder_q(im_q), dim=1)  # NxC
         with torch.no_grad():
             self._momentum_update_key_encoder()
-            idx_shuffle = torch.randperm(im_k.shape[0])
+            idx_shuffle = torch.randperm(im_k.shape[0], device=im_k.device)
             idx_unshuffle = torch.argsort(idx_shuffle)
             k = F.normalize(self.encoder_k(im_k[idx_shuffle]), dim=1)[idx_unshuffle]  # NxC
         l_pos = torch.einsum('nc,nc->n', [q, k]).unsqueeze(-1)  # Nx1
         l_neg = torch.einsum('nc,ck->nk', [q, self.queue.clone().detach()])  # NxK
         logits = torch.cat([l_pos, l_neg], dim=1) / self.T  # Nx(1+K)
-        labels = torch.zeros(logits.shape[0], dtype=torch.long)
+        labels = torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device)
         self._dequeue_and_enqueue(k)
         return logits, labels
 
@@ -170,18 +177,18 @@ def peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def timed(step, warmup, steps):
-    for _ in range(warmup):
-        step()
-    times = []
+def timed(step, steps):
+    """Wall and CPU seconds (all threads of this process) of each of `steps` calls."""
+    wall, cpu = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
-        times.append(time.perf_counter() - t0)
-    return times
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
-def run_train(stem, px, batch, K, bn_groups, warmup, steps):
+def make_train(stem, px, batch, K, bn_groups):
     torch.manual_seed(0)
     model = MoCo(stem, bn_groups, K=K)
     lr = 0.03 * batch / 256  # the paper's rule, as the app's baseLearningRate
@@ -201,20 +208,22 @@ def run_train(stem, px, batch, K, bn_groups, warmup, steps):
         optimizer.step()
         loss.item()
 
-    return timed(step, warmup, steps), model.source
+    return step, model.source
 
 
-def run_infer(stem, px, batch, warmup, steps):
+def make_infer(stem, px, batch):
     torch.manual_seed(0)
     model, source = build_encoder(stem, 128, 1)
     model.eval()
     x = torch.randn(batch, 3, px, px)
+    with torch.inference_mode():
+        frozen = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
 
     def step():
-        with torch.no_grad():
-            F.normalize(model(x), dim=1).sum().item()
+        with torch.inference_mode():
+            F.normalize(frozen(x), dim=1).sum().item()
 
-    return timed(step, warmup, steps), source
+    return step, source + ', frozen TorchScript (optimize_for_inference)'
 
 
 def main():
@@ -225,21 +234,33 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--bn-groups', type=int, default=1)
     p.add_argument('--batch', type=int, default=0, help='override the setting\'s batch')
+    p.add_argument('--serve', action='store_true', help='run the steps asked for on stdin, one request per line')
     args = p.parse_args()
     stem, px, batch, K = SETTINGS[args.setting]
     batch = args.batch or batch
     torch.set_num_threads(args.threads)
     reset_peak_rss()
     if args.setting == 'infer':
-        times, source = run_infer(stem, px, batch, args.warmup, args.steps)
+        step, source = make_infer(stem, px, batch)
     else:
-        times, source = run_train(stem, px, batch, K, args.bn_groups, args.warmup, args.steps)
-    med = statistics.median(times)
-    print(json.dumps({
+        step, source = make_train(stem, px, batch, K, args.bn_groups)
+    info = {
         'setting': args.setting, 'stem': stem, 'px': px, 'batch': batch, 'K': K, 'bnGroups': args.bn_groups,
         'threads': torch.get_num_threads(), 'torch': torch.__version__, 'model': source,
-        'stepSeconds': times, 'medianSeconds': med, 'imagesPerSec': batch / med, 'peakRssBytes': peak_rss(),
-    }))
+    }
+    timed(step, args.warmup)
+    info.update(env_report())
+    if args.serve:
+        print(json.dumps(dict(ready=True, **info)), flush=True)
+        for line in sys.stdin:
+            if not line.strip():
+                break
+            wall, cpu = timed(step, int(line))
+            print(json.dumps({'wall': wall, 'cpu': cpu, 'peakRssBytes': peak_rss()}), flush=True)
+        return
+    wall, cpu = timed(step, args.steps)
+    med = statistics.median(wall)
+    print(json.dumps(dict(info, stepSeconds=wall, cpuSeconds=cpu, medianSeconds=med, imagesPerSec=batch / med, peakRssBytes=peak_rss())))
 
 
 if __name__ == '__main__':

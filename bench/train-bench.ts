@@ -1,30 +1,35 @@
 // `npm run bench:train`: MoCo v1 training throughput (images/second) of ResNet-18 on the active
 // backend, and eval-mode embedding throughput, each next to a PyTorch reference of the same
-// model and settings (bench/torch_moco_ref.py, run in this same run, one after the other so
-// they never share the cores). Not a test: it prints numbers.
+// model and settings (bench/torch_moco_ref.py, a child process in the same run). Not a test: it
+// prints numbers.
 //
 // Both sides time full steps on pre-made random views (no augmentation): warm-up steps, then
-// the median of the timed steps. A MoCo step here is MocoModel.trainStep (momentum update,
+// timed steps interleaved in chunks (ours, reference, ours, ...) so that a change of load on the
+// shared machine hits both alike; the median wall and CPU time (all threads) of each side's
+// steps are reported. The reference runs fairly (bench/reference-env.ts: OpenBLAS for that
+// process only, OMP_WAIT_POLICY=passive, 2 threads; inference on a frozen TorchScript model). A MoCo step here is MocoModel.trainStep (momentum update,
 // shuffled keys through the key encoder, InfoNCE against the queue, backward, SGD with weight
 // decay, enqueue); the reference is the official MoCo v1 code with split BN in the same number
 // of groups. Peak RSS is the kernel's high-water mark (VmHWM) of each process, reset per setting.
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src-main/core/engine/backend';
+import { backendFlag } from './backend-flag';
 import type { EngineInfo } from '../src-main/core/engine/engine-info';
 import { baseLearningRate, MocoModel, mocoOptimizer } from '../src-main/core/moco/moco';
 import { ResNet, type ResNetStem } from '../src-main/core/moco/resnet';
 import { Rng } from '../src-main/core/moco/rng';
 import { measurePeakRss } from './memory';
+import { referenceEnv } from './reference-env';
+import { closeAll } from '../src-main/core/cleanup';
 
 const PYTHON = '/usr/bin/python3';
 const REFERENCE = fileURLToPath(new URL('./torch_moco_ref.py', import.meta.url));
-/** Reference numbers on this machine from the issue (PyTorch 1.13, 2 threads), for context. */
-const ISSUE_TORCH: Record<SettingName, number> = { a: 187, b: 62, infer: 790 };
-const GOAL_RATIO = 0.25;
+const GOAL_RATIO = 0.3;
 const K = 4096;
 
 type SettingName = 'a' | 'b' | 'infer';
@@ -45,26 +50,33 @@ const SETTINGS: Setting[] = [
 const HELP = `Usage: npm run bench:train -- [options]
 
 Options:
-  --steps <n>        timed steps per setting, median reported (default 3)
+  --steps <n>        timed steps per setting and side, median reported (default 4)
+  --chunk <n>        steps per turn when the two sides alternate (default 1)
   --warmup <n>       untimed steps first (default 1)
   --only <a|b|infer> run one setting (repeat or comma-separate for several)
   --no-torch         skip the PyTorch reference
   --profile          also profile one training step and list the costliest kernels
+  --backend <name>   the engine to measure (webgpu, wasm, ...; default: the one initEngine picks)
   --help             show this help
 
 Settings: a = ${SETTINGS[0].what}; b = ${SETTINGS[1].what}; infer = ${SETTINGS[2].what}.
 The backend is the one initEngine picks (MOCO_BACKEND forces one). The reference runs with
-${PYTHON} and torch.set_num_threads(2). Inputs are pre-made random views (no augmentation).
+${PYTHON}, torch.set_num_threads(2), OMP_WAIT_POLICY=passive and OpenBLAS (Debian's
+libopenblas0-pthread, unpacked into .bench/ and loaded by that process only). The two sides
+alternate in chunks of steps. Inputs are pre-made random views (no augmentation).
 `;
 
 interface Measured {
   imagesPerSec: number;
   medianSeconds: number;
+  /** median CPU seconds of a step, all threads of the process */
+  medianCpuSeconds: number;
   stepSeconds: number[];
+  cpuSeconds: number[];
   peakRssBytes: number;
   bnGroups?: number;
 }
-type TorchResult = (Measured & { threads: number; torch: string; model: string }) | { error: string };
+type TorchResult = (Measured & { threads: number; torch: string; model: string; blas: string; env: string }) | { error: string };
 
 interface Row {
   setting: SettingName;
@@ -92,60 +104,157 @@ function parseOnly(values: string[] | undefined): Setting[] {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** Runs `step` warmup + steps times; returns the timed steps' wall seconds. */
-async function timeSteps(step: () => unknown, warmup: number, steps: number): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await step();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await step();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return times;
+interface Times {
+  wall: number[];
+  cpu: number[];
 }
 
-async function measure(s: Setting, warmup: number, steps: number, profile: boolean): Promise<Measured & { profile?: string }> {
-  const stopRss = measurePeakRss();
+/** One side of the comparison: runs n steps and says how long each took. */
+interface Side {
+  run(n: number): Promise<Times>;
+  close(): void;
+}
+
+/** Our side of a setting, in this process. */
+function oursSide(s: Setting): Side & { bnGroups?: number; profile(): Promise<string> } {
+  let step: () => Promise<void>;
+  let close: () => void;
+  let bnGroups: number | undefined;
   if (!s.train) {
     const net = new ResNet({ arch: 'resnet18', stem: s.stem }, new Rng(0));
     const x = tf.randomNormal([s.batch, s.px, s.px, 3]) as tf.Tensor4D;
-    try {
-      const times = await timeSteps(async () => {
-        const out = net.forward(x, { training: false });
+    step = async () => {
+      const out = net.forward(x, { training: false });
+      try {
         await out.embedding.data();
+      } finally {
         tf.dispose(out);
-      }, warmup, steps);
-      return result(times, s.batch, stopRss().peak);
-    } finally {
-      net.dispose();
-      x.dispose();
-    }
+      }
+    };
+    close = () => closeAll(false, () => net.dispose(), () => x.dispose());
+  } else {
+    const model = new MocoModel({ arch: 'resnet18', stem: s.stem, K, seed: 0 });
+    const optimizer = mocoOptimizer(baseLearningRate(s.batch));
+    bnGroups = model.bnGroupsFor(s.batch);
+    // Two pairs of views, alternated, so consecutive steps never see the very same input.
+    const views = Array.from({ length: 2 }, () => [0, 1].map(() => tf.randomNormal([s.batch, s.px, s.px, 3]) as tf.Tensor4D));
+    let i = 0;
+    step = async () => {
+      const [q, k] = views[i++ % views.length];
+      const r = await model.trainStep(q, k, optimizer);
+      if (!Number.isFinite(r.loss)) throw new Error(`bench:train: expected a finite loss, got ${r.loss}`);
+    };
+    close = () => closeAll(false, () => tf.dispose(views), () => model.dispose(), () => optimizer.dispose());
   }
-  const model = new MocoModel({ arch: 'resnet18', stem: s.stem, K, seed: 0 });
-  const optimizer = mocoOptimizer(baseLearningRate(s.batch));
-  // Two pairs of views, alternated, so consecutive steps never see the very same input.
-  const views = Array.from({ length: 2 }, () => [0, 1].map(() => tf.randomNormal([s.batch, s.px, s.px, 3]) as tf.Tensor4D));
-  let i = 0;
-  const step = async () => {
-    const [q, k] = views[i++ % views.length];
-    const r = await model.trainStep(q, k, optimizer);
-    if (!Number.isFinite(r.loss)) throw new Error(`bench:train: expected a finite loss, got ${r.loss}`);
+  return {
+    bnGroups,
+    async run(n) {
+      const t: Times = { wall: [], cpu: [] };
+      for (let i = 0; i < n; i++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        await step();
+        const c = process.cpuUsage(c0);
+        t.wall.push((performance.now() - t0) / 1000);
+        t.cpu.push((c.user + c.system) / 1e6);
+      }
+      return t;
+    },
+    profile: () => profileStep(step),
+    close,
   };
-  try {
-    const times = await timeSteps(step, warmup, steps);
-    const out: Measured & { profile?: string } = { ...result(times, s.batch, stopRss().peak), bnGroups: model.bnGroupsFor(s.batch) };
-    if (profile) out.profile = await profileStep(step);
-    return out;
-  } finally {
-    tf.dispose(views);
-    model.dispose();
-    optimizer.dispose();
-  }
 }
 
-function result(times: number[], batch: number, peakRssBytes: number): Measured {
-  const med = median(times);
-  return { imagesPerSec: batch / med, medianSeconds: med, stepSeconds: times, peakRssBytes };
+/** The PyTorch reference of a setting: a child that runs the steps asked for on its stdin. */
+async function torchSide(s: Setting, warmup: number, bnGroups: number): Promise<Side & { info: Record<string, unknown>; peak(): number }> {
+  const ref = referenceEnv(2);
+  const args = [REFERENCE, '--setting', s.name, '--warmup', String(warmup), '--threads', '2', '--bn-groups', String(bnGroups), '--serve'];
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, args, { env: ref.env });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const started = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`bench:train: expected ${PYTHON} to start, got ${err.message}`))));
+  const next = async (): Promise<Record<string, unknown>> => {
+    const line = await Promise.race([lines.next(), started]);
+    if (line.done) throw new Error(`torch_moco_ref.py: expected a line, got its exit (${stderr.trim().split('\n').slice(-3).join(' | ') || 'no stderr'})`);
+    try {
+      return JSON.parse(line.value) as Record<string, unknown>;
+    } catch {
+      throw new Error(`torch_moco_ref.py: expected a JSON line, got ${JSON.stringify(String(line.value).slice(0, 200))}`);
+    }
+  };
+  let peak = 0;
+  const info = { ...(await next()), env: ref.described };
+  return {
+    info,
+    peak: () => peak,
+    async run(n) {
+      child.stdin.write(`${n}\n`);
+      const r = await next();
+      peak = Math.max(peak, Number(r.peakRssBytes));
+      return { wall: r.wall as number[], cpu: r.cpu as number[] };
+    },
+    close() {
+      child.stdin.end('\n');
+    },
+  };
+}
+
+function summary(t: Times, batch: number, peakRssBytes: number): Measured {
+  const med = median(t.wall);
+  return { imagesPerSec: batch / med, medianSeconds: med, medianCpuSeconds: median(t.cpu), stepSeconds: t.wall, cpuSeconds: t.cpu, peakRssBytes };
+}
+
+/**
+ * Warm-up, then `steps` timed steps of each side, alternating `chunk` at a time. The peak RSS
+ * of ours covers the whole setting (the reference's is its own process's high-water mark).
+ */
+async function compare(s: Setting, o: { warmup: number; steps: number; chunk: number; torch: boolean; profile: boolean }): Promise<Row> {
+  const stopRss = measurePeakRss();
+  const ours = oursSide(s);
+  let torch: Awaited<ReturnType<typeof torchSide>> | null = null;
+  let torchError: string | null = null;
+  let failed = true;
+  try {
+    await ours.run(o.warmup);
+    if (o.torch) {
+      try {
+        torch = await torchSide(s, o.warmup, ours.bnGroups ?? 1);
+      } catch (err) {
+        torchError = (err as Error).message;
+      }
+    }
+    const mine: Times = { wall: [], cpu: [] };
+    const theirs: Times = { wall: [], cpu: [] };
+    for (let done = 0; done < o.steps; done += o.chunk) {
+      const n = Math.min(o.chunk, o.steps - done);
+      const a = await ours.run(n);
+      mine.wall.push(...a.wall);
+      mine.cpu.push(...a.cpu);
+      if (torch && !torchError) {
+        try {
+          const b = await torch.run(n);
+          theirs.wall.push(...b.wall);
+          theirs.cpu.push(...b.cpu);
+        } catch (err) {
+          torchError = (err as Error).message;
+        }
+      }
+    }
+    const profile = o.profile && s.train ? await ours.profile() : null;
+    const oursM: Measured = { ...summary(mine, s.batch, stopRss().peak), bnGroups: ours.bnGroups };
+    let torchR: TorchResult | null = null;
+    if (torchError) torchR = { error: torchError };
+    else if (torch) {
+      const i = torch.info;
+      torchR = { ...summary(theirs, s.batch, torch.peak()), threads: Number(i.threads), torch: String(i.torch), model: String(i.model), blas: String(i.blas), env: String(i.env) };
+    }
+    if (profile) console.log(`  ours, one profiled step: ${profile}`);
+    failed = false;
+    return { setting: s.name, what: s.what, ours: oursM, torch: torchR, ratio: torchR && 'imagesPerSec' in torchR ? oursM.imagesPerSec / torchR.imagesPerSec : null };
+  } finally {
+    closeAll(failed, () => ours.close(), () => torch?.close());
+  }
 }
 
 /** One profiled step: wall ms per kernel name, costliest first. */
@@ -166,19 +275,6 @@ async function profileStep(step: () => Promise<void>): Promise<string> {
     .map(([name, e]) => `${name} ${e.ms.toFixed(0)} ms (${((100 * e.ms) / total).toFixed(0)}%, ${e.calls}x)`).join('; ');
 }
 
-function runTorch(s: Setting, warmup: number, steps: number, bnGroups: number): TorchResult {
-  const args = [REFERENCE, '--setting', s.name, '--steps', String(steps), '--warmup', String(warmup), '--threads', '2', '--bn-groups', String(bnGroups)];
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 16 << 20 });
-  if (r.error) return { error: `${PYTHON}: ${r.error.message}` };
-  if (r.status !== 0) return { error: `torch_moco_ref.py exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as TorchResult;
-  } catch {
-    return { error: `torch_moco_ref.py: expected a JSON line, got ${JSON.stringify(line.slice(0, 200))}` };
-  }
-}
-
 const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 const mb = (b: number) => Math.round(b / 2 ** 20);
 
@@ -190,9 +286,8 @@ function printTable(rows: Row[]): void {
       'ours img/s': fmt(r.ours.imagesPerSec),
       'torch img/s': t ? fmt(t.imagesPerSec) : r.torch ? 'error' : 'skipped',
       'ours/torch': fmt(r.ratio, 3),
-      'issue torch img/s': ISSUE_TORCH[r.setting],
-      'ours step s': fmt(r.ours.medianSeconds, 2),
-      'torch step s': t ? fmt(t.medianSeconds, 2) : '-',
+      'ours step s wall/cpu': `${fmt(r.ours.medianSeconds, 2)}/${fmt(r.ours.medianCpuSeconds, 2)}`,
+      'torch step s wall/cpu': t ? `${fmt(t.medianSeconds, 2)}/${fmt(t.medianCpuSeconds, 2)}` : '-',
       'ours peak MB': mb(r.ours.peakRssBytes),
       'torch peak MB': t ? mb(t.peakRssBytes) : '-',
     };
@@ -222,8 +317,10 @@ async function main(): Promise<void> {
       steps: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string', multiple: true },
+      chunk: { type: 'string' },
       'no-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      backend: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -231,27 +328,23 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const steps = positiveInt('steps', values.steps, 3);
+  const steps = positiveInt('steps', values.steps, 4);
+  const chunk = positiveInt('chunk', values.chunk, 1);
   const warmup = positiveInt('warmup', values.warmup, 1, 0);
   const settings = parseOnly(values.only);
-  const engine = await initEngine();
+  const engine = await initEngine({ backend: backendFlag('bench:train', values.backend) });
   const loadStart = loadavg()[0];
-  console.log(`backend ${engine.backend} (${engine.device}); ${warmup} warm-up + median of ${steps} steps; load average ${loadStart.toFixed(2)} on this machine at start`);
+  console.log(`backend ${engine.backend} (${engine.device}); ${warmup} warm-up, then ${steps} steps a side alternating ${chunk} at a time; load average ${loadStart.toFixed(2)} on this machine at start`);
 
   const rows: Row[] = [];
   for (const s of settings) {
     console.log(`\n${s.name}: ${s.what}`);
-    const ours = await measure(s, warmup, steps, values.profile && s.train);
-    console.log(`  ours:  ${fmt(ours.imagesPerSec)} img/s (steps ${ours.stepSeconds.map((t) => t.toFixed(2)).join(', ')} s)`);
-    if (ours.profile) console.log(`  ours, one profiled step: ${ours.profile}`);
-    let torch: TorchResult | null = null;
-    if (!values['no-torch']) {
-      torch = runTorch(s, warmup, steps, ours.bnGroups ?? 1);
-      console.log('error' in torch ? `  torch: ${torch.error}` : `  torch: ${fmt(torch.imagesPerSec)} img/s (steps ${torch.stepSeconds.map((t) => t.toFixed(2)).join(', ')} s; ${torch.model})`);
-    }
-    const ratio = torch && 'imagesPerSec' in torch ? ours.imagesPerSec / torch.imagesPerSec : null;
-    delete ours.profile;
-    rows.push({ setting: s.name, what: s.what, ours, torch, ratio });
+    const row = await compare(s, { warmup, steps, chunk, torch: !values['no-torch'], profile: values.profile });
+    const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
+    console.log(`  ours:  ${fmt(row.ours.imagesPerSec)} img/s (wall ${list(row.ours.stepSeconds)} s; cpu ${list(row.ours.cpuSeconds)} s)`);
+    const t = row.torch;
+    if (t) console.log('error' in t ? `  torch: ${t.error}` : `  torch: ${fmt(t.imagesPerSec)} img/s (wall ${list(t.stepSeconds)} s; cpu ${list(t.cpuSeconds)} s; ${t.model}; ${t.env}; BLAS mapped: ${t.blas})`);
+    rows.push(row);
   }
   const loadEnd = loadavg()[0];
   console.log();
@@ -271,7 +364,11 @@ async function main(): Promise<void> {
   }));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// The threaded wasm backend's workers keep the event loop alive: exit once the report is out.
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -49,6 +49,12 @@ export interface TrainConfig {
   checkpointMinutes: number;
   /** restrict training to these folders; empty = whole library */
   folderIds: number[];
+  /**
+   * Train for this many minutes instead of `epochs` epochs: after a short warm-up the step
+   * count is fixed from the measured pace, the lr schedule spans it, and the run ends with a
+   * checkpoint at the budget. null or absent = train for `epochs`.
+   */
+  minutes?: number | null;
 }
 
 export interface TrainPreset {

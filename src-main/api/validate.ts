@@ -53,6 +53,7 @@ const trainConfig = z
     knnEvery: int(0, 10_000),
     checkpointMinutes: num(0.1, 1440),
     folderIds: z.array(id).max(10_000),
+    minutes: num(0.05, 100_000).nullable().optional(),
   })
   .strict();
 

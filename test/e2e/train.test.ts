@@ -119,6 +119,15 @@ describe('train view in the browser', () => {
     await fill(page, 'K', '64');
     await expect.poll(() => page.getByTestId('start-error').count()).toBe(0);
     expect(await page.getByTestId('config-summary').textContent()).toContain('ResNet-18 small ×0.125 · 32 px · batch 16 · 4 epochs · K 64 · m 0.99');
+
+    // "Train for N minutes": a time budget replaces the epochs in the summary; a typo blocks the start.
+    await fill(page, 'minutes', 'soon');
+    expect(await page.getByTestId('field-error-minutes').textContent()).toContain('Train for: expected minutes from 0.05 to 100000, or nothing to train for the epochs, got "soon"');
+    expect(await page.getByTestId('start-button').isDisabled()).toBe(true);
+    await fill(page, 'minutes', '2');
+    expect(await page.getByTestId('config-summary').textContent()).toContain('batch 16 · 2 min · K 64');
+    await fill(page, 'minutes', '');
+    expect(await page.getByTestId('config-summary').textContent()).toContain('batch 16 · 4 epochs · K 64');
     await page.getByTestId('start-button').click();
 
     // Live progress: the panel trains, the tab says so, the loss chart fills.

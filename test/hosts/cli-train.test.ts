@@ -90,6 +90,32 @@ describe('moco-studio train', () => {
     expect(runs.stdout).toMatch(/1\s+done\s+6\/6/);
   });
 
+  it('trains for a time budget: --minutes fits the step count, the run ends done with a checkpoint at the budget', async () => {
+    const t0 = Date.now();
+    const r = await cli(['train', '--db', db, ...TINY, '--epochs', '5000', '--schedule', 'cosine', '--minutes', '0.4', '--json']);
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const last = lines.at(-1) as { status: string; step: number; totalSteps: number; id: number; config: { lr: number } };
+    expect(last).toMatchObject({ event: 'run', status: 'done' });
+    // 5000 epochs of one step would be 5000 steps; a budget of 24 s allows far fewer.
+    expect(last.step).toBeGreaterThan(1);
+    expect(last.step).toBeLessThan(5000);
+    expect(last.totalSteps).toBe(last.step);
+    const progress = lines.filter((l) => l.event === 'train.progress');
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', step: last.step, totalSteps: last.step });
+    // The cosine spans the fitted steps, not the 5000 epochs: by the end the lr has come well down.
+    expect(progress.at(-1)!.lr as number).toBeLessThan(0.75 * last.config.lr);
+    const runDir = join(dirname(db), 'runs', String(last.id));
+    expect(readdirSync(runDir)).toContain(`ckpt-${last.step}.bin`);
+    // Start-up (engine, cache) comes on top of the 24 s of training; a loaded machine adds more.
+    expect(seconds).toBeLessThan(24 + 90);
+    const bad = await cli(['train', '--db', db, ...TINY, '--minutes', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('train: --minutes: expected a number, got "soon"');
+  });
+
   it('a training process killed with SIGKILL leaves an interrupted run that resumes', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'train', '--db', db, ...TINY, '--epochs', '60', '--checkpoint-minutes', '0.1', '--json'], {
       env: { ...process.env, MOCO_BACKEND: 'wasm' },

@@ -10,6 +10,7 @@ import {
   formToConfig,
   NUMBER_FIELDS,
   parseLrSteps,
+  parseMinutes,
   parseNumberField,
   patchForm,
   scaledLr,
@@ -31,6 +32,22 @@ describe('form <-> config', () => {
       expect(back.errors).toEqual({});
       expect(back.config).toEqual(p.config);
     }
+  });
+
+  it('takes "train for N minutes": empty trains for the epochs, a number becomes config.minutes', () => {
+    const form = configToForm(quick);
+    expect(form.minutes).toBe('');
+    expect(formToConfig(form).config!.minutes).toBeUndefined();
+    const timed = formToConfig({ ...form, minutes: ' 30 ' });
+    expect(timed.config!.minutes).toBe(30);
+    expect(configToForm(timed.config!).minutes).toBe('30');
+    expect(patchForm(form, { minutes: 5 }).minutes).toBe('5');
+    expect(changedFields(timed.config!, quick)).toEqual(['minutes']);
+    const bad = formToConfig({ ...form, minutes: 'soon' });
+    expect(bad.config).toBeNull();
+    expect(bad.errors.minutes).toBe('Train for: expected minutes from 0.05 to 100000, or nothing to train for the epochs, got "soon"');
+    expect(parseMinutes('0')).toEqual({ error: expect.stringContaining('got "0"') });
+    expect(parseMinutes('')).toEqual({ value: null });
   });
 
   it('has a form field for every config field', () => {

@@ -4,6 +4,7 @@
 // symmetric loss of MoCo v2/v3 (both views as query).
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../../api/errors';
+import { closeAll } from '../cleanup';
 import { checkBnGroups } from './batchnorm';
 import type { Dictionary, SgdStep, StepValues } from './dictionary/dictionary';
 import { EndToEnd } from './dictionary/end-to-end';
@@ -139,9 +140,9 @@ export class MocoModel {
     return this.dictionary.step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer)).then((r) => ({ ...r, fill: this.dictionary.fill }));
   }
 
+  /** Disposes both parts even when the first fails (after a wasm abort); throws the first error. */
   dispose(): void {
-    this.encoderQ.dispose();
-    this.dictionary.dispose();
+    closeAll(false, () => this.encoderQ.dispose(), () => this.dictionary.dispose());
   }
 
   private sgdStep(optimizer: tf.Optimizer): SgdStep {

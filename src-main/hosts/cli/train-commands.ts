@@ -19,6 +19,11 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   },
   arch: { type: 'string', value: '<name>', help: 'resnet18 | resnet34 | resnet50' },
   epochs: { type: 'string', value: '<n>', help: 'epochs to train' },
+  minutes: {
+    type: 'string',
+    value: '<x>',
+    help: 'train for x minutes instead of the epochs: the step count is fitted after a short warm-up, the lr schedule spans it, and the run ends with a checkpoint',
+  },
   'batch-size': { type: 'string', value: '<n>', help: 'images per step; the lr follows 0.03 x batch/256 unless --lr is given' },
   dictionary: {
     type: 'string',
@@ -107,6 +112,10 @@ export function configFromFlags(values: OptionValues, defaultPreset = DEFAULT_PR
   num('knn-every', true, (v) => (c.knnEvery = v));
   num('checkpoint-minutes', false, (v) => (c.checkpointMinutes = v));
   num('seed', true, (v) => (c.seed = v));
+  num('minutes', false, (v) => {
+    if (!(v >= 0.05 && v <= 100_000)) throw new UsageError(`train: --minutes: expected minutes from 0.05 to 100000, got ${v}`, 'train');
+    c.minutes = v;
+  });
   return c;
 }
 

@@ -90,6 +90,8 @@ export type TrainForm = Record<NumberField, string> & {
   /** milestones as typed, e.g. "120, 160" */
   lrSteps: string;
   folderIds: number[];
+  /** time budget in minutes as typed; empty = train for the epochs */
+  minutes: string;
 };
 
 export type FormField = keyof TrainForm;
@@ -101,7 +103,7 @@ export const CONFIG_FIELDS = [
   'arch', 'stem', 'widthMultiplier', 'inputSize', 'dim', 'mlpHead',
   'dictionary', 'K', 'm', 'T', 'symmetric', 'bnGroups',
   'augmentation', 'batchSize', 'epochs', 'lr', 'schedule', 'lrSteps', 'sgdMomentum', 'weightDecay',
-  'seed', 'knnEvery', 'checkpointMinutes', 'folderIds',
+  'seed', 'knnEvery', 'checkpointMinutes', 'folderIds', 'minutes',
 ] as const satisfies readonly (keyof TrainConfig)[];
 
 // Compile-time proof that CONFIG_FIELDS names every field of TrainConfig.
@@ -122,7 +124,22 @@ export function configToForm(c: TrainConfig): TrainForm {
     symmetric: c.symmetric,
     lrSteps: c.lrSteps.join(', '),
     folderIds: [...c.folderIds],
+    minutes: c.minutes ? String(c.minutes) : '',
   };
+}
+
+/** The bounds of a time budget (src-main/api/validate.ts). */
+export const MINUTES_RANGE = { min: 0.05, max: 100_000 } as const;
+
+/** "30" -> 30 minutes; empty text is no budget (train for the epochs). */
+export function parseMinutes(raw: string): { value: number | null } | { error: string } {
+  const text = raw.trim();
+  if (text === '') return { value: null };
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < MINUTES_RANGE.min || v > MINUTES_RANGE.max) {
+    return { error: `Train for: expected minutes from ${MINUTES_RANGE.min} to ${MINUTES_RANGE.max}, or nothing to train for the epochs, got ${JSON.stringify(text)}` };
+  }
+  return { value: v };
 }
 
 function expectation(spec: NumberSpec): string {
@@ -172,7 +189,9 @@ export function formToConfig(form: TrainForm): FormResult {
   }
   const steps = parseLrSteps(form.lrSteps);
   if ('error' in steps) errors.lrSteps = steps.error;
-  if (Object.keys(errors).length || 'error' in steps) return { config: null, errors };
+  const minutes = parseMinutes(form.minutes ?? '');
+  if ('error' in minutes) errors.minutes = minutes.error;
+  if (Object.keys(errors).length || 'error' in steps || 'error' in minutes) return { config: null, errors };
   return {
     config: {
       arch: form.arch,
@@ -199,6 +218,7 @@ export function formToConfig(form: TrainForm): FormResult {
       knnEvery: nums.knnEvery,
       checkpointMinutes: nums.checkpointMinutes,
       folderIds: [...form.folderIds].sort((a, b) => a - b),
+      ...(minutes.value !== null ? { minutes: minutes.value } : {}),
     },
     errors,
   };
@@ -221,6 +241,7 @@ export function patchForm(form: TrainForm, patch: Partial<TrainConfig>): TrainFo
     if (key in NUMBER_FIELDS) next[key as NumberField] = String(value);
     else if (key === 'lrSteps') next.lrSteps = (value as number[]).join(', ');
     else if (key === 'folderIds') next.folderIds = [...(value as number[])];
+    else if (key === 'minutes') next.minutes = value ? String(value) : '';
     else (next as Record<string, unknown>)[key] = value;
   }
   return next;
@@ -228,7 +249,7 @@ export function patchForm(form: TrainForm, patch: Partial<TrainConfig>): TrainFo
 
 /** Config fields (folders aside) whose value differs from `base`. */
 export function changedFields(config: TrainConfig, base: TrainConfig): (keyof TrainConfig)[] {
-  return CONFIG_FIELDS.filter((k) => k !== 'folderIds' && JSON.stringify(config[k]) !== JSON.stringify(base[k]));
+  return CONFIG_FIELDS.filter((k) => k !== 'folderIds' && JSON.stringify(config[k] ?? null) !== JSON.stringify(base[k] ?? null));
 }
 
 export interface Hint {

@@ -23,7 +23,7 @@ export interface AugmentRecipe {
   /** v1 converts to grayscale before jitter, v2 after */
   grayscaleFirst: boolean;
   jitter: JitterSpec;
-  /** Gaussian blur, sigma in output pixels; null leaves it out */
+  /** Gaussian blur, sigma in pixels of a 224 px output (scaled by R/224 at other sizes); null leaves it out */
   blur: { p: number; sigma: readonly [number, number] } | null;
   flipP: number;
 }
@@ -59,8 +59,10 @@ export const JITTER_OPS = ['brightness', 'contrast', 'saturation', 'hue'] as con
 /** One random view of each of n source images of side `source`. */
 export interface ViewParams {
   n: number;
-  /** side of the square source images the crops are taken from */
+  /** side of the square source images the crops are taken from (the short side, with frames) */
   source: number;
+  /** n x [height, width] of source frames of varied shape; null when all are source x source */
+  frames?: Int32Array | null;
   /** n x [top, left, height, width] in source pixels */
   crop: Int32Array;
   flip: Uint8Array;
@@ -72,7 +74,7 @@ export interface ViewParams {
   order: Uint8Array;
   /** n x 4 factors: brightness, contrast, saturation multipliers and the hue shift in turns */
   factors: Float32Array;
-  /** blur sigma per sample in output pixels; 0 leaves the sample sharp */
+  /** blur sigma per sample in output pixels (already scaled to the output size); 0 leaves the sample sharp */
   blurSigma: Float32Array;
 }
 
@@ -104,12 +106,12 @@ export function validateRecipe(r: AugmentRecipe): void {
 }
 
 /**
- * torchvision's RandomResizedCrop.get_params on a square source of side S: up to 10 tries
- * of area fraction U(scale) and log-uniform aspect ratio, else the centre crop clamped to
- * the ratio range. Returns [top, left, height, width].
+ * torchvision's RandomResizedCrop.get_params on a source of H x W (W = H when omitted): up to
+ * 10 tries of area fraction U(scale) and log-uniform aspect ratio, else the centre crop
+ * clamped to the ratio range. Returns [top, left, height, width].
  */
-export function sampleCrop(rng: Rng, S: number, scale: readonly [number, number], ratio: readonly [number, number]): [number, number, number, number] {
-  const area = S * S;
+export function sampleCrop(rng: Rng, H: number, scale: readonly [number, number], ratio: readonly [number, number], W = H): [number, number, number, number] {
+  const area = H * W;
   const logLo = Math.log(ratio[0]);
   const logHi = Math.log(ratio[1]);
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -117,25 +119,38 @@ export function sampleCrop(rng: Rng, S: number, scale: readonly [number, number]
     const aspect = Math.exp(uniform(rng, logLo, logHi));
     const w = Math.round(Math.sqrt(target * aspect));
     const h = Math.round(Math.sqrt(target / aspect));
-    if (w > 0 && w <= S && h > 0 && h <= S) {
-      const top = rng.int(S - h + 1);
-      const left = rng.int(S - w + 1);
+    if (w > 0 && w <= W && h > 0 && h <= H) {
+      const top = rng.int(H - h + 1);
+      const left = rng.int(W - w + 1);
       return [top, left, h, w];
     }
   }
-  // Fallback of torchvision: the whole (square) image, narrowed to the ratio range.
-  let w = S;
-  let h = S;
-  if (1 < ratio[0]) h = Math.round(w / ratio[0]);
-  else if (1 > ratio[1]) w = Math.round(h * ratio[1]);
-  return [Math.floor((S - h) / 2), Math.floor((S - w) / 2), h, w];
+  // Fallback of torchvision: the whole image, narrowed to the ratio range.
+  const inRatio = W / H;
+  let w = W;
+  let h = H;
+  if (inRatio < ratio[0]) h = Math.round(w / ratio[0]);
+  else if (inRatio > ratio[1]) w = Math.round(h * ratio[1]);
+  return [Math.floor((H - h) / 2), Math.floor((W - w) / 2), h, w];
+}
+
+export interface SampleOptions {
+  /** n x [height, width] of frames of varied shape (short side `source`); omitted: squares */
+  frames?: Int32Array | null;
+  /** multiplies the recipe's blur sigma: R/224 for an output of R px (the recipe is stated at 224) */
+  sigmaScale?: number;
 }
 
 /** Draws one view per sample. The number of draws per sample is fixed except for crop retries. */
-export function sampleView(rng: Rng, n: number, source: number, recipe: AugmentRecipe): ViewParams {
+export function sampleView(rng: Rng, n: number, source: number, recipe: AugmentRecipe, opts: SampleOptions = {}): ViewParams {
+  const frames = opts.frames ?? null;
+  const sigmaScale = opts.sigmaScale ?? 1;
+  if (frames && frames.length !== 2 * n) throw new RangeError(`sampleView: expected ${n} x [height, width] frames, got ${frames.length} values`);
+  if (!(sigmaScale > 0)) throw new RangeError(`sampleView: expected sigmaScale > 0, got ${sigmaScale}`);
   const v: ViewParams = {
     n,
     source,
+    frames,
     crop: new Int32Array(n * 4),
     flip: new Uint8Array(n),
     gray: new Uint8Array(n),
@@ -147,7 +162,8 @@ export function sampleView(rng: Rng, n: number, source: number, recipe: AugmentR
   };
   const j = recipe.jitter;
   for (let i = 0; i < n; i++) {
-    v.crop.set(sampleCrop(rng, source, recipe.scale, recipe.ratio), i * 4);
+    const [H, W] = frames ? [frames[2 * i], frames[2 * i + 1]] : [source, source];
+    v.crop.set(sampleCrop(rng, H, recipe.scale, recipe.ratio, W), i * 4);
     v.jitter[i] = rng.next() < j.p ? 1 : 0;
     v.order.set(rng.permutation(4), i * 4);
     v.factors[i * 4] = uniform(rng, Math.max(0, 1 - j.brightness), 1 + j.brightness);
@@ -158,7 +174,7 @@ export function sampleView(rng: Rng, n: number, source: number, recipe: AugmentR
     if (recipe.blur) {
       const blurred = rng.next() < recipe.blur.p;
       const sigma = uniform(rng, recipe.blur.sigma[0], recipe.blur.sigma[1]);
-      v.blurSigma[i] = blurred ? sigma : 0;
+      v.blurSigma[i] = blurred ? sigma * sigmaScale : 0;
     }
     v.flip[i] = rng.next() < recipe.flipP ? 1 : 0;
   }

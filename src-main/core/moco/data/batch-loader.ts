@@ -2,6 +2,7 @@
 // last partial batch dropped (as the official MoCo loader, drop_last=True), and the next
 // batch read on the thread pool while the caller trains on the current one.
 import { Rng } from '../rng';
+import type { FrameLayout } from './augment';
 import type { TrainCache } from './train-cache';
 
 export interface Batch {
@@ -10,10 +11,12 @@ export interface Batch {
   step: number;
   rows: Int32Array;
   imageIds: number[];
-  /** n x size x size x 3 uint8 */
+  /** n slots of the cache; `frames` says where each frame is */
   data: Uint8Array;
   n: number;
+  /** short side of the frames */
   size: number;
+  frames: FrameLayout;
 }
 
 /** The row order of one epoch: a permutation of `rows` fixed by (seed, epoch), as set_epoch does. */
@@ -95,6 +98,7 @@ export class BatchLoader {
       data,
       n: rows.length,
       size: this.cache.size,
+      frames: this.cache.framesOf(data, rows.length),
     };
   }
 }

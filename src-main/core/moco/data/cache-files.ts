@@ -1,16 +1,23 @@
-// On-disk layout of a training cache. One cache per (side, library content), three files:
-//   <base>.bin   count x side x side x 3 uint8, row r at offset r·rowBytes
+// On-disk layout of a training cache. One cache per (frame side, library content), three files:
+//   <base>.bin   count slots of rowBytes(S), slot r at offset r·rowBytes: a header (height,
+//                width: uint16 little-endian each), then height x width x 3 uint8 of the frame
+//                (short side S, long side up to MAX_FRAME_ASPECT·S). A sparse file: the unused
+//                tail of a slot is never written.
 //   <base>.done  count bytes, 1 where the row holds its decoded image (written only after the
 //                rows it vouches for reached the disk, so an interrupted build stays consistent)
 //   <base>.json  the index: image id and hash per row, and once complete, the skipped images
-// base = train-s<side>-<first 16 hex of sha256(side, ids, hashes)>.
+// base = train-f<S>-<first 16 hex of sha256(format, S, ids, hashes)>. Format 1 (train-s<side>-*,
+// centre squares) is never read: a build removes those files and decodes frames anew.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAX_FRAME_ASPECT } from './decode';
 import type { TrainImage } from './training-images';
 
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
+/** Bytes before a slot's pixels: height and width, uint16 LE. */
+export const FRAME_HEADER = 4;
 
 export type SkipReason = 'missing' | 'changed' | 'unreadable';
 
@@ -25,7 +32,7 @@ export interface SkippedImage {
 export interface CacheIndex {
   format: number;
   key: string;
-  /** side of the stored squares */
+  /** short side S of the stored frames */
   size: number;
   count: number;
   ids: number[];
@@ -42,8 +49,23 @@ export interface CacheFiles {
   done: string;
 }
 
+/** Bytes of a slot: the header and the largest frame of short side S. */
 export function rowBytes(size: number): number {
-  return size * size * 3;
+  return FRAME_HEADER + size * Math.round(size * MAX_FRAME_ASPECT) * 3;
+}
+
+/** Height and width of the frame in a slot (read from its header). */
+export function slotDims(slot: Uint8Array, offset = 0): [number, number] {
+  return [slot[offset] | (slot[offset + 1] << 8), slot[offset + 2] | (slot[offset + 3] << 8)];
+}
+
+/** FRAME_HEADER + h*w*3 bytes: the header, then the pixels. */
+export function encodeSlot(height: number, width: number, pixels: Uint8Array): Buffer {
+  const out = Buffer.alloc(FRAME_HEADER + pixels.length);
+  out.writeUInt16LE(height, 0);
+  out.writeUInt16LE(width, 2);
+  out.set(pixels, FRAME_HEADER);
+  return out;
 }
 
 export function contentKey(size: number, images: readonly TrainImage[]): string {
@@ -53,7 +75,7 @@ export function contentKey(size: number, images: readonly TrainImage[]): string 
 }
 
 export function cacheFiles(dir: string, size: number, key: string): CacheFiles {
-  return filesOf(join(dir, `train-s${size}-${key}`));
+  return filesOf(join(dir, `train-f${size}-${key}`));
 }
 
 function filesOf(base: string): CacheFiles {
@@ -69,8 +91,20 @@ export function listCaches(dir: string, size: number): CacheFiles[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const pattern = new RegExp(`^train-s${size}-[0-9a-f]{16}\\.json$`);
+  const pattern = new RegExp(`^train-f${size}-[0-9a-f]{16}\\.json$`);
   return names.filter((n) => pattern.test(n)).map((n) => filesOf(join(dir, n.slice(0, -'.json'.length))));
+}
+
+/** Files of format-1 caches (centre squares, train-s<side>-*) in dir: never read, only removed. */
+export function staleCacheFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.filter((n) => /^train-s\d+-[0-9a-f]{16}\.(json|json\.tmp|bin|done)$/.test(n)).map((n) => join(dir, n));
 }
 
 /** The index at `path`; throws an error that names the file when it is not a valid index. */

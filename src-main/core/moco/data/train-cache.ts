@@ -1,10 +1,10 @@
-// The training cache: the library decoded once to squares of the training size, in a flat
-// file read by positioned reads, so epochs never decode a photo again and the library never
+// The training cache: the library decoded once to whole frames (aspect kept, short side
+// frameSideFor(R)), one fixed-size slot each in a flat file read by positioned reads, so epochs never decode a photo again and the library never
 // sits in RAM. The build runs a few sharp decodes at a time, can be cancelled, and resumes:
 // rows already on disk are kept, and rows of another cache of the same side (the library
 // before it changed) are copied by content hash instead of decoded again.
 import { closeSync, fstatSync, openSync, read, readFileSync, readSync } from 'node:fs';
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   cacheFiles,
@@ -13,6 +13,10 @@ import {
   readIndex,
   removeCache,
   rowBytes,
+  slotDims,
+  encodeSlot,
+  staleCacheFiles,
+  FRAME_HEADER,
   writeIndex,
   type CacheFiles,
   type CacheIndex,
@@ -20,7 +24,8 @@ import {
   type SkipReason,
   CACHE_FORMAT,
 } from './cache-files';
-import { decodeSquare } from './decode';
+import { decodeFrame } from './decode';
+import type { FrameLayout } from './augment';
 import type { TrainImage } from './training-images';
 
 export interface BuildProgress {
@@ -35,7 +40,7 @@ export interface BuildProgress {
 export interface BuildOptions {
   dir: string;
   images: readonly TrainImage[];
-  /** side of the stored squares (cacheSideFor(resolution)) */
+  /** short side of the stored frames (frameSideFor(resolution)) */
   size: number;
   /** decodes in flight; default 4 */
   concurrency?: number;
@@ -77,6 +82,8 @@ export async function buildTrainCache(opts: BuildOptions): Promise<BuildResult> 
   const key = contentKey(size, images);
   const files = cacheFiles(dir, size, key);
   await mkdir(dir, { recursive: true });
+  // Caches of the older format (centre squares) are never read: their space goes back.
+  for (const stale of staleCacheFiles(dir)) await rm(stale, { force: true });
   const progress: BuildProgress = { done: 0, total: count, decoded: 0, reused: 0, skipped: 0 };
 
   const finished = completeIndex(files, count, rb);
@@ -122,9 +129,15 @@ export async function buildTrainCache(opts: BuildOptions): Promise<BuildResult> 
     const im = images[row];
     const donor = donors.byHash.get(im.hash);
     if (donor) {
-      const buf = Buffer.alloc(rb);
+      // Only the header and the frame's pixels: the rest of the slot stays a hole in the file.
+      const head = Buffer.alloc(FRAME_HEADER);
+      await readExactly(donor.file, head, donor.row * rb, `${donor.files.data} row ${donor.row}`);
+      const [h, w] = slotDims(head);
+      const used = FRAME_HEADER + h * w * 3;
+      if (used > rb) throw new Error(`${donor.files.data} row ${donor.row}: expected a frame within ${rb} bytes, got ${h}x${w}`);
+      const buf = Buffer.alloc(used);
       await readExactly(donor.file, buf, donor.row * rb, `${donor.files.data} row ${donor.row}`);
-      await target.data.write(buf, 0, rb, row * rb);
+      await target.data.write(buf, 0, used, row * rb);
       progress.reused++;
     } else {
       const result = await decodeImage(im, size);
@@ -137,7 +150,7 @@ export async function buildTrainCache(opts: BuildOptions): Promise<BuildResult> 
         opts.onProgress?.(progress);
         return;
       }
-      await target.data.write(result.pixels, 0, rb, row * rb);
+      await target.data.write(result.slot, 0, result.slot.length, row * rb);
       progress.decoded++;
     }
     target.done[row] = 1;
@@ -177,7 +190,7 @@ export async function buildTrainCache(opts: BuildOptions): Promise<BuildResult> 
   return { cache: TrainCache.open(files.base), kept, decoded: progress.decoded, reused: progress.reused, skipped };
 }
 
-type Decoded = { pixels: Buffer } | { reason: SkipReason; message: string };
+type Decoded = { slot: Buffer } | { reason: SkipReason; message: string };
 
 async function decodeImage(im: TrainImage, size: number): Promise<Decoded> {
   try {
@@ -191,7 +204,8 @@ async function decodeImage(im: TrainImage, size: number): Promise<Decoded> {
     return { reason: 'unreadable', message: `${im.path}: ${(err as Error).message}` };
   }
   try {
-    return { pixels: await decodeSquare(im.path, size) };
+    const f = await decodeFrame(im.path, size);
+    return { slot: encodeSlot(f.height, f.width, f.pixels) };
   } catch (err) {
     return { reason: 'unreadable', message: `${im.path}: ${(err as Error).message}` };
   }
@@ -342,7 +356,25 @@ export class TrainCache {
     return this.rowById.get(imageId);
   }
 
-  /** rows.length x size x size x 3 uint8 pixels of the given rows, in that order. */
+  /**
+   * Where the frames of a batch read by readBatch are: their sizes (from the slot headers), the
+   * slot size and the header length, as augmentation takes them.
+   */
+  framesOf(data: Uint8Array, n: number): FrameLayout {
+    if (data.length !== n * this.rowBytes) throw new RangeError(`TrainCache.framesOf: expected ${n} slots (${n * this.rowBytes} bytes), got ${data.length} bytes`);
+    const dims = new Int32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const [h, w] = slotDims(data, i * this.rowBytes);
+      if (!(Math.min(h, w) === this.size && FRAME_HEADER + h * w * 3 <= this.rowBytes)) {
+        throw new Error(`${this.files.data}: expected a frame of short side ${this.size} in slot ${i} of the batch, got ${h}x${w}`);
+      }
+      dims[2 * i] = h;
+      dims[2 * i + 1] = w;
+    }
+    return { dims, slotBytes: this.rowBytes, header: FRAME_HEADER };
+  }
+
+  /** rows.length slots of the given rows, in that order (see framesOf for their frames). */
   readBatch(rows: ArrayLike<number>, out?: Uint8Array): Uint8Array {
     const fd = this.openFd();
     const buf = this.batchBuffer(rows, out);

@@ -30,6 +30,8 @@ export interface CheckpointState {
   /** the latest kNN monitor accuracy, carried into progress after a resume */
   knnAccuracy: number | null;
   at: string;
+  /** a time-budgeted run (config.minutes): the step count fitted to it (null before the fit) and the training seconds spent */
+  budget?: { plannedSteps: number | null; spentSeconds: number };
 }
 
 interface Header extends CheckpointState {

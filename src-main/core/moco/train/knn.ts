@@ -4,6 +4,7 @@
 // needed to see whether the features group the folders).
 import * as tf from '@tensorflow/tfjs';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/augment';
+import { cacheSideFor } from '../data/decode';
 import type { TrainCache } from '../data/train-cache';
 import { l2Normalize } from '../l2norm';
 import type { ResNet } from '../resnet';
@@ -40,19 +41,32 @@ export function knnLabels(cache: TrainCache, labelOf: (imageId: number) => strin
   return { rows: Int32Array.from(pick, (i) => rows[i]), classes: Int32Array.from(pick, (i) => classes[i]), numClasses: names.size };
 }
 
-/** NxD L2-normalised pooled features of the centre crops (side `resolution`) of `rows`. */
+/**
+ * NxD L2-normalised pooled features of the centre crops of `rows` at side `resolution`: the
+ * view of inference (search/preprocess.ts): short side at 1.15R, the centre R x R, here cut
+ * from the cached frame (short side S) as its centre square of side S/1.15, resized to R.
+ */
 export function embedCentreCrops(encoder: ResNet, cache: TrainCache, rows: Int32Array, resolution: number): tf.Tensor2D {
-  const S = cache.size;
-  const off = Math.floor((S - resolution) / 2);
+  const R = resolution;
+  const side = Math.min(cache.size, Math.round((cache.size * R) / cacheSideFor(R)));
   const parts: tf.Tensor2D[] = [];
   try {
     for (let i = 0; i < rows.length; i += CHUNK) {
       const chunk = rows.subarray(i, i + CHUNK);
       const data = cache.readBatch(chunk);
+      const layout = cache.framesOf(data, chunk.length);
+      // One image at a time: frames differ in shape (and a frame's tensor is small).
       parts.push(
         tf.tidy(() => {
-          const x = tf.tensor4d(data, [chunk.length, S, S, 3], 'float32').div(255) as tf.Tensor4D; // nxSxSx3
-          const crop = tf.slice(x, [0, off, off, 0], [-1, resolution, resolution, 3]);
+          const crops = Array.from(chunk, (_, j) => {
+            const [h, w] = [layout.dims[2 * j], layout.dims[2 * j + 1]];
+            const start = j * layout.slotBytes + layout.header;
+            const img = tf.tensor3d(data.subarray(start, start + h * w * 3), [h, w, 3], 'float32').div(255); // hxwx3
+            const [top, left] = [Math.floor((h - side) / 2), Math.floor((w - side) / 2)];
+            const square = tf.slice(img, [top, left, 0], [side, side, 3]);
+            return side === R ? square : tf.image.resizeBilinear(square as tf.Tensor3D, [R, R], true);
+          });
+          const crop = tf.stack(crops) as tf.Tensor4D; // nxRxRx3
           const norm = crop.sub(tf.tensor1d([...IMAGENET_MEAN])).div(tf.tensor1d([...IMAGENET_STD])) as tf.Tensor4D;
           return l2Normalize(encoder.forward(norm, { training: false }).features); // nxD
         }),

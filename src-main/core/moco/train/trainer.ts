@@ -11,14 +11,15 @@ import { deviceMemory, startWebGpu, throwIfGpuFailed } from '../../engine/webgpu
 import { checkFitsDevice } from './memory-plan';
 import { Augmenter } from '../data/augment';
 import { BatchLoader } from '../data/batch-loader';
-import { cacheSideFor } from '../data/decode';
+import { frameSideFor } from '../data/decode';
 import { buildTrainCache, type TrainCache } from '../data/train-cache';
+import { closeAll } from '../../cleanup';
 import { MocoModel } from '../moco';
 import { checkDictionary } from './check-config';
 import { latestCheckpoint, writeCheckpoint } from './checkpoint';
 import { knnLabels, knnMonitor, type KnnLabels } from './knn';
 import { collectState, restoreState } from './model-state';
-import { learningRate } from './schedule';
+import { BUDGET_WARMUP_SHARE, BUDGET_WARMUP_STEPS, fitStepsToBudget, learningRate, learningRateAt } from './schedule';
 import type { EndStatus, TrainRequest, WorkerMessage } from './train-types';
 
 export interface TrainerControl {
@@ -61,6 +62,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
   let cache: TrainCache | null = null;
   let model: MocoModel | null = null;
   let optimizer: tf.MomentumOptimizer | null = null;
+  let failed = false;
   try {
     const engine = await initEngine({ backend: req.backend });
     // A GPU that cannot hold the configuration fails here, with numbers, not mid-run.
@@ -71,7 +73,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     const built = await buildTrainCache({
       dir: req.cacheDir,
       images: req.images,
-      size: cacheSideFor(config.inputSize),
+      size: frameSideFor(config.inputSize),
       onProgress: (p) => {
         const now = Date.now();
         if (now - lastCacheReport < PROGRESS_MS && p.done < p.total) return;
@@ -90,7 +92,10 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     const loader = new BatchLoader(cache, { batchSize: config.batchSize, seed: config.seed });
     const samplesOf = sampleIndices(cache);
     const stepsPerEpoch = loader.stepsPerEpoch;
-    const totalSteps = stepsPerEpoch * config.epochs;
+    // A time budget (config.minutes) replaces the epoch count: totalSteps is provisional until
+    // the warm-up has measured the pace, then fixed.
+    const budgetSeconds = config.minutes ? config.minutes * 60 : null;
+    let totalSteps = stepsPerEpoch * config.epochs;
     model = new MocoModel({
       arch: config.arch,
       stem: config.stem,
@@ -125,6 +130,16 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       ({ step, epoch, stepInEpoch } = ckpt.state);
       knnAcc = ckpt.state.knnAccuracy;
     }
+    const budget = budgetSeconds === null ? null : {
+      plannedSteps: ckpt?.state.budget?.plannedSteps ?? null,
+      spentBefore: ckpt?.state.budget?.spentSeconds ?? 0,
+      startedAt: Date.now(),
+      /** wall seconds of the steps since the first of this session */
+      stepTimes: [] as number[],
+    };
+    const spentSeconds = () => (budget ? budget.spentBefore + (Date.now() - budget.startedAt) / 1000 : 0);
+    if (budget?.plannedSteps) totalSteps = budget.plannedSteps;
+    else if (budget) totalSteps = Math.max(totalSteps, step + BUDGET_WARMUP_STEPS + 1);
     post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps, images: cache.rows.length, step });
 
     const checkpoint = async () => {
@@ -140,12 +155,13 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         dictionary: collected.dictionary,
         knnAccuracy: knnAcc,
         at,
+        ...(budget ? { budget: { plannedSteps: budget.plannedSteps, spentSeconds: spentSeconds() } } : {}),
       };
       const sizeBytes = writeCheckpoint(req.runDir, state, collected.tensors);
       post({ type: 'checkpoint', info: { runId: req.runId, step, epoch, at, sizeBytes } });
     };
 
-    const metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
+    let metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
     let pending: MetricPoint[] = [];
     const flushMetrics = () => {
       if (pending.length) post({ type: 'metrics', points: pending });
@@ -157,11 +173,35 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     progress = { ...progress, phase: 'training', totalSteps, step, epoch, knnAccuracy: knnAcc, queueFill: model.dictionary.fill, message: null };
     post({ type: 'progress', progress });
 
-    while (epoch < config.epochs) {
-      const lr = learningRate(config, epoch);
+    /** Budget: fixes the step count once the warm-up steps are timed (the first one left out). */
+    const fitBudget = () => {
+      if (!budget || budget.plannedSteps !== null) return;
+      const timed = budget.stepTimes.slice(1);
+      const warmupDone = timed.length >= BUDGET_WARMUP_STEPS || (timed.length >= 1 && spentSeconds() >= BUDGET_WARMUP_SHARE * budgetSeconds!);
+      if (!warmupDone) return;
+      const secondsPerStep = timed.reduce((a, b) => a + b, 0) / timed.length;
+      // The end needs the final kNN monitor (an eval forward per labelled image, ~1/4 of a
+      // training image's cost) and a checkpoint.
+      const knnImages = labels ? labels.rows.length : 0;
+      const reserveSeconds = 2 + (knnImages * secondsPerStep) / (4 * config.batchSize);
+      budget.plannedSteps = fitStepsToBudget({ budgetSeconds: budgetSeconds!, elapsedSeconds: spentSeconds(), stepsDone: step, secondsPerStep, reserveSeconds });
+      totalSteps = budget.plannedSteps;
+      metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
+      post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps, images: cache!.rows.length, step });
+    };
+    const budgetOver = () => budget !== null && ((budget.plannedSteps !== null && step >= budget.plannedSteps) || spentSeconds() >= budgetSeconds!);
+    const lrNow = () => (budget ? learningRateAt(config, step / totalSteps) : learningRate(config, epoch));
+
+    training: while (budget ? !budgetOver() : epoch < config.epochs) {
+      let lr = lrNow();
       optimizer.setLearningRate(lr);
       let t0 = Date.now();
       for await (const batch of loader.epoch(epoch, stepInEpoch)) {
+        if (budget) {
+          lr = lrNow();
+          optimizer.setLearningRate(lr);
+        }
+        const stepStart = Date.now();
         const { q, k } = augmenter.twoViews(batch);
         let r;
         try {
@@ -173,6 +213,10 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         step++;
         stepInEpoch = batch.step + 1;
         const now = Date.now();
+        if (budget) {
+          budget.stepTimes.push((now - stepStart) / 1000);
+          fitBudget();
+        }
         const rate = (batch.n * 1000) / Math.max(1, now - t0);
         t0 = now;
         ips = ips === null ? rate : 0.9 * ips + 0.1 * rate;
@@ -184,6 +228,7 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
           ...progress,
           epoch,
           step,
+          totalSteps,
           loss: r.loss,
           lr,
           accuracy: r.accuracy,
@@ -204,6 +249,10 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
           await checkpoint();
           return end('paused');
         }
+        if (budgetOver()) {
+          if (stepInEpoch === stepsPerEpoch) [epoch, stepInEpoch] = [epoch + 1, 0];
+          break training; // the end: final monitor and checkpoint below
+        }
         if (now - lastCheckpoint >= config.checkpointMinutes * 60_000) {
           if (stepInEpoch === stepsPerEpoch) break; // written below, at the epoch boundary
           await checkpoint();
@@ -212,7 +261,8 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       }
       epoch++;
       stepInEpoch = 0;
-      if (labels && (epoch % config.knnEvery === 0 || epoch === config.epochs)) {
+      // A budgeted run checks its kNN monitor at the end only (its epochs are not planned).
+      if (labels && !budget && (epoch % config.knnEvery === 0 || epoch === config.epochs)) {
         progress = { ...progress, message: 'kNN monitor' };
         post({ type: 'progress', progress });
         knnAcc = await knnMonitor(model.encoderQ, cache, labels, config.inputSize);
@@ -229,16 +279,27 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         lastCheckpoint = Date.now();
       }
     }
+    if (budget && labels) {
+      progress = { ...progress, message: 'kNN monitor' };
+      post({ type: 'progress', progress });
+      knnAcc = await knnMonitor(model.encoderQ, cache, labels, config.inputSize);
+      if (progress.loss !== null) {
+        pending.push({ step, epoch: Math.max(0, stepInEpoch === 0 ? epoch - 1 : epoch), loss: progress.loss, lr: progress.lr ?? 0, accuracy: progress.accuracy ?? 0, imagesPerSec: ips ?? 0, knnAccuracy: knnAcc });
+      }
+      progress = { ...progress, knnAccuracy: knnAcc, message: null };
+    }
     flushMetrics();
     await checkpoint();
-    progress = { ...progress, epoch: config.epochs - 1 };
+    // A budget that ran out before the fitted step count (a slower machine than measured) ends the run where it is.
+    if (budget && totalSteps !== step) post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps: step, images: cache.rows.length, step });
+    progress = budget ? { ...progress, totalSteps: step, etaSeconds: null } : { ...progress, epoch: config.epochs - 1 };
     return end('done');
   } catch (err) {
+    failed = true;
     return end('failed', describeFailure(err, config.batchSize, config.inputSize));
   } finally {
-    model?.dispose();
-    optimizer?.dispose();
-    cache?.close();
+    // After a failure (a wasm abort) disposing fails too: that echo must not replace the report.
+    closeAll(failed, () => model?.dispose(), () => optimizer?.dispose(), () => cache?.close());
   }
 }
 
@@ -255,7 +316,7 @@ function sampleIndices(cache: TrainCache): (rows: Int32Array) => Int32Array {
 /** An error in words, with a way out when the device ran out of memory. */
 export function describeFailure(err: unknown, batch: number, size: number): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|memory access out of bounds/i.test(message)) {
+  if (/out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|memory access out of bounds|^Aborted\(\)/i.test(message)) {
     return (
       `training: the device ran out of memory (${message}). The last checkpoint is kept; ` +
       `try a smaller batch (e.g. ${Math.max(2, batch >> 1)}) or a smaller input size (e.g. ${Math.max(16, size >> 1)} px), then resume or start again`

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatchLoader, epochOrder, type Batch } from '../../../../src-main/core/moco/data/batch-loader';
+import { rowBytes } from '../../../../src-main/core/moco/data/cache-files';
 import { buildTrainCache, type TrainCache } from '../../../../src-main/core/moco/data/train-cache';
 import { makeLibrary, tempDir } from './fixtures';
 
@@ -48,7 +49,8 @@ describe('BatchLoader', () => {
     expect(new Set(rows).size).toBe(20);
     for (const b of batches) {
       expect(b.n).toBe(5);
-      expect(b.data.length).toBe(5 * 8 * 8 * 3);
+      expect(b.data.length).toBe(5 * rowBytes(8));
+      expect(Array.from(b.frames.dims)).toEqual(Array.from(cache.framesOf(b.data, 5).dims));
       expect(Buffer.from(b.data).equals(Buffer.from(cache.readBatch(b.rows)))).toBe(true);
       expect(b.imageIds).toEqual(Array.from(b.rows, (r) => cache.ids[r]));
     }

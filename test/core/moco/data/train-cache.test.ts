@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../../src-main/core/db/connection';
-import { cacheSideFor, decodeSquare } from '../../../../src-main/core/moco/data/decode';
+import { cacheSideFor, decodeFrame, frameDims, frameSideFor } from '../../../../src-main/core/moco/data/decode';
+import { FRAME_HEADER, rowBytes, slotDims } from '../../../../src-main/core/moco/data/cache-files';
 import { buildTrainCache, TrainCache, type BuildProgress } from '../../../../src-main/core/moco/data/train-cache';
 import { listTrainingImages } from '../../../../src-main/core/moco/data/training-images';
 import { makeLibrary, tempDir, trainImage, writeImage, writeRotatedImage } from './fixtures';
@@ -32,8 +33,14 @@ function pixel(data: Uint8Array, size: number, y: number, x: number): number[] {
   return [data[o], data[o + 1], data[o + 2]];
 }
 
+/** The frame stored in a one-slot read: its height, width and pixels. */
+function frameOf(slot: Uint8Array): { h: number; w: number; pixels: Uint8Array } {
+  const [h, w] = slotDims(slot);
+  return { h, w, pixels: slot.subarray(FRAME_HEADER, FRAME_HEADER + h * w * 3) };
+}
+
 describe('buildTrainCache', () => {
-  it('stores each image decoded, oriented by EXIF, centre-cropped to the cache side', async () => {
+  it('stores each image decoded whole, oriented by EXIF, short side at the cache side, aspect kept up to 2:1', async () => {
     const lib = dir('lib');
     const images = await makeLibrary(lib, 3);
     const rotated = join(lib, 'rotated.jpg');
@@ -51,12 +58,20 @@ describe('buildTrainCache', () => {
     expect(progress.at(-1)).toMatchObject({ done: 4, total: 4, decoded: 4 });
 
     for (let r = 0; r < 3; r++) {
-      expect(Buffer.from(cache.readBatch([r])).equals(await decodeSquare(images[r].path, S))).toBe(true);
+      const stored = frameOf(cache.readBatch([r]));
+      const want = await decodeFrame(images[r].path, S);
+      // 48x40 photos: the whole frame, 20 px high and 24 wide, not a centre square.
+      expect([stored.h, stored.w]).toEqual([20, 24]);
+      expect([want.height, want.width]).toEqual([20, 24]);
+      expect(Buffer.from(stored.pixels).equals(want.pixels)).toBe(true);
     }
-    // Stored 60x20 with red left, blue right; orientation 6 shows it 20x60 with red on top.
-    const rot = cache.readBatch([cache.rowOf(10)!]);
+    // Stored 60x20 with red left, blue right; orientation 6 shows it 20x60 with red on top,
+    // kept as its centre 20x40 (2:1 at most).
+    const slot = cache.readBatch([cache.rowOf(10)!]);
+    const { h, w, pixels: rot } = frameOf(slot);
+    expect([h, w]).toEqual([40, 20]);
     const top = pixel(rot, S, 1, S / 2);
-    const bottom = pixel(rot, S, S - 2, S / 2);
+    const bottom = pixel(rot, S, h - 2, S / 2);
     expect(top[0]).toBeGreaterThan(200);
     expect(top[2]).toBeLessThan(60);
     expect(bottom[2]).toBeGreaterThan(200);
@@ -151,6 +166,22 @@ describe('buildTrainCache', () => {
     expect(readdirSync(cacheDir).sort()).toHaveLength(3);
   });
 
+  it('never reads a cache of the older format (centre squares): it is removed and the frames decoded anew', async () => {
+    const images = await makeLibrary(dir('lib'), 3);
+    const cacheDir = dir('cache');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(cacheDir, { recursive: true });
+    // A complete format-1 cache of the same images, as the previous version wrote it.
+    const old = join(cacheDir, 'train-s20-0123456789abcdef');
+    writeFileSync(`${old}.json`, JSON.stringify({ format: 1, key: '0123456789abcdef', size: 20, count: 3, ids: [1, 2, 3], hashes: images.map((im) => im.hash), complete: true, skipped: [] }));
+    writeFileSync(`${old}.bin`, Buffer.alloc(3 * 20 * 20 * 3, 7));
+    writeFileSync(`${old}.done`, Buffer.from([1, 1, 1]));
+    const built = keep(await buildTrainCache({ dir: cacheDir, images, size: S }));
+    expect([built.decoded, built.reused]).toEqual([3, 0]);
+    expect(readdirSync(cacheDir).filter((n) => n.startsWith('train-s'))).toEqual([]);
+    expect(frameOf(built.cache.readBatch([0])).h).toBe(20);
+  });
+
   it('refuses bad options before any work', async () => {
     const images = await makeLibrary(dir('lib'), 2);
     const cacheDir = dir('cache');
@@ -162,6 +193,13 @@ describe('buildTrainCache', () => {
     expect(() => cacheSideFor(64)).not.toThrow();
     expect(cacheSideFor(64)).toBe(74);
     expect(cacheSideFor(32)).toBe(37);
+    expect(frameSideFor(64)).toBe(112);
+    expect(frameSideFor(32)).toBe(56);
+    expect(frameSideFor(224)).toBe(320);
+    expect(() => frameSideFor(1)).toThrow(/expected an integer resolution >= 2, got 1/);
+    expect(frameDims(40, 48, 20)).toEqual([20, 24]);
+    expect(frameDims(60, 20, 20)).toEqual([40, 20]);
+    expect(frameDims(30, 30, 20)).toEqual([20, 20]);
   });
 });
 
@@ -172,10 +210,15 @@ describe('TrainCache', () => {
     const rows = [5, 0, 7, 3];
     const sync = cache.readBatch(rows);
     const async = await cache.readBatchAsync(rows);
-    expect(sync.length).toBe(4 * S * S * 3);
+    const slot = rowBytes(S);
+    expect(sync.length).toBe(4 * slot);
     expect(Buffer.from(async).equals(Buffer.from(sync))).toBe(true);
     // Row order is kept: the second image of the batch is row 0.
-    expect(Buffer.from(sync.subarray(S * S * 3, 2 * S * S * 3)).equals(Buffer.from(cache.readBatch([0])))).toBe(true);
+    expect(Buffer.from(sync.subarray(slot, 2 * slot)).equals(Buffer.from(cache.readBatch([0])))).toBe(true);
+    const layout = cache.framesOf(sync, 4);
+    expect(Array.from(layout.dims)).toEqual([20, 24, 20, 24, 20, 24, 20, 24]);
+    expect(layout).toMatchObject({ slotBytes: slot, header: FRAME_HEADER });
+    expect(() => cache.framesOf(sync, 3)).toThrow(/expected 3 slots/);
     expect(cache.ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     cache.close();
     expect(() => cache.readBatch([0])).toThrow(/already closed/);

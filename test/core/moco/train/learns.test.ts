@@ -4,7 +4,7 @@
 // random initialisation. Both numbers are printed.
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheSideFor } from '../../../../src-main/core/moco/data/decode';
+import { frameSideFor } from '../../../../src-main/core/moco/data/decode';
 import { buildTrainCache } from '../../../../src-main/core/moco/data/train-cache';
 import { MocoModel } from '../../../../src-main/core/moco/moco';
 import { knnLabels, knnMonitor } from '../../../../src-main/core/moco/train/knn';
@@ -49,7 +49,7 @@ async function randomInitKnn(): Promise<number> {
   await initEngine();
   const images = trainImagesIn(DEMO);
   const labelOf = new Map(images.map((im) => [im.id, im.path.split('/').at(-2)!]));
-  const { cache } = await buildTrainCache({ dir: join(tmp.dir, 'baseline-cache'), images, size: cacheSideFor(CONFIG.inputSize) });
+  const { cache } = await buildTrainCache({ dir: join(tmp.dir, 'baseline-cache'), images, size: frameSideFor(CONFIG.inputSize) });
   const model = new MocoModel({
     arch: CONFIG.arch,
     stem: CONFIG.stem,

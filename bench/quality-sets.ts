@@ -1,0 +1,120 @@
+// Labelled dev sets for `npm run bench:quality`, made at bench time from Debian packages (none
+// is committed, nothing is downloaded but through apt): one folder per label, PNG files.
+//   emoji  fonts-noto-color-emoji rendered by sharp (Pango), labelled by the Unicode emoji group
+//          of unicode-data's emoji-test.txt (fully-qualified, no skin-tone variants)
+//   icons  adwaita-icon-theme's 48 px icons, labelled by their context folder (actions, places, ...)
+//   demo   the demo library in resources/demo (six texture classes)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const QUALITY_DIR = join(ROOT, '.bench', 'quality');
+const EMOJI_TEST = '/usr/share/unicode/emoji/emoji-test.txt';
+const EMOJI_FONT = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf';
+const ICONS = '/usr/share/icons/Adwaita/48x48';
+/** Icon contexts with at least this many icons become classes. */
+const MIN_ICONS = 15;
+const SET_FORMAT = 1;
+
+export const SET_NAMES = ['emoji', 'icons', 'demo'] as const;
+export type SetName = (typeof SET_NAMES)[number];
+
+export interface DevSet {
+  name: SetName;
+  /** one folder per label */
+  dir: string;
+  /** where the images come from, in words */
+  source: string;
+}
+
+/** Installs the Debian packages a set needs when their files are missing (apt-get, as root). */
+function ensurePackages(files: string[], packages: string[]): void {
+  if (files.every((f) => existsSync(f))) return;
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.error || r.status !== 0 || !files.every((f) => existsSync(f))) {
+    throw new Error(`bench:quality: expected ${files.join(', ')} from Debian's ${packages.join(', ')} (apt-get install -y ${packages.join(' ')}), got ${r.error?.message ?? `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`}`);
+  }
+}
+
+/** The set at its folder, made on first use (a marker file says it is complete). */
+export async function devSet(name: SetName, log: (line: string) => void): Promise<DevSet> {
+  if (name === 'demo') return { name, dir: join(ROOT, 'resources', 'demo'), source: 'resources/demo (six generated texture classes)' };
+  const dir = join(QUALITY_DIR, name);
+  const marker = join(dir, '.complete');
+  const source = name === 'emoji'
+    ? 'fonts-noto-color-emoji rendered by sharp, labelled by Unicode emoji group (unicode-data emoji-test.txt)'
+    : 'adwaita-icon-theme 48 px icons, labelled by context';
+  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === String(SET_FORMAT)) return { name, dir, source };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const t0 = Date.now();
+  const n = name === 'emoji' ? await makeEmoji(dir) : await makeIcons(dir);
+  writeFileSync(marker, String(SET_FORMAT));
+  log(`made the ${name} set: ${n} images in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return { name, dir, source };
+}
+
+/** Fully-qualified emoji without skin-tone modifiers, by group (Component left out: swatches, not pictures). */
+export function emojiByGroup(text: string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  let group: string | null = null;
+  for (const line of text.split('\n')) {
+    const g = /^# group: (.+)$/.exec(line);
+    if (g) {
+      group = g[1].trim();
+      continue;
+    }
+    const m = /^([0-9A-F ]+?)\s*; fully-qualified\s*#/.exec(line);
+    if (!m || !group || group === 'Component') continue;
+    const codes = m[1].trim().split(/\s+/).map((h) => parseInt(h, 16));
+    if (codes.some((c) => c >= 0x1f3fb && c <= 0x1f3ff)) continue; // skin tones: near-duplicates
+    const list = groups.get(group) ?? [];
+    list.push(String.fromCodePoint(...codes));
+    groups.set(group, list);
+  }
+  return groups;
+}
+
+async function makeEmoji(dir: string): Promise<number> {
+  ensurePackages([EMOJI_TEST, EMOJI_FONT], ['unicode-data', 'fonts-noto-color-emoji']);
+  const groups = emojiByGroup(readFileSync(EMOJI_TEST, 'utf8'));
+  let n = 0;
+  for (const [group, list] of groups) {
+    const sub = join(dir, group.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase());
+    mkdirSync(sub, { recursive: true });
+    for (let i = 0; i < list.length; i++) {
+      const markup = `<span font="Noto Color Emoji 64">${list[i]}</span>`;
+      try {
+        await sharp({ text: { text: markup, rgba: true, dpi: 72 } })
+          .flatten({ background: '#ffffff' })
+          .extend({ top: 8, bottom: 8, left: 8, right: 8, background: '#ffffff' })
+          .png()
+          .toFile(join(sub, `${String(i).padStart(4, '0')}.png`));
+        n++;
+      } catch {
+        // a sequence the font cannot draw is left out
+      }
+    }
+  }
+  return n;
+}
+
+async function makeIcons(dir: string): Promise<number> {
+  ensurePackages([ICONS], ['adwaita-icon-theme']);
+  let n = 0;
+  for (const context of readdirSync(ICONS)) {
+    if (context === 'legacy') continue; // the old full-colour set, all contexts mixed
+    const files = readdirSync(join(ICONS, context)).filter((f) => f.endsWith('.png'));
+    if (files.length < MIN_ICONS) continue;
+    mkdirSync(join(dir, context), { recursive: true });
+    for (const f of files) {
+      // Symbolic icons are grey on transparent: on white, as a user would see them.
+      await sharp(join(ICONS, context, f)).flatten({ background: '#ffffff' }).png().toFile(join(dir, context, f));
+      n++;
+    }
+  }
+  return n;
+}
