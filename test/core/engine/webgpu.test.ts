@@ -193,6 +193,11 @@ describe('MoCo on webgpu', () => {
   it('one step (loss and updated weights) matches wasm', async () => {
     const gpu = await oneStep('webgpu', 3);
     const wasm = await oneStep('wasm', 3);
+    const worst = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]) / Math.max(Math.abs(b[i]), 1e-3)), 0);
+    console.log(
+      `one MoCo step, webgpu vs wasm: loss ${gpu.loss.toFixed(6)} vs ${wasm.loss.toFixed(6)}; worst relative weight difference ` +
+        `${Math.max(...gpu.weights.map((w, i) => worst(w, wasm.weights[i]))).toExponential(2)}, queue ${worst(gpu.queue, wasm.queue).toExponential(2)}`,
+    );
     expect(gpu.loss).toBeCloseTo(wasm.loss, 4);
     expect(gpu.accuracy).toBe(wasm.accuracy);
     gpu.weights.forEach((w, i) => expectAllClose(w, wasm.weights[i], 1e-3, 1e-5));
