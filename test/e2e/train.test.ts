@@ -69,7 +69,7 @@ describe('train view in the browser', () => {
     expect(await page.getByTestId('preset-card').count()).toBeGreaterThanOrEqual(2);
     // No GPU here: the GPU presets are hidden and the view says why; the engine setting is Automatic.
     expect(await page.locator('[data-testid="preset-card"][data-preset-id^="gpu-"]').count()).toBe(0);
-    expect(await page.getByTestId('presets-hidden').textContent()).toMatch(/GPU presets are hidden: (no GPU engine was found \(.*webgpu: |the only GPU adapter)/);
+    expect(await page.getByTestId('presets-hidden').textContent()).toMatch(/GPU presets are hidden: (no GPU engine was found \(tensorflow-gpu and webgpu not used|the only GPU adapter)/);
     expect(await page.getByTestId('engine-choice').inputValue()).toBe('auto');
     expect(await page.getByTestId('engine-skipped').textContent()).toContain('webgpu');
     await expect.poll(() => page.locator('[data-preset-id="cpu-quick"]').getAttribute('aria-checked')).toBe('true'); // the CPU default

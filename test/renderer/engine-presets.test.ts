@@ -42,7 +42,7 @@ describe('presets for the engine', () => {
   it('says why GPU presets are hidden', () => {
     expect(hiddenPresetsReason(TRAIN_PRESETS, gpu)).toBeNull();
     expect(hiddenPresetsReason(TRAIN_PRESETS, wasm)).toBe(
-      '3 GPU presets are hidden: no GPU engine was found (tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed; webgpu: no WebGPU adapter was found). The CPU presets fit this machine.',
+      '3 GPU presets are hidden: no GPU engine was found (tensorflow-gpu and webgpu not used, see why above). The CPU presets fit this machine.',
     );
     expect(hiddenPresetsReason(TRAIN_PRESETS, software)).toContain('the only GPU adapter, SwiftShader driver 5.0.0, is a software one that computes on the CPU');
   });

@@ -19,11 +19,11 @@ export function hiddenPresetsReason(presets: readonly TrainPreset[], engine: Eng
   if (!engine || engine.gpu) return null;
   const hidden = presets.filter((p) => p.target === 'gpu').length;
   if (!hidden) return null;
-  const gpuSkips = engine.skipped.filter((s) => s.name === 'tensorflow-gpu' || s.name === 'webgpu').map((s) => `${s.name}: ${s.reason}`);
+  const gpuSkips = engine.skipped.filter((s) => s.name === 'tensorflow-gpu' || s.name === 'webgpu').map((s) => s.name);
   const why = engine.adapter?.software
     ? `the only GPU adapter, ${engine.adapter.description || engine.adapter.architecture}, is a software one that computes on the CPU`
     : gpuSkips.length
-      ? `no GPU engine was found (${gpuSkips.join('; ')})`
+      ? `no GPU engine was found (${gpuSkips.join(' and ')} not used, see why above)`
       : `the ${engine.backend} engine computes on the CPU`;
   return `${hidden} GPU preset${hidden === 1 ? ' is' : 's are'} hidden: ${why}. The CPU presets fit this machine.`;
 }
