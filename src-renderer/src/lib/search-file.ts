@@ -1,6 +1,6 @@
 // An image file from outside the library, made ready for searchSimilar: its bytes as base64,
-// shrunk first when the door to the app takes only small calls (the web host caps a call's
-// body at 1 MiB). Files this window cannot decode go up as they are, so the app answers with
+// shrunk first when it is large, so a call over the web host stays small (the host takes a body
+// of up to 88 MiB, a query file of up to 64 MiB). Files this window cannot decode go up as they are, so the app answers with
 // its own reason (empty, corrupt, not an image).
 
 /** Largest file sent as it is over the web host (base64 is 4/3 of it, plus the JSON around it). */
