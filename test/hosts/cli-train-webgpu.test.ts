@@ -47,8 +47,9 @@ describe('moco-studio train with MOCO_BACKEND=webgpu', () => {
       let interrupted = false;
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        // Ctrl-C once the first step has reported (progress lines every few seconds off a terminal).
-        if (!interrupted && /Training: epoch \d+\/2 · step [1-9]/.test(stderr)) {
+        // Ctrl-C as soon as the run has started: the trainer pauses after its first step, whatever
+        // the machine's speed (waiting for a progress line could see all 6 steps done first).
+        if (!interrupted && /^Training run \d+: /m.test(stderr)) {
           interrupted = true;
           child.kill('SIGINT');
         }
