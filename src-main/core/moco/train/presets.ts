@@ -43,6 +43,20 @@ export function defaultConfig(over: Partial<TrainConfig> = {}): TrainConfig {
 // width, and 1/4 of 64 px) gives a first useful encoder of a few thousand photos within an
 // hour; "CPU standard" (width 1/2, 64 px) is for an overnight run. Both keep K 4096 (the
 // paper's CPU-scale queue) and batch 64 so that the split-BN groups stay near 32 images.
+/** The CPU quick size, shared by the tuned preset and the paper's exact v1 at that size. */
+const CPU_QUICK_SIZE: Partial<TrainConfig> = {
+  arch: 'resnet18',
+  stem: 'small',
+  widthMultiplier: 0.25,
+  inputSize: 32,
+  batchSize: 64,
+  epochs: 30,
+  K: 4096,
+  lrSteps: [20, 25],
+  knnEvery: 5,
+  checkpointMinutes: 2,
+};
+
 export const TRAIN_PRESETS: readonly TrainPreset[] = [
   // Tuned with bench:quality (README): a CPU run makes few steps, so the key encoder follows
   // faster (m 0.99, as the paper's CIFAR demo), T 0.2 and lr 0.03 (4x the linear rule at batch
@@ -52,21 +66,7 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     target: 'cpu',
     label: 'CPU quick: ResNet-18 small stem, 32 px',
     description: 'Width 1/4, batch 64, K 4096, 30 epochs, MoCo v1 augmentation with m 0.99, T 0.2, lr 0.03 (tuned for short CPU runs). A first encoder in under an hour on a laptop.',
-    config: defaultConfig({
-      arch: 'resnet18',
-      stem: 'small',
-      widthMultiplier: 0.25,
-      inputSize: 32,
-      batchSize: 64,
-      epochs: 30,
-      K: 4096,
-      m: 0.99,
-      T: 0.2,
-      lr: 0.03,
-      lrSteps: [20, 25],
-      knnEvery: 5,
-      checkpointMinutes: 2,
-    }),
+    config: defaultConfig({ ...CPU_QUICK_SIZE, m: 0.99, T: 0.2, lr: 0.03 }),
   },
   {
     id: 'cpu-standard',
@@ -91,18 +91,7 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     target: 'cpu',
     label: "CPU, the paper's MoCo v1: ResNet-18 small stem, 32 px",
     description: "MoCo v1 exactly as published (v1 augmentation, linear head, T 0.07, lr 0.03 x batch/256, steps at 2/3 and 5/6 of the run) at the CPU quick size: width 1/4, batch 64, K 4096, 30 epochs.",
-    config: defaultConfig({
-      arch: 'resnet18',
-      stem: 'small',
-      widthMultiplier: 0.25,
-      inputSize: 32,
-      batchSize: 64,
-      epochs: 30,
-      K: 4096,
-      lrSteps: [20, 25],
-      knnEvery: 5,
-      checkpointMinutes: 2,
-    }),
+    config: defaultConfig(CPU_QUICK_SIZE),
   },
   {
     id: 'gpu-resnet18',
