@@ -98,7 +98,7 @@ export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkR
       });
       continue;
     }
-    const subdirs: string[] = [];
+    const subdirs: { rel: string; real: string; isLink: boolean }[] = [];
     await Promise.all(
       entries.map(async (entry) => {
         if (opts.skipHidden && entry.name.startsWith('.')) return;
@@ -136,18 +136,18 @@ export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkR
           );
           return;
         }
-        if (st.isDirectory()) {
-          if (seen.has(real)) return;
-          seen.add(real);
-          subdirs.push(childRel);
-        } else {
+        if (st.isDirectory()) subdirs.push({ rel: childRel, real, isLink });
+        else {
           result.files.push({ path: childPath, relPath: childRel, size: st.size, mtimeMs: st.mtimeMs });
         }
       }),
     );
-    // Sorted so the walk order (and so a resumed scan) is the same every time.
-    subdirs.sort().reverse();
-    stack.push(...subdirs);
+    // Deduplicated after the stats settle, real folders before links and then by name, so which
+    // path a doubly-reachable folder is indexed under never depends on which stat finished first.
+    // Pushed in reverse name order so the walk (and so a resumed scan) is the same every time.
+    subdirs.sort((a, b) => Number(a.isLink) - Number(b.isLink) || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    const fresh = subdirs.filter((d) => !seen.has(d.real) && seen.add(d.real)).map((d) => d.rel);
+    stack.push(...fresh.sort().reverse());
     opts.onProgress?.(result.files.length);
   }
   const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);

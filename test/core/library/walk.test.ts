@@ -93,6 +93,16 @@ describe('walkFolder', () => {
     expect(allowed.problems.filter((p) => p.reason === 'outside-link').map((p) => p.path.slice(root.length + 1))).toEqual(['proc-self', 'sub/sys']);
   });
 
+  it('indexes a folder reachable by a link and by its own name under its own name, whichever stat settles first', async () => {
+    mkdirSync(join(root, 'zz-real'));
+    writeFileSync(join(root, 'zz-real', 'z.jpg'), 'z');
+    for (const name of ['aa-link', 'ab-link', 'zz-real-again']) symlinkSync('zz-real', join(root, name));
+    for (let trial = 0; trial < 5; trial++) {
+      const r = await walk(true);
+      expect(r.files.map((f) => f.relPath).filter((p) => p.endsWith('z.jpg'))).toEqual(['zz-real/z.jpg']);
+    }
+  });
+
   it('refuses to walk a folder that is a system folder', async () => {
     const r = await walkFolder('/proc/self', { skipHidden: true, isCancelled: () => false });
     expect(r).toMatchObject({ rootAvailable: false, files: [] });
