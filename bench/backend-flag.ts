@@ -3,6 +3,7 @@ import { BACKEND_NAMES, type BackendName } from '../src-main/core/engine/engine-
 
 export function backendFlag(bench: string, value: string | undefined): BackendName | undefined {
   if (value === undefined) return undefined;
-  if (!(BACKEND_NAMES as readonly string[]).includes(value)) throw new Error(`${bench}: expected --backend ${BACKEND_NAMES.join(' | ')}, got ${JSON.stringify(value)}`);
+  if (!(BACKEND_NAMES as readonly string[]).includes(value))
+    throw new Error(`${bench}: expected --backend ${BACKEND_NAMES.join(' | ')}, got ${JSON.stringify(value)}`);
   return value as BackendName;
 }

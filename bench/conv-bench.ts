@@ -10,7 +10,17 @@ import { initEngine } from '../src-main/core/engine/backend';
 import { axisPads, type ConvPadding } from '../src-main/core/engine/conv-geometry';
 import { convFilterGrad, convInputGrad } from '../src-main/core/engine/conv-grads';
 
-interface Layer { name: string; hw: number; ci: number; co: number; k: number; s: number; pad: number; count: number; needsDx: boolean }
+interface Layer {
+  name: string;
+  hw: number;
+  ci: number;
+  co: number;
+  k: number;
+  s: number;
+  pad: number;
+  count: number;
+  needsDx: boolean;
+}
 const N = 64;
 // ResNet-18 at 64 px: stem to 32x32, max-pool to 16x16, then layer1..4; count = uses per network.
 // The stem's input gradient is never computed in training (the images need none).
@@ -29,7 +39,10 @@ const layers: Layer[] = [
 ];
 const reps = Number(process.argv[2] ?? 5);
 
-interface Time { wall: number; cpu: number }
+interface Time {
+  wall: number;
+  cpu: number;
+}
 
 /** Median wall and CPU ms of fn, after one warm-up; every tensor it makes is disposed. */
 function median(fn: () => tf.Tensor): Time {
@@ -53,12 +66,30 @@ function inputGradZeroInsert(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], 
   const [n, h, wd] = xShape;
   const [kh, kw] = w.shape;
   const [, oh, ow, co] = dy.shape;
-  const d = s === 1 ? dy : dy.reshape([n, oh, 1, ow, 1, co]).pad([[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]])
-    .reshape([n, oh * s, ow * s, co]).slice([0, 0, 0, 0], [n, (oh - 1) * s + 1, (ow - 1) * s + 1, co]);
+  const d =
+    s === 1
+      ? dy
+      : dy
+          .reshape([n, oh, 1, ow, 1, co])
+          .pad([
+            [0, 0],
+            [0, 0],
+            [0, s - 1],
+            [0, 0],
+            [0, s - 1],
+            [0, 0],
+          ])
+          .reshape([n, oh * s, ow * s, co])
+          .slice([0, 0, 0, 0], [n, (oh - 1) * s + 1, (ow - 1) * s + 1, co]);
   const top = kh - 1 - axisPads(h, kh, s, padding).before;
   const left = kw - 1 - axisPads(wd, kw, s, padding).before;
   const [, dh, dw] = d.shape as number[];
-  const dp = d.pad([[0, 0], [top, Math.max(h + kh - 1 - dh - top, 0)], [left, Math.max(wd + kw - 1 - dw - left, 0)], [0, 0]]) as tf.Tensor4D;
+  const dp = d.pad([
+    [0, 0],
+    [top, Math.max(h + kh - 1 - dh - top, 0)],
+    [left, Math.max(wd + kw - 1 - dw - left, 0)],
+    [0, 0],
+  ]) as tf.Tensor4D;
   return tf.conv2d(dp, tf.reverse(w, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D, 1, 'valid').slice([0, 0, 0, 0], xShape);
 }
 
@@ -66,17 +97,25 @@ function inputGradZeroInsert(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], 
 function filterGradIm2col(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, s: number, pad: number): tf.Tensor {
   const [n, , , ci] = x.shape;
   const [, oh, ow, co] = dy.shape;
-  const xp = x.pad([[0, 0], [pad, pad + s], [pad, pad + s], [0, 0]]);
+  const xp = x.pad([
+    [0, 0],
+    [pad, pad + s],
+    [pad, pad + s],
+    [0, 0],
+  ]);
   const taps: tf.Tensor[] = [];
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-    taps.push(xp.stridedSlice([0, i, j, 0], [n, i + (oh - 1) * s + 1, j + (ow - 1) * s + 1, ci], [1, s, s, 1]));
-  }
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      taps.push(xp.stridedSlice([0, i, j, 0], [n, i + (oh - 1) * s + 1, j + (ow - 1) * s + 1, ci], [1, s, s, 1]));
+    }
   return tf.matMul(tf.concat(taps, 3).reshape([-1, k * k * ci]), dy.reshape([-1, co]), true, false).reshape([k, k, ci, co]);
 }
 
 async function main() {
   const engine = await initEngine({ backend: 'wasm' });
-  console.log(`${engine.device}, batch ${N}, median of ${reps}, load average ${loadavg()[0].toFixed(2)}; ms as wall/cpu (cpu: all threads)`);
+  console.log(
+    `${engine.device}, batch ${N}, median of ${reps}, load average ${loadavg()[0].toFixed(2)}; ms as wall/cpu (cpu: all threads)`,
+  );
   const rows: Record<string, string | number>[] = [];
   const total = { fwd: { wall: 0, cpu: 0 }, dx: { wall: 0, cpu: 0 }, dw: { wall: 0, cpu: 0 } };
   const add = (t: Time, v: Time, count: number) => {
@@ -100,15 +139,24 @@ async function main() {
     if (l.needsDx) add(total.dx, dx, l.count);
     add(total.dw, dw, l.count);
     rows.push({
-      layer: l.name, 'x shape': `${N}x${l.hw}x${l.hw}x${l.ci}`, Co: l.co, fwd: f(fwd), dx: f(dx),
-      'dx zero-insert': f(dxZero), 'dx tfjs kernel': f(dxNative), dw: f(dw), 'dw im2col/matMul': f(dwIm2col),
+      layer: l.name,
+      'x shape': `${N}x${l.hw}x${l.hw}x${l.ci}`,
+      Co: l.co,
+      fwd: f(fwd),
+      dx: f(dx),
+      'dx zero-insert': f(dxZero),
+      'dx tfjs kernel': f(dxNative),
+      dw: f(dw),
+      'dw im2col/matMul': f(dwIm2col),
     });
     tf.dispose([x, w, dy]);
   }
   console.table(rows);
   const r = (t: Time) => `${t.wall.toFixed(0)}/${t.cpu.toFixed(0)} ms`;
-  console.log(`per ResNet-18 pass (layer counts weighted, no stem dx): forward ${r(total.fwd)}, dx ${r(total.dx)}, dw ${r(total.dw)} ` +
-    `(backward/forward wall ${((total.dx.wall + total.dw.wall) / total.fwd.wall).toFixed(2)}); load average now ${loadavg()[0].toFixed(2)}`);
+  console.log(
+    `per ResNet-18 pass (layer counts weighted, no stem dx): forward ${r(total.fwd)}, dx ${r(total.dx)}, dw ${r(total.dw)} ` +
+      `(backward/forward wall ${((total.dx.wall + total.dw.wall) / total.fwd.wall).toFixed(2)}); load average now ${loadavg()[0].toFixed(2)}`,
+  );
 }
 
 // The threaded wasm backend's workers keep the event loop alive: exit once the table is out.

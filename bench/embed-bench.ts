@@ -74,7 +74,11 @@ function embedderContender(name: string, e: Embedder, x: Float32Array): Contende
 /** The PyTorch reference as a child that times one batch per request. */
 async function torchContender(): Promise<Contender> {
   const ref = referenceEnv(TORCH_THREADS);
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [TORCH_SCRIPT, '--serve', '--threads', String(TORCH_THREADS), '--batch', String(BATCH), '--size', String(SIZE)], { env: ref.env });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    PYTHON,
+    [TORCH_SCRIPT, '--serve', '--threads', String(TORCH_THREADS), '--batch', String(BATCH), '--size', String(SIZE)],
+    { env: ref.env },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -116,14 +120,22 @@ function median(a: number[]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { batches: { type: 'string' }, 'no-torch': { type: 'boolean' }, 'no-tfjs': { type: 'boolean' }, sweep: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      batches: { type: 'string' },
+      'no-torch': { type: 'boolean' },
+      'no-tfjs': { type: 'boolean' },
+      sweep: { type: 'boolean' },
+      backend: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     process.stdout.write(HELP);
     return;
   }
   const batches = Number(values.batches ?? 5);
-  if (!Number.isInteger(batches) || batches < 1) throw new Error(`bench:embed: expected a positive integer for --batches, got ${values.batches}`);
+  if (!Number.isInteger(batches) || batches < 1)
+    throw new Error(`bench:embed: expected a positive integer for --batches, got ${values.batches}`);
 
   const engine = await initEngine({ backend: backendFlag('bench:embed', values.backend) });
   const model = new ResNet({ arch: 'resnet18', stem: 'imagenet' }, new Rng(1));
@@ -131,7 +143,9 @@ async function main(): Promise<void> {
   const contenders: Contender[] = [];
   try {
     contenders.push(embedderContender('onnxruntime', await OnnxEmbedder.create(model, SIZE), x));
-    if (values.sweep) for (const v of SWEEP) contenders.push(embedderContender(v.name, await OnnxEmbedder.create(model, SIZE, { device: 'cpu', ...v.opts }), x));
+    if (values.sweep)
+      for (const v of SWEEP)
+        contenders.push(embedderContender(v.name, await OnnxEmbedder.create(model, SIZE, { device: 'cpu', ...v.opts }), x));
     if (!values['no-tfjs']) contenders.push(embedderContender('TF.js', new TfjsEmbedder(model, SIZE), x));
     if (!values['no-torch']) contenders.push(await torchContender());
 
@@ -147,12 +161,21 @@ async function main(): Promise<void> {
     const rows = contenders.map((c, i) => {
       const ms = median(times[i].map((t) => t.ms));
       const cpuMs = median(times[i].map((t) => t.cpuMs));
-      return { engine: c.name, device: c.device, median_ms: ms, median_cpu_ms: cpuMs, img_per_s: (BATCH / ms) * 1000, ratio: null as number | null };
+      return {
+        engine: c.name,
+        device: c.device,
+        median_ms: ms,
+        median_cpu_ms: cpuMs,
+        img_per_s: (BATCH / ms) * 1000,
+        ratio: null as number | null,
+      };
     });
     if (torchIndex >= 0) for (const r of rows) r.ratio = r.img_per_s / rows[torchIndex].img_per_s;
 
     console.log(`ResNet-18 (ImageNet stem) at ${SIZE} px, batch ${BATCH}: median of ${batches} batches, round-robin after a warm-up`);
-    console.log(`TF.js backend: ${engine.backend} (${engine.device}); ${os.availableParallelism()} cores; load average ${load0.toFixed(2)} -> ${load1.toFixed(2)}`);
+    console.log(
+      `TF.js backend: ${engine.backend} (${engine.device}); ${os.availableParallelism()} cores; load average ${load0.toFixed(2)} -> ${load1.toFixed(2)}`,
+    );
     console.table(
       rows.map((r) => ({
         engine: r.engine,
@@ -164,8 +187,22 @@ async function main(): Promise<void> {
       })),
     );
     const ort = rows[0];
-    if (ort.ratio !== null) console.log(`onnxruntime / PyTorch: ${ort.ratio.toFixed(2)}x (goal >= ${GOAL_RATIO}x): ${ort.ratio >= GOAL_RATIO ? 'met' : 'not met'}`);
-    console.log(JSON.stringify({ bench: 'embed', model: 'resnet18-imagenet', size: SIZE, batch: BATCH, batches, cores: os.availableParallelism(), load: [load0, load1], results: rows }));
+    if (ort.ratio !== null)
+      console.log(
+        `onnxruntime / PyTorch: ${ort.ratio.toFixed(2)}x (goal >= ${GOAL_RATIO}x): ${ort.ratio >= GOAL_RATIO ? 'met' : 'not met'}`,
+      );
+    console.log(
+      JSON.stringify({
+        bench: 'embed',
+        model: 'resnet18-imagenet',
+        size: SIZE,
+        batch: BATCH,
+        batches,
+        cores: os.availableParallelism(),
+        load: [load0, load1],
+        results: rows,
+      }),
+    );
   } finally {
     for (const c of contenders) await c.close();
     model.dispose();

@@ -35,10 +35,15 @@ async function noiseTile(rng: Rng, sigma: number): Promise<Buffer> {
     const g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
     raw[i] = Math.max(0, Math.min(255, Math.round(128 + sigma * g)));
   }
-  return sharp(raw, { raw: { width: NOISE_TILE, height: NOISE_TILE, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width: NOISE_TILE, height: NOISE_TILE, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
-const colour = (rng: Rng) => `#${Math.floor(rng() * 0xffffff).toString(16).padStart(6, '0')}`;
+const colour = (rng: Rng) =>
+  `#${Math.floor(rng() * 0xffffff)
+    .toString(16)
+    .padStart(6, '0')}`;
 
 function scene(rng: Rng, w: number, h: number): string {
   const angle = (rng() * 360).toFixed(1);
@@ -126,7 +131,8 @@ async function main(): Promise<void> {
   });
   const int = (flag: string, value: string | undefined) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`generate-images: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`generate-images: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
     return n;
   };
   if (!v.dir) throw new Error('generate-images: expected --dir <folder>, got none');

@@ -84,7 +84,11 @@ async function measure(c: Check, warmup: number, steps: number): Promise<Measure
   const side = cacheSideFor(c.px);
   const rng = new Rng(1);
   // Uint8 images as the training cache hands them over; two batches alternate.
-  const batches = [0, 1].map(() => ({ n: c.batch, size: side, data: Uint8Array.from({ length: c.batch * side * side * 3 }, () => rng.int(256)) }));
+  const batches = [0, 1].map(() => ({
+    n: c.batch,
+    size: side,
+    data: Uint8Array.from({ length: c.batch * side * side * 3 }, () => rng.int(256)),
+  }));
   const model = new MocoModel({ arch: c.arch, stem: 'imagenet', widthMultiplier: c.width, K: c.K, seed: 0 });
   const optimizer = mocoOptimizer(baseLearningRate(c.batch));
   const augmenter = new Augmenter({ recipe: 'v1', resolution: c.px, seed: 2 });
@@ -118,10 +122,25 @@ async function measure(c: Check, warmup: number, steps: number): Promise<Measure
 
 function runTorch(c: Check, warmup: number, steps: number): TorchResult {
   if (c.width !== 1) return { error: 'no PyTorch reference for a narrowed model (--quick)' };
-  const args = [REFERENCE, '--arch', c.arch, '--px', String(c.px), '--batch', String(c.batch), '--K', String(c.K), '--steps', String(steps), '--warmup', String(warmup)];
+  const args = [
+    REFERENCE,
+    '--arch',
+    c.arch,
+    '--px',
+    String(c.px),
+    '--batch',
+    String(c.batch),
+    '--K',
+    String(c.K),
+    '--steps',
+    String(steps),
+    '--warmup',
+    String(warmup),
+  ];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 4 * 60_000, maxBuffer: 16 << 20 });
   if (r.error) return { error: `${PYTHON}: ${r.error.message}` };
-  if (r.status !== 0) return { error: `torch_moco_gpu.py exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  if (r.status !== 0)
+    return { error: `torch_moco_gpu.py exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TorchResult;
   } catch {
@@ -150,13 +169,19 @@ async function main(): Promise<void> {
   const warmup = positiveInt('warmup', values.warmup, 3);
   const engine = await initEngine({ backend: backendFlag('bench:gpu', values.backend ?? 'webgpu') });
   console.log(`engine: ${engine.backend} · ${engine.device}`);
-  if (engine.adapter) console.log(`adapter: vendor ${engine.adapter.vendor}, architecture ${engine.adapter.architecture || '-'}, ${engine.adapter.description || '-'}${engine.adapter.software ? ' (software: numbers are not GPU speed)' : ''}`);
+  if (engine.adapter)
+    console.log(
+      `adapter: vendor ${engine.adapter.vendor}, architecture ${engine.adapter.architecture || '-'}, ${engine.adapter.description || '-'}${engine.adapter.software ? ' (software: numbers are not GPU speed)' : ''}`,
+    );
   const rows = [];
   for (const c of values.quick ? QUICK : CHECKS) {
     const what = `${c.arch}${c.width === 1 ? '' : ` width ${c.width}`} ${c.px} px, batch ${c.batch}, K ${c.K}`;
     if (engine.backend === 'webgpu') {
       try {
-        await checkFitsDevice(defaultConfig({ arch: c.arch, widthMultiplier: c.width, inputSize: c.px, batchSize: c.batch, K: c.K }), deviceMemory(await startWebGpu()));
+        await checkFitsDevice(
+          defaultConfig({ arch: c.arch, widthMultiplier: c.width, inputSize: c.px, batchSize: c.batch, K: c.K }),
+          deviceMemory(await startWebGpu()),
+        );
       } catch (err) {
         console.log(`${what}: skipped: ${(err as Error).message}`);
         rows.push({ check: c.name, what, ours: null, torch: null, ratio: null, skipped: (err as Error).message });
@@ -169,12 +194,24 @@ async function main(): Promise<void> {
     const ratio = torch && !('error' in torch) ? ours.imagesPerSec / torch.imagesPerSec : null;
     console.log(
       `${what}: ours ${ours.imagesPerSec.toFixed(1)} img/s (median ${(1000 * ours.medianSeconds).toFixed(0)} ms/step, peak GPU ${mib(ours.peakGpuBytes)})` +
-        (torch === null ? '' : 'error' in torch ? `; PyTorch: ${torch.error}` : `; PyTorch ${torch.device} ${torch.imagesPerSec.toFixed(1)} img/s (peak ${mib(torch.peakGpuBytes)}); ratio ${ratio!.toFixed(2)} (goal >= ${GOAL_RATIO})`) +
+        (torch === null
+          ? ''
+          : 'error' in torch
+            ? `; PyTorch: ${torch.error}`
+            : `; PyTorch ${torch.device} ${torch.imagesPerSec.toFixed(1)} img/s (peak ${mib(torch.peakGpuBytes)}); ratio ${ratio!.toFixed(2)} (goal >= ${GOAL_RATIO})`) +
         ` [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
     );
     rows.push({ check: c.name, what, ours, torch, ratio });
   }
-  console.log(JSON.stringify({ bench: 'gpu', engine: { backend: engine.backend, device: engine.device, adapter: engine.adapter ?? null }, steps, warmup, rows }));
+  console.log(
+    JSON.stringify({
+      bench: 'gpu',
+      engine: { backend: engine.backend, device: engine.device, adapter: engine.adapter ?? null },
+      steps,
+      warmup,
+      rows,
+    }),
+  );
 }
 
 main().then(

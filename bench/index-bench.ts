@@ -44,7 +44,8 @@ Images are cached in $MOCO_BENCH_DIR, else .bench/ in the repository.
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bench:index: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`bench:index: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -59,7 +60,7 @@ async function warmPageCache(files: string[]): Promise<{ bytes: number; ms: numb
   for (const f of files) {
     const fh = await open(f, 'r');
     try {
-      for (let n; (n = (await fh.read(buf, 0, buf.length, null)).bytesRead) > 0; ) bytes += n;
+      for (let n; (n = (await fh.read(buf, 0, buf.length, null)).bytesRead) > 0;) bytes += n;
     } finally {
       await fh.close();
     }
@@ -81,7 +82,9 @@ interface Contender {
 async function benchVips(files: string[], benchDir: string, parallelism: number, chunk: number): Promise<Contender | { skipped: string }> {
   const version = vipsthumbnailVersion();
   if (!version) return { skipped: `vipsthumbnail not found; install it with: ${VIPS_INSTALL_HINT}` };
-  console.log(`vipsthumbnail (${version}): ${parallelism} processes at a time, ${chunk} files each, -s ${THUMB_SIZE} to WebP Q=80 effort=2 (as the indexer)`);
+  console.log(
+    `vipsthumbnail (${version}): ${parallelism} processes at a time, ${chunk} files each, -s ${THUMB_SIZE} to WebP Q=80 effort=2 (as the indexer)`,
+  );
   const outDir = await mkdtemp(join(benchDir, 'vips-'));
   try {
     const warm = await warmPageCache(files);
@@ -127,7 +130,15 @@ async function benchOurs(files: string[], photosDir: string, benchDir: string, k
       throw new Error(`bench:index: expected ${files.length} images and no failures, got ${status.images} images, ${last.failed} failed`);
     }
     const thumbnails = await countFiles(dataDir, '.webp');
-    return { images: files.length, seconds: s, imagesPerSecond: files.length / s, peakRssBytes: peak.peak, startRssBytes, rssSource: peak.source, thumbnails };
+    return {
+      images: files.length,
+      seconds: s,
+      imagesPerSecond: files.length / s,
+      peakRssBytes: peak.peak,
+      startRssBytes,
+      rssSource: peak.source,
+      thumbnails,
+    };
   } finally {
     stopRss();
     off();
@@ -194,7 +205,14 @@ async function main(): Promise<void> {
       cpus: availableParallelism(),
       cacheWarmed: true,
       vipsthumbnail: 'skipped' in vips ? null : { seconds: vips.seconds, imagesPerSecond: vips.imagesPerSecond, chunk },
-      ours: { seconds: ours.seconds, imagesPerSecond: ours.imagesPerSecond, peakRssMB: rssMB, startRssMB: mb(ours.startRssBytes), rssSource: ours.rssSource, thumbnails: ours.thumbnails },
+      ours: {
+        seconds: ours.seconds,
+        imagesPerSecond: ours.imagesPerSecond,
+        peakRssMB: rssMB,
+        startRssMB: mb(ours.startRssBytes),
+        rssSource: ours.rssSource,
+        thumbnails: ours.thumbnails,
+      },
       ratio,
       goals: { ratio: GOAL_RATIO, peakRssMB: GOAL_RSS_MB },
       met: { ratio: ratio === null ? null : ratio >= GOAL_RATIO, peakRss: rssMB < GOAL_RSS_MB },

@@ -55,7 +55,10 @@ interface Image {
 }
 
 function listSet(dir: string): { images: Image[]; classes: string[] } {
-  const classes = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const classes = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const images: Image[] = [];
   classes.forEach((c, label) => {
     for (const f of readdirSync(join(dir, c)).sort()) {
@@ -96,7 +99,10 @@ async function features(images: Image[], config: TrainConfig, runDir: string, se
     { model: 'moco' as const, net: loadRunEncoder('bench:quality', runDir, config).model },
     {
       model: 'random-init' as const,
-      net: new ResNet({ arch: config.arch, stem: config.stem, widthMultiplier: config.widthMultiplier, outDim: config.dim, mlpHead: config.mlpHead }, new Rng((seed + RANDOM_INIT_SALT) >>> 0)),
+      net: new ResNet(
+        { arch: config.arch, stem: config.stem, widthMultiplier: config.widthMultiplier, outDim: config.dim, mlpHead: config.mlpHead },
+        new Rng((seed + RANDOM_INIT_SALT) >>> 0),
+      ),
     },
   ];
   const n = images.length;
@@ -167,7 +173,13 @@ interface Scores {
   pAt10: number;
 }
 
-async function evaluate(f: FeatureSet, images: Image[], numClasses: number, parts: { train: number[]; test: number[] }, seed: number): Promise<Scores> {
+async function evaluate(
+  f: FeatureSet,
+  images: Image[],
+  numClasses: number,
+  parts: { train: number[]; test: number[] },
+  seed: number,
+): Promise<Scores> {
   const data: ProbeData = {
     d: f.d,
     numClasses,
@@ -188,7 +200,15 @@ async function evaluate(f: FeatureSet, images: Image[], numClasses: number, part
     seed,
   });
   const knn = await knnClassify(data, { k: KNN_DEFAULTS.k, T: KNN_DEFAULTS.T });
-  return { model: f.model, linear: linear.metrics.top1, knn: knn.metrics.top1, pAt10: precisionAt(f, Int32Array.from(images, (im) => im.label)) };
+  return {
+    model: f.model,
+    linear: linear.metrics.top1,
+    knn: knn.metrics.top1,
+    pAt10: precisionAt(
+      f,
+      Int32Array.from(images, (im) => im.label),
+    ),
+  };
 }
 
 async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: number; seed: number }) {
@@ -198,7 +218,9 @@ async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: n
   const work = join(QUALITY_DIR, 'runs', `${name}-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  console.log(`\n${name}: ${images.length} images in ${classes.length} classes (${set.source}); training ${config.minutes} min, load ${loadavg()[0].toFixed(2)}`);
+  console.log(
+    `\n${name}: ${images.length} images in ${classes.length} classes (${set.source}); training ${config.minutes} min, load ${loadavg()[0].toFixed(2)}`,
+  );
   const t0 = Date.now();
   let last = 0;
   let started: Extract<WorkerMessage, { type: 'started' }> | null = null;
@@ -209,18 +231,31 @@ async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: n
     if (m.type !== 'progress' || Date.now() - last < 60_000) return;
     last = Date.now();
     const p = m.progress;
-    if (p.phase === 'training') console.log(`  step ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} lr ${p.lr?.toPrecision(3)} ${p.imagesPerSec?.toFixed(1)} img/s, load ${loadavg()[0].toFixed(2)}`);
+    if (p.phase === 'training')
+      console.log(
+        `  step ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} lr ${p.lr?.toPrecision(3)} ${p.imagesPerSec?.toFixed(1)} img/s, load ${loadavg()[0].toFixed(2)}`,
+      );
   };
   const labels: [number, string][] = images.map((im) => [im.image.id, classes[im.label]]);
   const status = await runTraining(
-    { runId: 1, config, images: images.map((im) => im.image), labels, cacheDir: join(work, 'cache'), runDir: join(work, 'run'), resume: false },
+    {
+      runId: 1,
+      config,
+      images: images.map((im) => im.image),
+      labels,
+      cacheDir: join(work, 'cache'),
+      runDir: join(work, 'run'),
+      resume: false,
+    },
     post,
     { requested: () => null },
   );
   if (status !== 'done') throw new Error(`bench:quality: expected the ${name} run to finish, got ${status}${error ? `: ${error}` : ''}`);
   const s = started as Extract<WorkerMessage, { type: 'started' }> | null;
   const trainMin = (Date.now() - t0) / 60_000;
-  console.log(`  trained ${s?.totalSteps ?? '?'} steps (${(((s?.totalSteps ?? 0) * config.batchSize) / images.length).toFixed(1)} epochs) in ${trainMin.toFixed(1)} min, cache included; load ${loadavg()[0].toFixed(2)}`);
+  console.log(
+    `  trained ${s?.totalSteps ?? '?'} steps (${(((s?.totalSteps ?? 0) * config.batchSize) / images.length).toFixed(1)} epochs) in ${trainMin.toFixed(1)} min, cache included; load ${loadavg()[0].toFixed(2)}`,
+  );
   const parts = split(images, o.testFraction, o.seed);
   const sets = await features(images, config, join(work, 'run'), o.seed);
   const rows: Scores[] = [];
@@ -266,15 +301,25 @@ async function main(): Promise<void> {
   }
   const minutes = Number(values.minutes ?? 30);
   if (!(minutes >= 0.05)) throw new Error(`bench:quality: expected --minutes >= 0.05, got ${JSON.stringify(values.minutes)}`);
-  const names = (values.sets ?? SET_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!(SET_NAMES as readonly string[]).includes(n)) throw new Error(`bench:quality: expected --sets from ${SET_NAMES.join(', ')}, got ${JSON.stringify(n)}`);
+  const names = (values.sets ?? SET_NAMES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(SET_NAMES as readonly string[]).includes(n))
+      throw new Error(`bench:quality: expected --sets from ${SET_NAMES.join(', ')}, got ${JSON.stringify(n)}`);
   const testFraction = Number(values['test-fraction'] ?? 0.3);
-  if (!(testFraction > 0 && testFraction < 1)) throw new Error(`bench:quality: expected --test-fraction in (0, 1), got ${values['test-fraction']}`);
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new Error(`bench:quality: expected --test-fraction in (0, 1), got ${values['test-fraction']}`);
   const seed = Number(values.seed ?? 0);
   const { minutes: _m, sets: _s, 'test-fraction': _t, help: _h, ...trainFlags } = values;
   const config: TrainConfig = { ...configFromFlags({ ...trainFlags, seed: String(seed) }), minutes, knnEvery: 1 };
   const engine = await initEngine();
-  console.log(`bench:quality on ${engine.backend} (${engine.device}), ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:quality on ${engine.backend} (${engine.device}), ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`config: ${JSON.stringify({ ...config, folderIds: undefined })}`);
   const results = [];
   for (const n of names) results.push(await benchSet(n as SetName, config, { testFraction, seed }));

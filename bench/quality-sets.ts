@@ -33,9 +33,14 @@ export interface DevSet {
 /** Installs the Debian packages a set needs when their files are missing (apt-get, as root). */
 function ensurePackages(files: string[], packages: string[]): void {
   if (files.every((f) => existsSync(f))) return;
-  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {
+    encoding: 'utf8',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (r.error || r.status !== 0 || !files.every((f) => existsSync(f))) {
-    throw new Error(`bench:quality: expected ${files.join(', ')} from Debian's ${packages.join(', ')} (apt-get install -y ${packages.join(' ')}), got ${r.error?.message ?? `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`}`);
+    throw new Error(
+      `bench:quality: expected ${files.join(', ')} from Debian's ${packages.join(', ')} (apt-get install -y ${packages.join(' ')}), got ${r.error?.message ?? `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`}`,
+    );
   }
 }
 
@@ -44,9 +49,10 @@ export async function devSet(name: SetName, log: (line: string) => void): Promis
   if (name === 'demo') return { name, dir: join(ROOT, 'resources', 'demo'), source: 'resources/demo (six generated texture classes)' };
   const dir = join(QUALITY_DIR, name);
   const marker = join(dir, '.complete');
-  const source = name === 'emoji'
-    ? 'fonts-noto-color-emoji rendered by sharp, labelled by Unicode emoji group (unicode-data emoji-test.txt)'
-    : 'adwaita-icon-theme 48 px icons, labelled by context';
+  const source =
+    name === 'emoji'
+      ? 'fonts-noto-color-emoji rendered by sharp, labelled by Unicode emoji group (unicode-data emoji-test.txt)'
+      : 'adwaita-icon-theme 48 px icons, labelled by context';
   if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === String(SET_FORMAT)) return { name, dir, source };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -69,7 +75,10 @@ export function emojiByGroup(text: string): Map<string, string[]> {
     }
     const m = /^([0-9A-F ]+?)\s*; fully-qualified\s*#/.exec(line);
     if (!m || !group || group === 'Component') continue;
-    const codes = m[1].trim().split(/\s+/).map((h) => parseInt(h, 16));
+    const codes = m[1]
+      .trim()
+      .split(/\s+/)
+      .map((h) => parseInt(h, 16));
     if (codes.some((c) => c >= 0x1f3fb && c <= 0x1f3ff)) continue; // skin tones: near-duplicates
     const list = groups.get(group) ?? [];
     list.push(String.fromCodePoint(...codes));
@@ -83,7 +92,13 @@ async function makeEmoji(dir: string): Promise<number> {
   const groups = emojiByGroup(readFileSync(EMOJI_TEST, 'utf8'));
   let n = 0;
   for (const [group, list] of groups) {
-    const sub = join(dir, group.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase());
+    const sub = join(
+      dir,
+      group
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .toLowerCase(),
+    );
     mkdirSync(sub, { recursive: true });
     for (let i = 0; i < list.length; i++) {
       const markup = `<span font="Noto Color Emoji 64">${list[i]}</span>`;
@@ -112,7 +127,10 @@ async function makeIcons(dir: string): Promise<number> {
     mkdirSync(join(dir, context), { recursive: true });
     for (const f of files) {
       // Symbolic icons are grey on transparent: on white, as a user would see them.
-      await sharp(join(ICONS, context, f)).flatten({ background: '#ffffff' }).png().toFile(join(dir, context, f));
+      await sharp(join(ICONS, context, f))
+        .flatten({ background: '#ffffff' })
+        .png()
+        .toFile(join(dir, context, f));
       n++;
     }
   }

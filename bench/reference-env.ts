@@ -27,13 +27,16 @@ export function openBlasDir(): string {
   const run = (cmd: string, args: string[]) => {
     const r = spawnSync(cmd, args, { cwd: CACHE, encoding: 'utf8' });
     if (r.error || r.status !== 0) {
-      throw new Error(`reference env: expected \`${cmd} ${args.join(' ')}\` to succeed, got ${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`}`);
+      throw new Error(
+        `reference env: expected \`${cmd} ${args.join(' ')}\` to succeed, got ${r.error?.message ?? `exit ${r.status}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`}`,
+      );
     }
   };
   if (!readdirSync(CACHE).some((f) => f.startsWith(PACKAGE) && f.endsWith('.deb'))) run('apt-get', ['download', PACKAGE]);
   const deb = readdirSync(CACHE).find((f) => f.startsWith(PACKAGE) && f.endsWith('.deb'))!;
   run('dpkg', ['-x', deb, 'root']);
-  if (!existsSync(join(LIB_DIR, 'libblas.so.3'))) throw new Error(`reference env: expected ${LIB_DIR}/libblas.so.3 after unpacking ${deb}, got none`);
+  if (!existsSync(join(LIB_DIR, 'libblas.so.3')))
+    throw new Error(`reference env: expected ${LIB_DIR}/libblas.so.3 after unpacking ${deb}, got none`);
   return LIB_DIR;
 }
 

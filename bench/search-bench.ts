@@ -103,7 +103,8 @@ function parse(): Options | null {
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bench:search: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`bench:search: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -157,7 +158,10 @@ class Faiss {
 
   constructor(data: string, queries: string, k: number, threads: number) {
     this.env = referenceEnv(threads);
-    this.child = spawn(PYTHON, [FAISS_SCRIPT, '--data', data, '--queries', queries, '--k', String(k), '--threads', String(threads)], { stdio: 'pipe', env: this.env.env });
+    this.child = spawn(PYTHON, [FAISS_SCRIPT, '--data', data, '--queries', queries, '--k', String(k), '--threads', String(threads)], {
+      stdio: 'pipe',
+      env: this.env.env,
+    });
     this.child.stderr.on('data', (b: Buffer) => (this.stderr += b.toString()));
     createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(line));
     this.ready = this.next();
@@ -175,7 +179,8 @@ class Faiss {
 
   private next<T>(): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`bench:search: expected the FAISS child to answer, got exit code ${code}\n${this.stderr.trim()}`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`bench:search: expected the FAISS child to answer, got exit code ${code}\n${this.stderr.trim()}`));
       this.child.once('exit', onExit);
       this.waiting.push((line) => {
         this.child.off('exit', onExit);
@@ -214,7 +219,12 @@ function perQuery(r: TopKResult): { ids: number[][]; scores: number[][] } {
 }
 
 function merge(parts: Answer[]): Answer {
-  return { ms: parts.flatMap((p) => p.ms), cpu_ms: parts.flatMap((p) => p.cpu_ms), ids: parts.flatMap((p) => p.ids), scores: parts.flatMap((p) => p.scores) };
+  return {
+    ms: parts.flatMap((p) => p.ms),
+    cpu_ms: parts.flatMap((p) => p.cpu_ms),
+    ids: parts.flatMap((p) => p.ids),
+    scores: parts.flatMap((p) => p.scores),
+  };
 }
 
 function quantile(ms: number[], q: number): number {
@@ -278,7 +288,10 @@ async function benchOne(opts: Options, n: number, d: number, dir: string): Promi
     if (opts.also.includes('usearch')) {
       const usearch = await import('usearch');
       // exactSearch reads its inputs from the start of their ArrayBuffers: pass copies, not views.
-      others.push(['usea', async (q, m) => usearchAnswer(usearch.exactSearch(x, q.slice(), d, opts.k, usearch.MetricKind.IP, opts.threads), m, opts.k)]);
+      others.push([
+        'usea',
+        async (q, m) => usearchAnswer(usearch.exactSearch(x, q.slice(), d, opts.k, usearch.MetricKind.IP, opts.threads), m, opts.k),
+      ]);
     }
     if (opts.also.includes('js')) {
       const js = new ExactIndex(x, n, d, { engine: 'js' });
@@ -291,7 +304,9 @@ async function benchOne(opts: Options, n: number, d: number, dir: string): Promi
     const info = faiss ? await faiss.ready : null;
     console.log(
       `\n${n.toLocaleString('en-US')} x ${d}: generated in ${genS.toFixed(1)} s; ours: ${await index.engineName()} engine, ${opts.threads} threads, warm-up ${warmS.toFixed(1)} s` +
-        (info ? `; faiss ${info.faiss}, ${info.threads} threads, loaded in ${info.load_s.toFixed(1)} s; ${faiss!.env.described}; BLAS mapped: ${info.blas}` : ''),
+        (info
+          ? `; faiss ${info.faiss}, ${info.threads} threads, loaded in ${info.load_s.toFixed(1)} s; ${faiss!.env.described}; BLAS mapped: ${info.blas}`
+          : ''),
     );
 
     const cases = [
@@ -334,7 +349,11 @@ async function benchOne(opts: Options, n: number, d: number, dir: string): Promi
   }
 }
 
-function usearchAnswer(m: { keys: BigUint64Array; distances: Float32Array }, nq: number, k: number): { ids: number[][]; scores: number[][] } {
+function usearchAnswer(
+  m: { keys: BigUint64Array; distances: Float32Array },
+  nq: number,
+  k: number,
+): { ids: number[][]; scores: number[][] } {
   return {
     ids: Array.from({ length: nq }, (_, q) => Array.from(m.keys.subarray(q * k, (q + 1) * k), Number)),
     scores: Array.from({ length: nq }, (_, q) => Array.from(m.distances.subarray(q * k, (q + 1) * k), (dist) => 1 - dist)),
@@ -349,7 +368,9 @@ async function main(): Promise<void> {
   }
   console.log(
     `bench:search: k ${opts.k}, ${opts.queries} single queries and ${opts.batches} batches of ${opts.batch} per side, ` +
-      `${opts.rounds} interleaved rounds; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores`,
+      `${opts.rounds} interleaved rounds; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${availableParallelism()} cores`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'search-bench-'));
   const t0 = performance.now();

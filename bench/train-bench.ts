@@ -44,7 +44,14 @@ interface Setting {
 const SETTINGS: Setting[] = [
   { name: 'a', what: 'train ResNet-18 imagenet stem 64 px, batch 64, K 4096', stem: 'imagenet', px: 64, batch: 64, train: true },
   { name: 'b', what: 'train ResNet-18 small stem 32 px, batch 128, K 4096', stem: 'small', px: 32, batch: 128, train: true },
-  { name: 'infer', what: 'embed (eval forward) ResNet-18 imagenet stem 64 px, batch 256', stem: 'imagenet', px: 64, batch: 256, train: false },
+  {
+    name: 'infer',
+    what: 'embed (eval forward) ResNet-18 imagenet stem 64 px, batch 256',
+    stem: 'imagenet',
+    px: 64,
+    batch: 256,
+    train: false,
+  },
 ];
 
 const HELP = `Usage: npm run bench:train -- [options]
@@ -89,13 +96,17 @@ interface Row {
 function positiveInt(flag: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`bench:train: expected an integer >= ${min} for --${flag}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`bench:train: expected an integer >= ${min} for --${flag}, got ${JSON.stringify(value)}`);
   return n;
 }
 
 function parseOnly(values: string[] | undefined): Setting[] {
   if (!values?.length) return SETTINGS;
-  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const n of names) {
     if (!SETTINGS.some((s) => s.name === n)) throw new Error(`bench:train: expected --only a, b or infer, got ${JSON.stringify(n)}`);
   }
@@ -131,7 +142,12 @@ function oursSide(s: Setting): Side & { bnGroups?: number; profile(): Promise<st
         tf.dispose(out);
       }
     };
-    close = () => closeAll(false, () => net.dispose(), () => x.dispose());
+    close = () =>
+      closeAll(
+        false,
+        () => net.dispose(),
+        () => x.dispose(),
+      );
   } else {
     const model = new MocoModel({ arch: 'resnet18', stem: s.stem, K, seed: 0 });
     const optimizer = mocoOptimizer(baseLearningRate(s.batch));
@@ -144,7 +160,13 @@ function oursSide(s: Setting): Side & { bnGroups?: number; profile(): Promise<st
       const r = await model.trainStep(q, k, optimizer);
       if (!Number.isFinite(r.loss)) throw new Error(`bench:train: expected a finite loss, got ${r.loss}`);
     };
-    close = () => closeAll(false, () => tf.dispose(views), () => model.dispose(), () => optimizer.dispose());
+    close = () =>
+      closeAll(
+        false,
+        () => tf.dispose(views),
+        () => model.dispose(),
+        () => optimizer.dispose(),
+      );
   }
   return {
     bnGroups,
@@ -173,10 +195,15 @@ async function torchSide(s: Setting, warmup: number, bnGroups: number): Promise<
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const started = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`bench:train: expected ${PYTHON} to start, got ${err.message}`))));
+  const started = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new Error(`bench:train: expected ${PYTHON} to start, got ${err.message}`))),
+  );
   const next = async (): Promise<Record<string, unknown>> => {
     const line = await Promise.race([lines.next(), started]);
-    if (line.done) throw new Error(`torch_moco_ref.py: expected a line, got its exit (${stderr.trim().split('\n').slice(-3).join(' | ') || 'no stderr'})`);
+    if (line.done)
+      throw new Error(
+        `torch_moco_ref.py: expected a line, got its exit (${stderr.trim().split('\n').slice(-3).join(' | ') || 'no stderr'})`,
+      );
     try {
       return JSON.parse(line.value) as Record<string, unknown>;
     } catch {
@@ -202,7 +229,14 @@ async function torchSide(s: Setting, warmup: number, bnGroups: number): Promise<
 
 function summary(t: Times, batch: number, peakRssBytes: number): Measured {
   const med = median(t.wall);
-  return { imagesPerSec: batch / med, medianSeconds: med, medianCpuSeconds: median(t.cpu), stepSeconds: t.wall, cpuSeconds: t.cpu, peakRssBytes };
+  return {
+    imagesPerSec: batch / med,
+    medianSeconds: med,
+    medianCpuSeconds: median(t.cpu),
+    stepSeconds: t.wall,
+    cpuSeconds: t.cpu,
+    peakRssBytes,
+  };
 }
 
 /**
@@ -247,13 +281,30 @@ async function compare(s: Setting, o: { warmup: number; steps: number; chunk: nu
     if (torchError) torchR = { error: torchError };
     else if (torch) {
       const i = torch.info;
-      torchR = { ...summary(theirs, s.batch, torch.peak()), threads: Number(i.threads), torch: String(i.torch), model: String(i.model), blas: String(i.blas), env: String(i.env) };
+      torchR = {
+        ...summary(theirs, s.batch, torch.peak()),
+        threads: Number(i.threads),
+        torch: String(i.torch),
+        model: String(i.model),
+        blas: String(i.blas),
+        env: String(i.env),
+      };
     }
     if (profile) console.log(`  ours, one profiled step: ${profile}`);
     failed = false;
-    return { setting: s.name, what: s.what, ours: oursM, torch: torchR, ratio: torchR && 'imagesPerSec' in torchR ? oursM.imagesPerSec / torchR.imagesPerSec : null };
+    return {
+      setting: s.name,
+      what: s.what,
+      ours: oursM,
+      torch: torchR,
+      ratio: torchR && 'imagesPerSec' in torchR ? oursM.imagesPerSec / torchR.imagesPerSec : null,
+    };
   } finally {
-    closeAll(failed, () => ours.close(), () => torch?.close());
+    closeAll(
+      failed,
+      () => ours.close(),
+      () => torch?.close(),
+    );
   }
 }
 
@@ -271,27 +322,32 @@ async function profileStep(step: () => Promise<void>): Promise<string> {
     byKernel.set(k.name, e);
     total += ms;
   }
-  return [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)
-    .map(([name, e]) => `${name} ${e.ms.toFixed(0)} ms (${((100 * e.ms) / total).toFixed(0)}%, ${e.calls}x)`).join('; ');
+  return [...byKernel]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 12)
+    .map(([name, e]) => `${name} ${e.ms.toFixed(0)} ms (${((100 * e.ms) / total).toFixed(0)}%, ${e.calls}x)`)
+    .join('; ');
 }
 
 const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 const mb = (b: number) => Math.round(b / 2 ** 20);
 
 function printTable(rows: Row[]): void {
-  console.table(rows.map((r) => {
-    const t = r.torch && 'imagesPerSec' in r.torch ? r.torch : null;
-    return {
-      setting: r.setting,
-      'ours img/s': fmt(r.ours.imagesPerSec),
-      'torch img/s': t ? fmt(t.imagesPerSec) : r.torch ? 'error' : 'skipped',
-      'ours/torch': fmt(r.ratio, 3),
-      'ours step s wall/cpu': `${fmt(r.ours.medianSeconds, 2)}/${fmt(r.ours.medianCpuSeconds, 2)}`,
-      'torch step s wall/cpu': t ? `${fmt(t.medianSeconds, 2)}/${fmt(t.medianCpuSeconds, 2)}` : '-',
-      'ours peak MB': mb(r.ours.peakRssBytes),
-      'torch peak MB': t ? mb(t.peakRssBytes) : '-',
-    };
-  }));
+  console.table(
+    rows.map((r) => {
+      const t = r.torch && 'imagesPerSec' in r.torch ? r.torch : null;
+      return {
+        setting: r.setting,
+        'ours img/s': fmt(r.ours.imagesPerSec),
+        'torch img/s': t ? fmt(t.imagesPerSec) : r.torch ? 'error' : 'skipped',
+        'ours/torch': fmt(r.ratio, 3),
+        'ours step s wall/cpu': `${fmt(r.ours.medianSeconds, 2)}/${fmt(r.ours.medianCpuSeconds, 2)}`,
+        'torch step s wall/cpu': t ? `${fmt(t.medianSeconds, 2)}/${fmt(t.medianCpuSeconds, 2)}` : '-',
+        'ours peak MB': mb(r.ours.peakRssBytes),
+        'torch peak MB': t ? mb(t.peakRssBytes) : '-',
+      };
+    }),
+  );
 }
 
 /** What the numbers say about the limit: the cost of a training step in forward passes. */
@@ -302,7 +358,9 @@ function limits(rows: Row[], engine: EngineInfo): string[] {
   // A MoCo step is a key forward + a query forward + its backward (~2 forwards): ~4 forwards.
   if (infer && a) {
     const perImageFwd = 1 / infer.ours.imagesPerSec;
-    notes.push(`ours: a training image (setting a) costs ${((1 / a.ours.imagesPerSec) / perImageFwd).toFixed(1)} eval forwards (ideal ~4: key + query forward, backward ~2)`);
+    notes.push(
+      `ours: a training image (setting a) costs ${(1 / a.ours.imagesPerSec / perImageFwd).toFixed(1)} eval forwards (ideal ~4: key + query forward, backward ~2)`,
+    );
     const ta = a.torch && 'imagesPerSec' in a.torch ? a.torch : null;
     const ti = infer.torch && 'imagesPerSec' in infer.torch ? infer.torch : null;
     if (ta && ti) notes.push(`torch: ${(ti.imagesPerSec / ta.imagesPerSec).toFixed(1)} eval forwards per training image`);
@@ -334,7 +392,9 @@ async function main(): Promise<void> {
   const settings = parseOnly(values.only);
   const engine = await initEngine({ backend: backendFlag('bench:train', values.backend) });
   const loadStart = loadavg()[0];
-  console.log(`backend ${engine.backend} (${engine.device}); ${warmup} warm-up, then ${steps} steps a side alternating ${chunk} at a time; load average ${loadStart.toFixed(2)} on this machine at start`);
+  console.log(
+    `backend ${engine.backend} (${engine.device}); ${warmup} warm-up, then ${steps} steps a side alternating ${chunk} at a time; load average ${loadStart.toFixed(2)} on this machine at start`,
+  );
 
   const rows: Row[] = [];
   for (const s of settings) {
@@ -343,25 +403,34 @@ async function main(): Promise<void> {
     const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
     console.log(`  ours:  ${fmt(row.ours.imagesPerSec)} img/s (wall ${list(row.ours.stepSeconds)} s; cpu ${list(row.ours.cpuSeconds)} s)`);
     const t = row.torch;
-    if (t) console.log('error' in t ? `  torch: ${t.error}` : `  torch: ${fmt(t.imagesPerSec)} img/s (wall ${list(t.stepSeconds)} s; cpu ${list(t.cpuSeconds)} s; ${t.model}; ${t.env}; BLAS mapped: ${t.blas})`);
+    if (t)
+      console.log(
+        'error' in t
+          ? `  torch: ${t.error}`
+          : `  torch: ${fmt(t.imagesPerSec)} img/s (wall ${list(t.stepSeconds)} s; cpu ${list(t.cpuSeconds)} s; ${t.model}; ${t.env}; BLAS mapped: ${t.blas})`,
+      );
     rows.push(row);
   }
   const loadEnd = loadavg()[0];
   console.log();
   printTable(rows);
   for (const n of limits(rows, engine)) console.log(`- ${n}`);
-  console.log(`- goal: ours/torch >= ${GOAL_RATIO} for training; load average ${loadStart.toFixed(2)} -> ${loadEnd.toFixed(2)} (2 cores; other work on the machine slows both sides)`);
-  console.log(JSON.stringify({
-    bench: 'train',
-    backend: engine.backend,
-    device: engine.device,
-    threads: engine.threads,
-    warmup,
-    steps,
-    inputs: 'pre-made random views, no augmentation',
-    loadAverage: { start: loadStart, end: loadEnd },
-    results: rows,
-  }));
+  console.log(
+    `- goal: ours/torch >= ${GOAL_RATIO} for training; load average ${loadStart.toFixed(2)} -> ${loadEnd.toFixed(2)} (2 cores; other work on the machine slows both sides)`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'train',
+      backend: engine.backend,
+      device: engine.device,
+      threads: engine.threads,
+      warmup,
+      steps,
+      inputs: 'pre-made random views, no augmentation',
+      loadAverage: { start: loadStart, end: loadEnd },
+      results: rows,
+    }),
+  );
 }
 
 // The threaded wasm backend's workers keep the event loop alive: exit once the report is out.

@@ -59,7 +59,9 @@ function hsl(h: number, s: number, l: number): string {
   const channel = (n: number) => {
     const k = (n + (((h % 360) + 360) % 360) / 30) % 12;
     const v = lig - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return Math.round(v * 255).toString(16).padStart(2, '0');
+    return Math.round(v * 255)
+      .toString(16)
+      .padStart(2, '0');
   };
   return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
@@ -90,8 +92,7 @@ function background(rng: Rng, s: number, bg: string, id: string): { defs: string
 }
 
 const svg = (s: number, defs: string, body: string) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${s}" height="${s}" viewBox="0 0 ${s} ${s}">` +
-  `<defs>${defs}</defs>${body}</svg>`;
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${s}" height="${s}" viewBox="0 0 ${s} ${s}">` + `<defs>${defs}</defs>${body}</svg>`;
 
 /** A few filled disks of different sizes. */
 function drawCircles(rng: Rng, s: number): string {

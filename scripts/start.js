@@ -39,7 +39,9 @@ function build() {
   console.log(`Building MoCo Studio (${reason})...`);
   const result = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
   if (result.status !== 0) {
-    console.error(`npm start: the build failed (${result.error?.message ?? `exit code ${result.status}`}); fix the errors above and run npm start again.`);
+    console.error(
+      `npm start: the build failed (${result.error?.message ?? `exit code ${result.status}`}); fix the errors above and run npm start again.`,
+    );
     process.exit(1);
   }
 }
@@ -72,7 +74,10 @@ function fetchElectron() {
   const bin = result.status === 0 ? result.stdout.trim() : '';
   if (bin && existsSync(bin)) return { bin };
   const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
-  const cause = output.split('\n').find((line) => /^\s*\w*Error: /.test(line))?.trim();
+  const cause = output
+    .split('\n')
+    .find((line) => /^\s*\w*Error: /.test(line))
+    ?.trim();
   const detail = result.error?.message ?? cause ?? output.trim().split('\n').pop() ?? `exit code ${result.status}`;
   return { reason: `its binary is not installed and could not be fetched: ${detail}` };
 }
@@ -96,7 +101,9 @@ function findElectron() {
     if (!display) reasons.push('its binary is not installed');
     else if (!nodeCanFetchElectron()) {
       // The electron package fetches its binary on first launch and declares Node >= 22.12 for it.
-      reasons.push(`its binary is not installed, and fetching it needs Node >= ${ELECTRON_NODE.join('.')} (electron's own requirement), got ${process.versions.node}`);
+      reasons.push(
+        `its binary is not installed, and fetching it needs Node >= ${ELECTRON_NODE.join('.')} (electron's own requirement), got ${process.versions.node}`,
+      );
     } else {
       const fetched = fetchElectron();
       if (fetched.bin) return fetched;

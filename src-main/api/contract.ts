@@ -26,7 +26,16 @@ import type {
   ProbeProgress,
   ProbeRun,
 } from './probe-contract';
-import type { BackendName, CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from './train-contract';
+import type {
+  BackendName,
+  CheckpointInfo,
+  EngineStatus,
+  MetricPoint,
+  RunSummary,
+  TrainConfig,
+  TrainPreset,
+  TrainProgress,
+} from './train-contract';
 
 export type * from './probe-contract';
 export type * from './search-contract';
@@ -274,7 +283,10 @@ export interface Api {
 
   // --- Evaluation and weights in/out ---
   /** the classes a label source gives (with the split a probe would use), before running one */
-  previewLabels(labels: LabelSource, options: { folderIds: number[]; minPerClass: number; testFraction: number; seed: number }): Promise<LabelPreview>;
+  previewLabels(
+    labels: LabelSource,
+    options: { folderIds: number[]; minPerClass: number; testFraction: number; seed: number },
+  ): Promise<LabelPreview>;
   /** linear probe and kNN on frozen features of a run's encoder, with the chosen baselines */
   startProbe(config: ProbeConfig): Promise<ProbeRun>;
   cancelProbe(): Promise<void>;

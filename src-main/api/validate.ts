@@ -70,7 +70,11 @@ const searchQuery = z.union([
   z
     .object({
       fileName: z.string().min(1).max(1024),
-      dataBase64: z.string().min(1, 'expected an image file, got an empty file').max(MAX_QUERY_FILE_BASE64, `expected an image of at most ${MAX_QUERY_FILE_BYTES / 1024 / 1024} MiB`).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 data'),
+      dataBase64: z
+        .string()
+        .min(1, 'expected an image file, got an empty file')
+        .max(MAX_QUERY_FILE_BASE64, `expected an image of at most ${MAX_QUERY_FILE_BYTES / 1024 / 1024} MiB`)
+        .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 data'),
     })
     .strict(),
 ]);
@@ -191,9 +195,13 @@ const schemas: { [M in ApiMethod]: z.ZodType<ApiArgs<M>> } = {
       .strict(),
   ]),
   exportWeights: z.tuple([
-    z.object({ runId: id, format: z.enum(['safetensors', 'tfjs', 'onnx']), dir: folderPath, createFolder: z.boolean().optional() }).strict(),
+    z
+      .object({ runId: id, format: z.enum(['safetensors', 'tfjs', 'onnx']), dir: folderPath, createFolder: z.boolean().optional() })
+      .strict(),
   ]),
-  exportEmbeddings: z.tuple([z.object({ setId: id, space: z.enum(['features', 'embedding']), dir: folderPath, createFolder: z.boolean().optional() }).strict()]),
+  exportEmbeddings: z.tuple([
+    z.object({ setId: id, space: z.enum(['features', 'embedding']), dir: folderPath, createFolder: z.boolean().optional() }).strict(),
+  ]),
   exportSubset: z.tuple([
     z
       .object({

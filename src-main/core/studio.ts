@@ -92,10 +92,22 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   });
   const embeddings = new EmbeddingService(db, dbPath, opts.dataDir, emit, me);
   const runsStore = new RunsStore(db, me);
-  const searchDeps = { embeddings, library, runs: runsStore, approximate: () => settingsStore.getSettings().approximateSearch, approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES };
+  const searchDeps = {
+    embeddings,
+    library,
+    runs: runsStore,
+    approximate: () => settingsStore.getSettings().approximateSearch,
+    approxMinImages: opts.approxMinImages ?? APPROX_MIN_IMAGES,
+  };
   const nearHash = nearHashDeps(db, opts.dataDir, () => settingsStore.getSettings());
   const probes = new ProbeService(db, opts.dataDir, emit, me);
-  const exports = new ExportService({ db, dataDir: opts.dataDir, embeddings: embeddings.store, onRunsChanged: (runId) => emit('runs.changed', { runId }), me });
+  const exports = new ExportService({
+    db,
+    dataDir: opts.dataDir,
+    embeddings: embeddings.store,
+    onRunsChanged: (runId) => emit('runs.changed', { runId }),
+    me,
+  });
   // Whatever changes the set of images or their content makes cached search matrices stale.
   events.on('library.changed', () => embeddings.libraryChanged());
   events.on('curation.changed', () => embeddings.libraryChanged());
@@ -116,7 +128,10 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     onLaunch: (p) => {
       scanRows.begin(p);
       // A scan row taken over elsewhere only stops being refreshed: scans may run side by side.
-      scanLease = new Lease(() => scanRows.beat(scans.current ?? p), () => undefined);
+      scanLease = new Lease(
+        () => scanRows.beat(scans.current ?? p),
+        () => undefined,
+      );
     },
     makeRequest: (jobId, ids) => {
       const folderIds = ids.filter((id) => library.folderRow(id));
@@ -234,7 +249,12 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
     async listImages(query) {
       if (query.folderId !== undefined) requireFolder('listImages', query.folderId);
       return library.listImages(
-        { folderId: query.folderId ?? null, includeMissing: query.includeMissing ?? false, tag: query.tag ?? null, excluded: query.excluded ?? null },
+        {
+          folderId: query.folderId ?? null,
+          includeMissing: query.includeMissing ?? false,
+          tag: query.tag ?? null,
+          excluded: query.excluded ?? null,
+        },
         query.sort ?? 'path',
         query.offset ?? 0,
         query.limit ?? DEFAULT_PAGE,
@@ -313,7 +333,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   // directly, and a bad argument must be a clear error wherever it comes from.
   const ensureOpen = (where: string) => {
     if (closed) throw new ConflictError(`${where}: expected an open library, got one that was closed`);
-    if (readOnly && !READ_METHODS.has(where)) throw new ConflictError(`${where}: expected a library open for writing, got ${dbPath} opened read-only`);
+    if (readOnly && !READ_METHODS.has(where))
+      throw new ConflictError(`${where}: expected a library open for writing, got ${dbPath} opened read-only`);
   };
   const api = guard(methods, ensureOpen);
 

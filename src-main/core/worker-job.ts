@@ -14,13 +14,7 @@ export class WorkerJob<Req, In, Out extends { type: string }, S extends string> 
   private ended = false;
 
   /** `isEnd` recognises the worker's final report and reads its status from it. */
-  constructor(
-    name: string,
-    source: URL,
-    req: Req,
-    onMessage: (m: Out) => void,
-    isEnd: (m: Out) => JobEnd<S> | null,
-  ) {
+  constructor(name: string, source: URL, req: Req, onMessage: (m: Out) => void, isEnd: (m: Out) => JobEnd<S> | null) {
     this.worker = spawnWorker(name, source, { workerData: req });
     this.done = new Promise<JobEnd<S>>((resolve) => {
       const finish = (end: JobEnd<S>) => {
@@ -38,7 +32,9 @@ export class WorkerJob<Req, In, Out extends { type: string }, S extends string> 
         }
       });
       this.worker.on('error', (err) => finish({ status: 'failed', error: `${name}: ${err.message}` }));
-      this.worker.on('exit', (code) => finish({ status: 'failed', error: `${name}: expected a final report, got an exit with code ${code}` }));
+      this.worker.on('exit', (code) =>
+        finish({ status: 'failed', error: `${name}: expected a final report, got an exit with code ${code}` }),
+      );
     });
   }
 

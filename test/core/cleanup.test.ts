@@ -8,7 +8,9 @@ const boom = (msg: string) => () => {
 describe('cleanup', () => {
   it('keeps the body error when a cleanup fails after it, and still runs every cleanup', async () => {
     const ran: string[] = [];
-    const err = await withCleanup(boom('Aborted(): out of memory'), boom('table index is out of bounds'), () => ran.push('second')).catch((e: unknown) => e);
+    const err = await withCleanup(boom('Aborted(): out of memory'), boom('table index is out of bounds'), () => ran.push('second')).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toBe('Aborted(): out of memory');
     expect((err as { suppressed: Error[] }).suppressed.map((e) => e.message)).toEqual(['table index is out of bounds']);
     expect(ran).toEqual(['second']);
@@ -16,7 +18,12 @@ describe('cleanup', () => {
 
   it('throws the first cleanup error when the body succeeded', async () => {
     await expect(withCleanup(() => 3, boom('first'), boom('second'))).rejects.toThrow('first');
-    await expect(withCleanup(async () => 4, () => undefined)).resolves.toBe(4);
+    await expect(
+      withCleanup(
+        async () => 4,
+        () => undefined,
+      ),
+    ).resolves.toBe(4);
   });
 
   it('runCleanups collects errors; closeAll throws only when nothing failed before', () => {

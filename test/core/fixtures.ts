@@ -31,7 +31,9 @@ export async function writeJpeg(path: string, seed: number, width = 320, height 
 
 /** Left half red, right half blue, stored sideways: EXIF orientation 6 turns it upright. */
 export async function writeOrientation6(path: string): Promise<void> {
-  const left = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#ff0000' } }).png().toBuffer();
+  const left = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#ff0000' } })
+    .png()
+    .toBuffer();
   await sharp({ create: { width: 400, height: 200, channels: 3, background: '#0000ff' } })
     .composite([{ input: left, left: 0, top: 0 }])
     .jpeg({ quality: 95 })
@@ -144,7 +146,18 @@ export async function writeSampleLibrary(root: string): Promise<SampleLibrary> {
   symlinkSync('gone.jpg', join(root, 'broken.jpg'));
   return {
     root,
-    images: ['a.jpg', 'b.png', 'c.webp', 'd.avif', 'e.gif', 'f.tiff', 'ferien 2023 – Ålesund ü.jpg', 'sideways.jpg', 'sub/copy of a.jpg', 'sub/g.jpg'],
+    images: [
+      'a.jpg',
+      'b.png',
+      'c.webp',
+      'd.avif',
+      'e.gif',
+      'f.tiff',
+      'ferien 2023 – Ålesund ü.jpg',
+      'sideways.jpg',
+      'sub/copy of a.jpg',
+      'sub/g.jpg',
+    ],
     problems: {
       'broken.jpg': 'unreadable',
       'bomb.png': 'too-large',

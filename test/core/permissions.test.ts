@@ -52,7 +52,11 @@ describe('unreadable files and folders', () => {
     expect(second).toMatchObject({ phase: 'done', failed: 2 });
     const { images, problems } = read(join(dataDir, 'library.db'));
     expect(problems).toEqual([
-      { path: join(photos, 'locked'), reason: 'unreadable', message: 'This folder cannot be read (permission denied), so the images inside it were not scanned.' },
+      {
+        path: join(photos, 'locked'),
+        reason: 'unreadable',
+        message: 'This folder cannot be read (permission denied), so the images inside it were not scanned.',
+      },
       { path: join(photos, 'secret.jpg'), reason: 'unreadable', message: 'The file cannot be read: permission denied.' },
     ]);
     // A folder that cannot be listed is not evidence that its images are gone.

@@ -21,8 +21,12 @@ describe('pixel limit', () => {
     const photos = join(t.dir, 'photos');
     mkdirSync(photos);
     // 1,200 x 1,000 = 1.2 megapixels; 100 x 100 is far under any limit.
-    await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#3a7' } }).png().toFile(join(photos, 'big.png'));
-    await sharp({ create: { width: 100, height: 100, channels: 3, background: '#a37' } }).png().toFile(join(photos, 'small.png'));
+    await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#3a7' } })
+      .png()
+      .toFile(join(photos, 'big.png'));
+    await sharp({ create: { width: 100, height: 100, channels: 3, background: '#a37' } })
+      .png()
+      .toFile(join(photos, 'small.png'));
     const studio = await openStudio(join(t.dir, 'data'), { demoFolder: null });
     await studio.api.updateSettings({ maxPixels: 1_000_000 });
     await studio.api.addFolder(photos);

@@ -132,7 +132,10 @@ describe('incremental rescan', () => {
     const { writeDistinctJpegs } = await import('./fixtures');
     await writeDistinctJpegs(big, 120);
     const folder = await studio.api.addFolder(big);
-    await expect(studio.api.rescan()).rejects.toMatchObject({ name: 'Conflict', message: expect.stringMatching(/^rescan: expected no scan running, got scan/) });
+    await expect(studio.api.rescan()).rejects.toMatchObject({
+      name: 'Conflict',
+      message: expect.stringMatching(/^rescan: expected no scan running, got scan/),
+    });
     const started = Date.now();
     await new Promise<void>((resolve) => {
       const off = studio.on('scan.progress', (p) => {

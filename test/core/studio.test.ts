@@ -40,7 +40,14 @@ describe('Studio: indexing a folder', () => {
     const { folderId, progress } = await addAndScan(studio, lib.root);
 
     const total = lib.images.length + Object.keys(lib.problems).length;
-    expect(progress).toMatchObject({ phase: 'done', found: total, processed: total, failed: Object.keys(lib.problems).length, skipped: 0, missing: 0 });
+    expect(progress).toMatchObject({
+      phase: 'done',
+      found: total,
+      processed: total,
+      failed: Object.keys(lib.problems).length,
+      skipped: 0,
+      missing: 0,
+    });
     expect(seen.map((p) => p.phase)).toEqual(expect.arrayContaining(['walking', 'processing', 'done']));
     expect(seen.at(-1)?.phase).toBe('done');
     expect(changes).toContain('folder added');
@@ -115,7 +122,10 @@ describe('Studio: indexing a folder', () => {
   it('answers bad ids and bad arguments with clear errors', async () => {
     const studio = await openStudio(dataDir);
     await addAndScan(studio, lib.root);
-    await expect(studio.api.getImage(999_999)).rejects.toMatchObject({ name: 'NotFound', message: 'getImage: expected an image id in the library, got 999999' });
+    await expect(studio.api.getImage(999_999)).rejects.toMatchObject({
+      name: 'NotFound',
+      message: 'getImage: expected an image id in the library, got 999999',
+    });
     await expect(studio.api.getImage(0)).rejects.toMatchObject({ name: 'InvalidInput' });
     await expect(studio.api.getImage('1' as unknown as number)).rejects.toMatchObject({ name: 'InvalidInput' });
     await expect(studio.api.listImages({ limit: 0 })).rejects.toMatchObject({ name: 'InvalidInput' });
@@ -124,7 +134,10 @@ describe('Studio: indexing a folder', () => {
     await expect(studio.api.rescan(77)).rejects.toMatchObject({ name: 'NotFound' });
     await expect(studio.thumbnail(999_999)).rejects.toMatchObject({ name: 'NotFound' });
     await expect(studio.thumbnail(-1)).rejects.toMatchObject({ name: 'InvalidInput' });
-    await expect(studio.preview(1, 5)).rejects.toMatchObject({ name: 'InvalidInput', message: 'preview: expected a size from 16 to 8192 px, got 5' });
+    await expect(studio.preview(1, 5)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: 'preview: expected a size from 16 to 8192 px, got 5',
+    });
     await expect(studio.api.updateSettings({ thumbnailSize: 3 })).rejects.toMatchObject({ name: 'InvalidInput' });
     await expect(studio.api.updateSettings({ colour: 'red' } as never)).rejects.toMatchObject({ name: 'InvalidInput' });
   });
@@ -150,13 +163,28 @@ describe('Studio: indexing a folder', () => {
 describe('Studio: folders', () => {
   it('validates what is added, saying why a folder is refused', async () => {
     const studio = await openStudio(dataDir);
-    await expect(studio.api.addFolder(join(dir, 'nope'))).rejects.toMatchObject({ name: 'NotFound', message: `addFolder: expected an existing folder, got nothing at ${join(dir, 'nope')}` });
-    await expect(studio.api.addFolder(join(lib.root, 'a.jpg'))).rejects.toMatchObject({ name: 'InvalidInput', message: `addFolder: expected a folder, got a file at ${join(lib.root, 'a.jpg')}` });
+    await expect(studio.api.addFolder(join(dir, 'nope'))).rejects.toMatchObject({
+      name: 'NotFound',
+      message: `addFolder: expected an existing folder, got nothing at ${join(dir, 'nope')}`,
+    });
+    await expect(studio.api.addFolder(join(lib.root, 'a.jpg'))).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: `addFolder: expected a folder, got a file at ${join(lib.root, 'a.jpg')}`,
+    });
     await expect(studio.api.addFolder('')).rejects.toMatchObject({ name: 'InvalidInput' });
     await addAndScan(studio, lib.root);
-    await expect(studio.api.addFolder(lib.root + '/')).rejects.toMatchObject({ name: 'Conflict', message: expect.stringContaining('already added') });
-    await expect(studio.api.addFolder(join(lib.root, 'sub'))).rejects.toMatchObject({ name: 'Conflict', message: expect.stringContaining(`which is inside ${lib.root}`) });
-    await expect(studio.api.addFolder(dir)).rejects.toMatchObject({ name: 'Conflict', message: expect.stringContaining(`which contains ${lib.root}`) });
+    await expect(studio.api.addFolder(lib.root + '/')).rejects.toMatchObject({
+      name: 'Conflict',
+      message: expect.stringContaining('already added'),
+    });
+    await expect(studio.api.addFolder(join(lib.root, 'sub'))).rejects.toMatchObject({
+      name: 'Conflict',
+      message: expect.stringContaining(`which is inside ${lib.root}`),
+    });
+    await expect(studio.api.addFolder(dir)).rejects.toMatchObject({
+      name: 'Conflict',
+      message: expect.stringContaining(`which contains ${lib.root}`),
+    });
     expect(await studio.api.listFolders()).toHaveLength(1);
   });
 
@@ -227,7 +255,15 @@ describe('Studio: scans that cannot run', () => {
 describe('Studio: settings and first start', () => {
   it('has defaults, keeps updates, and skipHidden decides whether hidden files count', async () => {
     const studio = await openStudio(dataDir);
-    expect(await studio.api.getSettings()).toEqual({ skipHidden: true, watch: false, thumbnailSize: 256, maxPixels: 268402689, approximateSearch: false, followOutsideLinks: false, computeBackend: 'auto' });
+    expect(await studio.api.getSettings()).toEqual({
+      skipHidden: true,
+      watch: false,
+      thumbnailSize: 256,
+      maxPixels: 268402689,
+      approximateSearch: false,
+      followOutsideLinks: false,
+      computeBackend: 'auto',
+    });
     const { folderId } = await addAndScan(studio, lib.root);
     expect((await imagesByPath(studio)).has('.hidden.jpg')).toBe(false);
     expect(await studio.api.updateSettings({ skipHidden: false })).toMatchObject({ skipHidden: false, thumbnailSize: 256 });
@@ -257,7 +293,10 @@ describe('Studio: settings and first start', () => {
     const studio = await openStudio(dataDir, { demoFolder: join(dir, 'no-demo') });
     expect(await studio.api.listFolders()).toEqual([]);
     await studio.close();
-    await expect(studio.api.listFolders()).rejects.toMatchObject({ name: 'Conflict', message: 'listFolders: expected an open library, got one that was closed' });
+    await expect(studio.api.listFolders()).rejects.toMatchObject({
+      name: 'Conflict',
+      message: 'listFolders: expected an open library, got one that was closed',
+    });
     await expect(studio.thumbnail(1)).rejects.toMatchObject({ name: 'Conflict' });
   });
 });

@@ -55,9 +55,13 @@ async function imagesLoaded(page: Page, selector: string): Promise<void> {
 
 /** The class preview's rows as name -> [train, test]. */
 async function previewRows(page: Page): Promise<Record<string, [number, number]>> {
-  const rows = await page.getByTestId('class-preview-row').evaluateAll((els) =>
-    els.map((e) => [e.getAttribute('data-class') ?? '', Number(e.getAttribute('data-train')), Number(e.getAttribute('data-test'))] as const),
-  );
+  const rows = await page
+    .getByTestId('class-preview-row')
+    .evaluateAll((els) =>
+      els.map(
+        (e) => [e.getAttribute('data-class') ?? '', Number(e.getAttribute('data-train')), Number(e.getAttribute('data-test'))] as const,
+      ),
+    );
   return Object.fromEntries(rows.map(([name, train, test]) => [name, [train, test]]));
 }
 
@@ -77,10 +81,13 @@ describe('evaluate view in the browser', () => {
     // The library and a tiny encoder, through the API (the Train view has its own test).
     await call(host, 'addFolder', photos);
     await expect
-      .poll(async () => {
-        const s = await call(host, 'getStatus');
-        return s.scan === null ? s.images : -1;
-      }, { timeout: 60_000, interval: 250 })
+      .poll(
+        async () => {
+          const s = await call(host, 'getStatus');
+          return s.scan === null ? s.images : -1;
+        },
+        { timeout: 60_000, interval: 250 },
+      )
       .toBe(set.images);
     const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
     const run = await call(host, 'startTraining', {
@@ -125,14 +132,27 @@ describe('evaluate view in the browser', () => {
     expect(await page.getByTestId('class-preview-left-out').textContent()).toContain('copies (1)');
     await page.getByTestId('probe-field-testFraction').fill('0.25');
     await expect.poll(() => previewRows(page), WAIT).toEqual({ forest: [9, 3], ocean: [9, 3], sunsets: [9, 3] });
-    expect(await page.getByTestId('class-preview-summary').textContent()).toBe('3 classes · 27 train / 9 test · 1 small class left out (1 image)');
+    expect(await page.getByTestId('class-preview-summary').textContent()).toBe(
+      '3 classes · 27 train / 9 test · 1 small class left out (1 image)',
+    );
 
     // The protocol's settings under Advanced; fewer epochs for a quick test.
-    if ((await page.getByTestId('probe-advanced-toggle').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('probe-advanced-toggle').click();
+    if ((await page.getByTestId('probe-advanced-toggle').getAttribute('aria-expanded')) !== 'true')
+      await page.getByTestId('probe-advanced-toggle').click();
     const advanced = page.getByTestId('probe-advanced');
     await advanced.waitFor();
-    const protocol = { epochs: '100', lr: '30', momentum: '0.9', weightDecay: '0', batchSize: '256', lrSteps: '0.6, 0.8', k: '200', T: '0.1' };
-    for (const [field, value] of Object.entries(protocol)) expect(await page.getByTestId(`probe-field-${field}`).inputValue(), field).toBe(value);
+    const protocol = {
+      epochs: '100',
+      lr: '30',
+      momentum: '0.9',
+      weightDecay: '0',
+      batchSize: '256',
+      lrSteps: '0.6, 0.8',
+      k: '200',
+      T: '0.1',
+    };
+    for (const [field, value] of Object.entries(protocol))
+      expect(await page.getByTestId(`probe-field-${field}`).inputValue(), field).toBe(value);
     expect(await page.getByTestId('probe-field-standardize').isChecked()).toBe(true);
     expect(await page.getByTestId('probe-field-randomInit').isChecked()).toBe(true);
     expect(await page.getByTestId('probe-field-rawPixels').isChecked()).toBe(true);
@@ -147,7 +167,9 @@ describe('evaluate view in the browser', () => {
       w.seen = [];
       new MutationObserver(() => {
         const el = document.querySelector('[data-testid="probe-progress"]');
-        const line = el ? `${el.getAttribute('data-phase')}: ${el.querySelector('[data-testid="probe-progress-line"]')?.textContent ?? ''}` : null;
+        const line = el
+          ? `${el.getAttribute('data-phase')}: ${el.querySelector('[data-testid="probe-progress-line"]')?.textContent ?? ''}`
+          : null;
         if (line && w.seen[w.seen.length - 1] !== line) w.seen.push(line);
       }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
     });
@@ -155,13 +177,21 @@ describe('evaluate view in the browser', () => {
     const panel = page.getByTestId('probe-panel');
     await expect.poll(() => panel.getAttribute('data-status'), { timeout: 90_000, interval: 250 }).toBe('done');
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
-    expect(seen.some((l) => /^features: .*\d+ \/ 36 images/.test(l)), seen.join('\n')).toBe(true);
-    expect(seen.some((l) => /^linear: .*epoch \d+ \/ 20/.test(l)), seen.join('\n')).toBe(true);
+    expect(
+      seen.some((l) => /^features: .*\d+ \/ 36 images/.test(l)),
+      seen.join('\n'),
+    ).toBe(true);
+    expect(
+      seen.some((l) => /^linear: .*epoch \d+ \/ 20/.test(l)),
+      seen.join('\n'),
+    ).toBe(true);
     // Done: the results replace the progress line.
     await page.getByTestId('probe-progress').waitFor({ state: 'detached', ...WAIT });
     const rows = page.getByTestId('probe-result-row');
     await expect.poll(() => rows.count(), WAIT).toBe(6);
-    const table = await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-model'), e.getAttribute('data-method'), Number(e.getAttribute('data-top1'))] as const));
+    const table = await rows.evaluateAll((els) =>
+      els.map((e) => [e.getAttribute('data-model'), e.getAttribute('data-method'), Number(e.getAttribute('data-top1'))] as const),
+    );
     expect(table.map(([m, k]) => `${m}/${k}`)).toEqual([
       'pretrained/linear',
       'random-init/linear',
@@ -173,21 +203,29 @@ describe('evaluate view in the browser', () => {
     expect(table.every(([, , top1]) => top1 >= 0 && top1 <= 1)).toBe(true);
     // Three classes of distinct colours: the best of them is far above chance (1/3).
     expect(Math.max(...table.map(([, , t]) => t))).toBeGreaterThanOrEqual(0.66);
-    expect(await page.getByTestId('probe-gain').textContent()).toMatch(/^Pretraining: [+−±][\d.]+ pts over a random-init encoder and [+−±][\d.]+ pts over raw pixels/);
+    expect(await page.getByTestId('probe-gain').textContent()).toMatch(
+      /^Pretraining: [+−±][\d.]+ pts over a random-init encoder and [+−±][\d.]+ pts over raw pixels/,
+    );
     expect(await rows.first().textContent()).toMatch(/\d+\.\d%/);
 
     // The confusion matrix of the pretrained linear probe: rows sum to each class's test images.
     const matrix = page.getByTestId('confusion-matrix');
     expect(await matrix.getAttribute('data-model')).toBe('pretrained');
     const cells = await page.getByTestId('confusion-cell').evaluateAll((els) =>
-      els.map((e) => ({ t: Number(e.getAttribute('data-true')), p: Number(e.getAttribute('data-pred')), n: Number(e.getAttribute('data-count')) })),
+      els.map((e) => ({
+        t: Number(e.getAttribute('data-true')),
+        p: Number(e.getAttribute('data-pred')),
+        n: Number(e.getAttribute('data-count')),
+      })),
     );
     expect(cells).toHaveLength(9);
     for (const t of [0, 1, 2]) expect(cells.filter((c) => c.t === t).reduce((s, c) => s + c.n, 0)).toBe(3);
     // The row totals are inside the visible part of the matrix, never under a scrollbar.
     const clipped = await matrix.evaluate((m) => {
       const box = m.querySelector('.scroll')!.getBoundingClientRect();
-      return [...m.querySelectorAll('.row-total')].filter((t) => t.getBoundingClientRect().right > box.left + (m.querySelector('.scroll') as HTMLElement).clientWidth + 0.5).length;
+      return [...m.querySelectorAll('.row-total')].filter(
+        (t) => t.getBoundingClientRect().right > box.left + (m.querySelector('.scroll') as HTMLElement).clientWidth + 0.5,
+      ).length;
     });
     expect(clipped).toBe(0);
 
@@ -198,7 +236,10 @@ describe('evaluate view in the browser', () => {
     await expect.poll(() => page.getByTestId('cell-images-title').textContent(), WAIT).toBe(`${classes[cell.t]} → ${classes[cell.p]}`);
     await expect.poll(() => page.getByTestId('cell-image').count(), WAIT).toBe(cell.n);
     const paths = await page.getByTestId('cell-image').evaluateAll((els) => els.map((e) => e.getAttribute('data-rel-path') ?? ''));
-    expect(paths.every((p) => p.startsWith(`${classes[cell.t]}/`)), paths.join(',')).toBe(true);
+    expect(
+      paths.every((p) => p.startsWith(`${classes[cell.t]}/`)),
+      paths.join(','),
+    ).toBe(true);
     await imagesLoaded(page, '[data-testid="cell-images"]');
     expect(await page.getByTestId('class-row').count()).toBe(3);
     await shot(page, 'evaluate');
@@ -240,10 +281,14 @@ describe('evaluate view in the browser', () => {
     expect(await page.getByTestId('create-folder-offer').count()).toBe(0);
     await page.getByTestId('export-dir').fill(exports);
     await page.getByTestId('export-weights-submit').click();
-    await expect.poll(async () => (await page.getByTestId('export-result-dir').textContent())!.trim().startsWith(newDir), { timeout: 60_000 }).toBe(false);
+    await expect
+      .poll(async () => (await page.getByTestId('export-result-dir').textContent())!.trim().startsWith(newDir), { timeout: 60_000 })
+      .toBe(false);
     const outDir = (await page.getByTestId('export-result-dir').textContent())!.trim();
     expect(outDir.startsWith(exports)).toBe(true);
-    const files = await page.getByTestId('export-file').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));
+    const files = await page
+      .getByTestId('export-file')
+      .evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));
     const names = files.map(([n]) => n);
     expect(names).toContain('encoder.safetensors');
     expect(names).toContain('config.json');
@@ -279,7 +324,10 @@ describe('evaluate view in the browser', () => {
     await message.waitFor(WAIT);
     expect(await message.textContent()).toBe(`importWeights: expected a weights file, got ${missing} (no such file)`);
     await shot(page, 'export-import-error');
-    expect(browser.problems.every((p) => /status of 404|importWeights/.test(p)), browser.problems.join('\n')).toBe(true);
+    expect(
+      browser.problems.every((p) => /status of 404|importWeights/.test(p)),
+      browser.problems.join('\n'),
+    ).toBe(true);
     browser.problems.length = 0;
 
     await page.getByTestId('import-path').fill(join(outDir, 'encoder.safetensors'));
@@ -321,7 +369,9 @@ describe('evaluate view in the browser', () => {
     await page.getByTestId('export-embeddings-submit').click();
     await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
     const embDir = (await page.getByTestId('export-result-dir').textContent())!.trim();
-    const embFiles = await page.getByTestId('export-file').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));
+    const embFiles = await page
+      .getByTestId('export-file')
+      .evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent!.trim(), Number(e.getAttribute('data-bytes'))] as const));
     expect(embFiles.some(([n]) => n.endsWith('.npy'))).toBe(true);
     expect(embFiles.some(([n]) => n.endsWith('.csv'))).toBe(true);
     for (const [name, bytes] of embFiles) expect((await stat(join(embDir, name))).size, name).toBe(bytes);
@@ -355,21 +405,38 @@ describe('evaluate view in the browser', () => {
       for (let i = 0; i < 5; i++) {
         const hue = Math.round((c * 360) / CLASSES);
         const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" fill="hsl(${hue},70%,${40 + i * 5}%)"/></svg>`;
-        await sharp(Buffer.from(svg)).png().toFile(join(dir, `img-${i}.png`));
+        await sharp(Buffer.from(svg))
+          .png()
+          .toFile(join(dir, `img-${i}.png`));
       }
     }
     const host = await startHost(join(tmp.path, 'data'));
     cleanups.push(host.stop);
     await call(host, 'addFolder', photos);
     await expect
-      .poll(async () => {
-        const s = await call(host, 'getStatus');
-        return s.scan === null ? s.images : -1;
-      }, { timeout: 60_000, interval: 250 })
+      .poll(
+        async () => {
+          const s = await call(host, 'getStatus');
+          return s.scan === null ? s.images : -1;
+        },
+        { timeout: 60_000, interval: 250 },
+      )
       .toBe(CLASSES * 5);
     const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
-    const run = await call(host, 'startTraining', { ...quick, stem: 'small', widthMultiplier: 0.125, inputSize: 16, batchSize: 12, K: 36, epochs: 1, lrSteps: [], knnEvery: 0 });
-    await expect.poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 }).toBe('done');
+    const run = await call(host, 'startTraining', {
+      ...quick,
+      stem: 'small',
+      widthMultiplier: 0.125,
+      inputSize: 16,
+      batchSize: 12,
+      K: 36,
+      epochs: 1,
+      lrSteps: [],
+      knnEvery: 0,
+    });
+    await expect
+      .poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 })
+      .toBe('done');
     const presetProbe = await call(host, 'startProbe', {
       runId: run.id,
       labels: { kind: 'folder', level: 0 },
@@ -382,7 +449,9 @@ describe('evaluate view in the browser', () => {
       baselines: { randomInit: false, rawPixels: false },
       folderIds: [],
     });
-    await expect.poll(async () => (await call(host, 'listProbes')).find((p) => p.id === presetProbe.id)?.status, { timeout: 90_000, interval: 500 }).toBe('done');
+    await expect
+      .poll(async () => (await call(host, 'listProbes')).find((p) => p.id === presetProbe.id)?.status, { timeout: 90_000, interval: 500 })
+      .toBe('done');
 
     const browser = await openBrowser(join(tmp.path, 'profile'));
     cleanups.push(browser.close);
@@ -413,4 +482,3 @@ describe('evaluate view in the browser', () => {
     expect(browser.problems).toEqual([]);
   });
 });
-

@@ -171,7 +171,10 @@ describe('library in the browser', () => {
     expect(await banner.textContent()).toContain('no such folder');
     await shot(page, 'error');
     // The refused call is logged by the browser (HTTP 4xx) and by the app; nothing else.
-    expect(browser.problems.every((p) => /status of 4\d\d|no such folder/.test(p)), browser.problems.join('\n')).toBe(true);
+    expect(
+      browser.problems.every((p) => /status of 4\d\d|no such folder/.test(p)),
+      browser.problems.join('\n'),
+    ).toBe(true);
     browser.problems.length = 0;
 
     // Removing the folder (after confirming) empties the library.
@@ -246,7 +249,9 @@ describe('library in the browser', () => {
     expect(await limit.inputValue()).toBe('268.4');
     await limit.fill('0.5');
     await limit.dispatchEvent('change');
-    await expect.poll(() => page.getByTestId('setting-max-pixels-error').textContent()).toContain('expected a number of megapixels from 1 to 2000, got "0.5"');
+    await expect
+      .poll(() => page.getByTestId('setting-max-pixels-error').textContent())
+      .toContain('expected a number of megapixels from 1 to 2000, got "0.5"');
     expect((await callApi(host, 'getSettings')).maxPixels).toBe(268_402_689);
     await limit.fill('1');
     await limit.dispatchEvent('change');
@@ -255,7 +260,9 @@ describe('library in the browser', () => {
     await shot(page, 'settings-pixel-limit');
     // 1,200 x 1,000 = 1.2 megapixels: over the limit.
     await mkdir(join(photos, 'large'));
-    await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#3a7' } }).png().toFile(join(photos, 'large', 'big.png'));
+    await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#3a7' } })
+      .png()
+      .toFile(join(photos, 'large', 'big.png'));
     await page.getByTestId('nav-problems').click();
     const tooLarge = page.locator('[data-testid="problem-row"][data-reason="too-large"]');
     await tooLarge.waitFor({ timeout: 60_000 });

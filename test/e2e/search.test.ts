@@ -163,7 +163,9 @@ describe('search in the browser', () => {
     await progress.waitFor();
     await page.locator('[data-testid="embed-progress"][data-phase="done"]').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('embed-counts').textContent()).toContain(`${lib.images} / ${lib.images} images`);
-    await expect.poll(() => page.getByTestId('encoder-select').locator('option:checked').textContent(), WAIT).toContain(`${lib.images} images`);
+    await expect
+      .poll(() => page.getByTestId('encoder-select').locator('option:checked').textContent(), WAIT)
+      .toContain(`${lib.images} images`);
 
     // "More like this" from the Library's detail panel: the query's own class comes first.
     await page.getByTestId('nav-library').click();
@@ -244,13 +246,25 @@ describe('search in the browser', () => {
     // few pixels, so several of them match; test/core/search/near-duplicate-recall.test.ts
     // measures the top 3 on photo-like images.)
     const edited = join(outside, 'edited-copy.jpg');
-    await sharp(join(photos, 'blues', 'blues-09.jpg')).extract({ left: 0, top: 0, width: 150, height: 113 }).resize(75, 56).linear(1.12, 0).jpeg({ quality: 55 }).toFile(edited);
+    await sharp(join(photos, 'blues', 'blues-09.jpg'))
+      .extract({ left: 0, top: 0, width: 150, height: 113 })
+      .resize(75, 56)
+      .linear(1.12, 0)
+      .jpeg({ quality: 55 })
+      .toFile(edited);
     await page.getByTestId('search-file-input').setInputFiles(edited);
     await expect.poll(() => page.getByTestId('query-name').textContent(), WAIT).toBe('edited-copy.jpg');
-    const marks = await page.getByTestId('search-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-near-duplicate') === 'true'));
+    const marks = await page
+      .getByTestId('search-result')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-near-duplicate') === 'true'));
     expect(marks[0]).toBe(true);
-    expect(marks.slice(marks.indexOf(false)).every((m) => !m), marks.join(',')).toBe(true);
-    expect(await page.locator('[data-testid="search-result"][data-rel-path="blues/blues-09.jpg"] [data-testid="result-near-duplicate"]').count()).toBe(1);
+    expect(
+      marks.slice(marks.indexOf(false)).every((m) => !m),
+      marks.join(','),
+    ).toBe(true);
+    expect(
+      await page.locator('[data-testid="search-result"][data-rel-path="blues/blues-09.jpg"] [data-testid="result-near-duplicate"]').count(),
+    ).toBe(1);
     await imagesLoaded(page, '[data-testid="search-results"]');
     await shot(page, 'search-near-duplicate');
     await page.getByTestId('search-file-input').setInputFiles(queryFile);
@@ -272,19 +286,20 @@ describe('search in the browser', () => {
     expect(await page.getByTestId('query-name').textContent()).toBe('red-query.jpg');
     await shot(page, 'search-error');
     // The refused call is logged by the browser (HTTP 4xx) and by the page; nothing else.
-    expect(browser.problems.every((p) => /status of 4\d\d|cannot be decoded/.test(p)), browser.problems.join('\n')).toBe(true);
+    expect(
+      browser.problems.every((p) => /status of 4\d\d|cannot be decoded/.test(p)),
+      browser.problems.join('\n'),
+    ).toBe(true);
     browser.problems.length = 0;
     await page.getByTestId('search-error').getByRole('button', { name: 'Dismiss' }).click();
 
     // Near-duplicate review: the slider's count moves live without a call; the groups load on release.
-    const ids = Object.fromEntries(
-      (await call(host, 'listImages', { limit: 1000 })).items.map((i) => [i.relPath, i.id] as const),
-    );
+    const ids = Object.fromEntries((await call(host, 'listImages', { limit: 1000 })).items.map((i) => [i.relPath, i.id] as const));
     const originalId = ids[lib.planted.original];
     const copyId = ids[lib.planted.copy];
     const pair = await call(host, 'searchSimilar', { query: { imageId: originalId }, k: 5 });
     const pairScore = pair.hits.find((h) => h.image.id === copyId)?.score;
-    expect(pairScore, 'the planted copy is among the original\'s 5 nearest').toBeDefined();
+    expect(pairScore, "the planted copy is among the original's 5 nearest").toBeDefined();
     // The highest slider step at or below the pair's similarity joins the pair.
     const threshold = Math.max(0.8, Math.floor(pairScore! / 0.005) * 0.005);
 
@@ -306,7 +321,10 @@ describe('search in the browser', () => {
       countWhileDragging.push((await count.getAttribute('data-groups')) ?? '');
     }
     expect(calls).toEqual([]);
-    expect(countWhileDragging.every((c) => /^\d+$/.test(c)), countWhileDragging.join(',')).toBe(true);
+    expect(
+      countWhileDragging.every((c) => /^\d+$/.test(c)),
+      countWhileDragging.join(','),
+    ).toBe(true);
 
     await slider.fill(threshold.toFixed(3));
     await expect.poll(() => page.getByTestId('near-dup-threshold-value').textContent(), WAIT).toBe(threshold.toFixed(3));
@@ -323,9 +341,9 @@ describe('search in the browser', () => {
     await shot(page, 'near-duplicates');
 
     // Keep the original: every other image of its group is excluded, visibly and in the app.
-    const others = (await group.getByTestId('near-dup-item').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-image-id'))))).filter(
-      (id) => id !== originalId,
-    );
+    const others = (
+      await group.getByTestId('near-dup-item').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-image-id'))))
+    ).filter((id) => id !== originalId);
     await group.locator(`[data-testid="near-dup-item"][data-image-id="${originalId}"]`).getByTestId('near-dup-keep').click();
     const copyItem = group.locator(`[data-testid="near-dup-item"][data-image-id="${copyId}"]`);
     await expect.poll(() => copyItem.getAttribute('data-excluded'), WAIT).toBe('true');

@@ -69,7 +69,9 @@ describe('train view in the browser', () => {
     expect(await page.getByTestId('preset-card').count()).toBeGreaterThanOrEqual(2);
     // No GPU here: the GPU presets are hidden and the view says why; the engine setting is Automatic.
     expect(await page.locator('[data-testid="preset-card"][data-preset-id^="gpu-"]').count()).toBe(0);
-    expect(await page.getByTestId('presets-hidden').textContent()).toMatch(/GPU presets are hidden: (no GPU engine was found \(tensorflow-gpu and webgpu not used|the only GPU adapter)/);
+    expect(await page.getByTestId('presets-hidden').textContent()).toMatch(
+      /GPU presets are hidden: (no GPU engine was found \(tensorflow-gpu and webgpu not used|the only GPU adapter)/,
+    );
     expect(await page.getByTestId('engine-choice').inputValue()).toBe('auto');
     expect(await page.getByTestId('engine-skipped').textContent()).toContain('webgpu');
     await expect.poll(() => page.locator('[data-preset-id="cpu-quick"]').getAttribute('aria-checked')).toBe('true'); // the CPU default
@@ -78,9 +80,34 @@ describe('train view in the browser', () => {
     await page.locator('[data-testid="preset-card"][data-preset-id="cpu-quick"]').click();
     expect(await page.locator('[data-preset-id="cpu-quick"]').getAttribute('aria-checked')).toBe('true');
     await shot(page, 'train-setup');
-    if ((await page.getByTestId('advanced-toggle').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('advanced-toggle').click();
+    if ((await page.getByTestId('advanced-toggle').getAttribute('aria-expanded')) !== 'true')
+      await page.getByTestId('advanced-toggle').click();
     await page.getByTestId('advanced-form').waitFor();
-    for (const field of ['arch', 'stem', 'widthMultiplier', 'inputSize', 'batchSize', 'epochs', 'K', 'm', 'T', 'dim', 'mlpHead', 'augmentation', 'symmetric', 'dictionary', 'lr', 'schedule', 'lrSteps', 'sgdMomentum', 'weightDecay', 'bnGroups', 'seed', 'knnEvery', 'checkpointMinutes']) {
+    for (const field of [
+      'arch',
+      'stem',
+      'widthMultiplier',
+      'inputSize',
+      'batchSize',
+      'epochs',
+      'K',
+      'm',
+      'T',
+      'dim',
+      'mlpHead',
+      'augmentation',
+      'symmetric',
+      'dictionary',
+      'lr',
+      'schedule',
+      'lrSteps',
+      'sgdMomentum',
+      'weightDecay',
+      'bnGroups',
+      'seed',
+      'knnEvery',
+      'checkpointMinutes',
+    ]) {
       expect(await page.getByTestId(`train-field-${field}`).count(), field).toBe(1);
     }
     expect(await page.getByTestId('train-folders-option').count()).toBe(1);
@@ -107,22 +134,31 @@ describe('train view in the browser', () => {
     await page.getByTestId('start-button').click();
     const refused = page.getByTestId('start-error');
     await refused.waitFor();
-    expect(await refused.textContent()).toContain('startTraining: expected queue size K a multiple of the batch size 16, got K = 100 (try 112)');
+    expect(await refused.textContent()).toContain(
+      'startTraining: expected queue size K a multiple of the batch size 16, got K = 100 (try 112)',
+    );
     const banner = page.getByTestId('error-banner').filter({ hasText: 'Starting training' });
     expect(await banner.textContent()).toContain('expected queue size K a multiple of the batch size 16');
     await shot(page, 'train-refused');
     // The refused call shows up only as the HTTP status of that call.
-    expect(browser.problems.every((p) => /status of 4\d\d|queue size K/.test(p)), browser.problems.join('\n')).toBe(true);
+    expect(
+      browser.problems.every((p) => /status of 4\d\d|queue size K/.test(p)),
+      browser.problems.join('\n'),
+    ).toBe(true);
     browser.problems.length = 0;
     await banner.getByRole('button', { name: 'Dismiss' }).click();
 
     await fill(page, 'K', '64');
     await expect.poll(() => page.getByTestId('start-error').count()).toBe(0);
-    expect(await page.getByTestId('config-summary').textContent()).toContain('ResNet-18 small ×0.125 · 32 px · batch 16 · 4 epochs · K 64 · m 0.99');
+    expect(await page.getByTestId('config-summary').textContent()).toContain(
+      'ResNet-18 small ×0.125 · 32 px · batch 16 · 4 epochs · K 64 · m 0.99',
+    );
 
     // "Train for N minutes": a time budget replaces the epochs in the summary; a typo blocks the start.
     await fill(page, 'minutes', 'soon');
-    expect(await page.getByTestId('field-error-minutes').textContent()).toContain('Train for: expected minutes from 0.05 to 100000, or nothing to train for the epochs, got "soon"');
+    expect(await page.getByTestId('field-error-minutes').textContent()).toContain(
+      'Train for: expected minutes from 0.05 to 100000, or nothing to train for the epochs, got "soon"',
+    );
     expect(await page.getByTestId('start-button').isDisabled()).toBe(true);
     await fill(page, 'minutes', '2');
     expect(await page.getByTestId('config-summary').textContent()).toContain('batch 16 · 2 min · K 64');
@@ -138,7 +174,9 @@ describe('train view in the browser', () => {
     expect((await chartState(page, 'loss')).inked).toBeGreaterThan(0);
     expect(await page.getByTestId('run-fact-loss').textContent()).toMatch(/\d\.\d{3}/);
     // Every value shows in full (long ones wrap), none cut off with an ellipsis.
-    const cut = await panel.locator('dd').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    const cut = await panel
+      .locator('dd')
+      .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
     expect(cut).toEqual([]);
     await shot(page, 'train-live');
     expect(await page.getByTestId('start-button').isDisabled()).toBe(true);
@@ -219,7 +257,10 @@ describe('train view in the browser', () => {
     await expect.poll(() => page.getByTestId('checkpoint-row').count()).toBeGreaterThanOrEqual(2);
     // A finished run lists its backend ("wasm (wasm SIMD, 2 threads)"): shown in full, wrapped.
     await expect.poll(() => page.getByTestId('run-fact-backend').count()).toBe(1);
-    const cutDone = await page.getByTestId('run-panel').locator('dd').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    const cutDone = await page
+      .getByTestId('run-panel')
+      .locator('dd')
+      .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
     expect(cutDone).toEqual([]);
     await shot(page, 'train-run-facts');
 

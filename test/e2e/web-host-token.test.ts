@@ -38,7 +38,7 @@ beforeAll(async () => {
   host = await startHost(join(tmp.path, 'data'));
   cleanups.push(host.stop);
   await api('addFolder', [photos]);
-  for (const start = Date.now(); (await api('getStatus')).images !== images; ) {
+  for (const start = Date.now(); (await api('getStatus')).images !== images;) {
     if (Date.now() - start > 60_000) throw new Error(`setup: expected ${images} images indexed within 60 s, got fewer`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -109,10 +109,11 @@ describe('the web host token in Chromium, beside another local server', () => {
     const body = JSON.stringify({ method: 'getStatus', args: [] });
     // A cross-origin call is blocked (its preflight meets no CORS; the host refuses the foreign Origin).
     const readable = await evil.evaluate(
-      async ([url, b]) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b, credentials: 'include' }).then(
-        (r) => `read ${r.status}`,
-        () => 'blocked',
-      ),
+      async ([url, b]) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b, credentials: 'include' }).then(
+          (r) => `read ${r.status}`,
+          () => 'blocked',
+        ),
       [`${app}/api/call`, body] as const,
     );
     expect(readable).toBe('blocked');

@@ -8,7 +8,9 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 /** The environment a process needs to find SwiftShader's Vulkan driver. */
 export function swiftShaderEnv(): Record<string, string> {
   if (!existsSync(SWIFTSHADER_ICD)) {
-    throw new Error(`WebGPU tests: expected SwiftShader's Vulkan driver at ${SWIFTSHADER_ICD} (apt-get install chromium libvulkan1), got no such file`);
+    throw new Error(
+      `WebGPU tests: expected SwiftShader's Vulkan driver at ${SWIFTSHADER_ICD} (apt-get install chromium libvulkan1), got no such file`,
+    );
   }
   return { VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 }

@@ -18,15 +18,25 @@ describe('web host gate', () => {
 
   it('accepts the token from the query or a Bearer header where the path allows it', () => {
     expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.token}`), gate, PAGE)).toEqual({ ok: true, via: 'query' });
-    expect(checkAccess({ host: 'localhost:4321', authorization: `Bearer ${gate.token}` }, q(), gate, PAGE)).toEqual({ ok: true, via: 'bearer' });
-    expect(checkAccess({ host: 'LOCALHOST:4321', authorization: `Bearer ${gate.token}` }, q(), gate, API)).toEqual({ ok: true, via: 'bearer' });
+    expect(checkAccess({ host: 'localhost:4321', authorization: `Bearer ${gate.token}` }, q(), gate, PAGE)).toEqual({
+      ok: true,
+      via: 'bearer',
+    });
+    expect(checkAccess({ host: 'LOCALHOST:4321', authorization: `Bearer ${gate.token}` }, q(), gate, API)).toEqual({
+      ok: true,
+      via: 'bearer',
+    });
     // the API never takes the token from a URL
     expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.token}`), gate, API)).toMatchObject({ ok: false, status: 401 });
   });
 
   it('never reads a cookie, not even the old token cookie', () => {
     for (const cookie of [`moco_token_4321=${gate.token}`, `a=b; moco_token_4321=${gate.token}`, `token=${gate.token}`]) {
-      expect(checkAccess({ host: '127.0.0.1:4321', cookie }, q(), gate, PAGE)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/got none/) });
+      expect(checkAccess({ host: '127.0.0.1:4321', cookie }, q(), gate, PAGE)).toMatchObject({
+        ok: false,
+        status: 401,
+        message: expect.stringMatching(/got none/),
+      });
     }
   });
 
@@ -34,21 +44,41 @@ describe('web host gate', () => {
     const headers = { host: '127.0.0.1:4321', 'sec-websocket-protocol': `moco-events, moco-token.${gate.token}` };
     expect(protocolToken(headers['sec-websocket-protocol'])).toBe(gate.token);
     expect(checkAccess(headers, q(), gate, ['protocol', 'bearer'])).toEqual({ ok: true, via: 'protocol' });
-    expect(checkAccess({ ...headers, 'sec-websocket-protocol': 'moco-events, moco-token.x' }, q(), gate, ['protocol'])).toMatchObject({ ok: false, status: 401 });
+    expect(checkAccess({ ...headers, 'sec-websocket-protocol': 'moco-events, moco-token.x' }, q(), gate, ['protocol'])).toMatchObject({
+      ok: false,
+      status: 401,
+    });
   });
 
   it('lets the media key read media only', () => {
-    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`key=${gate.mediaKey}`), gate, ['mediaKey', 'bearer'])).toEqual({ ok: true, via: 'mediaKey' });
-    expect(checkAccess({ host: '127.0.0.1:4321', authorization: `Bearer ${gate.mediaKey}` }, q(), gate, API)).toMatchObject({ ok: false, status: 401 });
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(`key=${gate.mediaKey}`), gate, ['mediaKey', 'bearer'])).toEqual({
+      ok: true,
+      via: 'mediaKey',
+    });
+    expect(checkAccess({ host: '127.0.0.1:4321', authorization: `Bearer ${gate.mediaKey}` }, q(), gate, API)).toMatchObject({
+      ok: false,
+      status: 401,
+    });
     expect(checkAccess({ host: '127.0.0.1:4321' }, q(`token=${gate.mediaKey}`), gate, PAGE)).toMatchObject({ ok: false, status: 401 });
     // nor does the token work as a media key
     expect(checkAccess({ host: '127.0.0.1:4321' }, q(`key=${gate.token}`), gate, ['mediaKey'])).toMatchObject({ ok: false, status: 401 });
   });
 
   it('refuses missing and wrong tokens with 401', () => {
-    expect(checkAccess({ host: '127.0.0.1:4321' }, q(), gate, PAGE)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/got none/) });
-    expect(checkAccess({ host: '127.0.0.1:4321' }, q('token=' + gate.token.slice(1)), gate, PAGE)).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/does not match/) });
-    expect(checkAccess({ host: '127.0.0.1:4321', authorization: `Bearer ${gate.token}x` }, q(), gate, API)).toMatchObject({ ok: false, status: 401 });
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q(), gate, PAGE)).toMatchObject({
+      ok: false,
+      status: 401,
+      message: expect.stringMatching(/got none/),
+    });
+    expect(checkAccess({ host: '127.0.0.1:4321' }, q('token=' + gate.token.slice(1)), gate, PAGE)).toMatchObject({
+      ok: false,
+      status: 401,
+      message: expect.stringMatching(/does not match/),
+    });
+    expect(checkAccess({ host: '127.0.0.1:4321', authorization: `Bearer ${gate.token}x` }, q(), gate, API)).toMatchObject({
+      ok: false,
+      status: 401,
+    });
   });
 
   it('refuses foreign hosts and origins with 403 before looking at the token', () => {
@@ -67,14 +97,26 @@ describe('web host gate', () => {
 
 describe('CLI progress', () => {
   const p = (over: Partial<ScanProgress>): ScanProgress => ({
-    jobId: 'j', folderIds: [1], phase: 'processing', found: 400, processed: 120, skipped: 0, failed: 2, missing: 0,
-    rate: 41.25, etaSeconds: 7, elapsedMs: 3000, ...over,
+    jobId: 'j',
+    folderIds: [1],
+    phase: 'processing',
+    found: 400,
+    processed: 120,
+    skipped: 0,
+    failed: 2,
+    missing: 0,
+    rate: 41.25,
+    etaSeconds: 7,
+    elapsedMs: 3000,
+    ...over,
   });
 
   it('describes counts, rate and ETA', () => {
     expect(describeProgress(p({}))).toBe('120/400 30% · 2 failed · 41.3/s · ETA 0:07');
     expect(describeProgress(p({ phase: 'walking', found: 57 }))).toBe('looking for images: 57 found');
-    expect(describeProgress(p({ phase: 'done', processed: 400, skipped: 390, failed: 0, rate: 250 }))).toBe('400/400 100% · 390 unchanged · 250/s');
+    expect(describeProgress(p({ phase: 'done', processed: 400, skipped: 390, failed: 0, rate: 250 }))).toBe(
+      '400/400 100% · 390 unchanged · 250/s',
+    );
   });
 
   it('redraws one terminal line, throttled, and always shows the final state', () => {

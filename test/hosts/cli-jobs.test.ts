@@ -82,7 +82,9 @@ describe('jobs of another process', () => {
     // Another process lists the runs: the run is still running, in the trainer's process.
     const listed = await cli(['runs', '--db', db, '--json']);
     expect(listed.code, listed.stderr).toBe(0);
-    const run = (JSON.parse(listed.stdout) as { id: number; status: string; owner?: { pid: number; kind: string } }[]).find((r) => r.id === runId)!;
+    const run = (JSON.parse(listed.stdout) as { id: number; status: string; owner?: { pid: number; kind: string } }[]).find(
+      (r) => r.id === runId,
+    )!;
     expect(run.status).toBe('running');
     expect(run.owner).toMatchObject({ pid, kind: 'cli' });
     const table = await cli(['runs', '--db', db]);
@@ -93,7 +95,9 @@ describe('jobs of another process', () => {
     // ... and cannot take it over, embed with it or probe it.
     const resumed = await cli(['train', '--db', db, '--resume', String(runId)]);
     expect(resumed.code).toBe(1);
-    expect(resumed.stderr).toContain(`resumeTraining: expected a run no process is training, got run ${runId} running in process ${pid} (command line)`);
+    expect(resumed.stderr).toContain(
+      `resumeTraining: expected a run no process is training, got run ${runId} running in process ${pid} (command line)`,
+    );
     const embedded = await cli(['embed', String(runId), '--db', db]);
     expect(embedded.code).toBe(1);
     expect(embedded.stderr).toContain(`got run ${runId} running in process ${pid} (command line)`);
@@ -130,7 +134,10 @@ describe('jobs of another process', () => {
     const status = await cli(['status', '--db', db]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`Scan\\s+running in another process \\(pid ${pid}, cli\\)`));
-    const json = JSON.parse((await cli(['status', '--db', db, '--json'])).stdout) as { scan: unknown; elsewhere: { job: string; owner: { pid: number } }[] };
+    const json = JSON.parse((await cli(['status', '--db', db, '--json'])).stdout) as {
+      scan: unknown;
+      elsewhere: { job: string; owner: { pid: number } }[];
+    };
     expect(json.scan).toBe(null);
     expect(json.elsewhere).toContainEqual(expect.objectContaining({ job: 'scan', owner: expect.objectContaining({ pid }) }));
 

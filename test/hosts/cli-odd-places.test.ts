@@ -79,7 +79,9 @@ describe('databases in odd places', () => {
     const fresh = join(roDir, 'new.db');
     const r = await cli(['index', photos, '--db', fresh], { asNobody: true });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${fresh}: expected a SQLite database it can open for writing, got a read-only folder, ${roDir} (permission denied), where it cannot be created`);
+    expect(r.stderr).toContain(
+      `${fresh}: expected a SQLite database it can open for writing, got a read-only folder, ${roDir} (permission denied), where it cannot be created`,
+    );
   });
 
   it('reads a read-only database file; writing to it says the file is read-only', async () => {
@@ -95,7 +97,9 @@ describe('databases in odd places', () => {
     expect(status.stdout).toMatch(/Images\s+3/);
     const index = await cli(['index', photos, '--db', db], { asNobody: true });
     expect(index.code).toBe(1);
-    expect(index.stderr).toContain(`${db}: expected a SQLite database it can open for writing, got a read-only file (permission denied); commands that only read it still work`);
+    expect(index.stderr).toContain(
+      `${db}: expected a SQLite database it can open for writing, got a read-only file (permission denied); commands that only read it still work`,
+    );
 
     chmodSync(db, 0o000);
     const locked = await cli(['status', '--db', db], { asNobody: true });
@@ -127,6 +131,8 @@ describe('databases in odd places', () => {
     expect(r.stderr).toContain(`${notDb}: expected a SQLite database it can read, got a file that is not one (file is not a database)`);
     const w = await cli(['index', photos, '--db', notDb]);
     expect(w.code).toBe(1);
-    expect(w.stderr).toContain(`${notDb}: expected a SQLite database it can open for writing, got a file that is not one (file is not a database)`);
+    expect(w.stderr).toContain(
+      `${notDb}: expected a SQLite database it can open for writing, got a file that is not one (file is not a database)`,
+    );
   });
 });

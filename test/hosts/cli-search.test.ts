@@ -124,7 +124,7 @@ describe('moco-studio embed and search', () => {
     const importedId = Number(/^Imported as run (\d+)/.exec(imported.stdout)![1]);
     const embedded = await cli(['embed', '--json']);
     expect(embedded.code).toBe(0);
-    expect((JSON.parse(embedded.stdout) as { runId: number; status: string })).toMatchObject({ runId: importedId, status: 'done' });
+    expect(JSON.parse(embedded.stdout) as { runId: number; status: string }).toMatchObject({ runId: importedId, status: 'done' });
   }, 300_000);
 
   it('lists near-duplicate groups at a threshold and refuses an unreadable query file clearly', async () => {
@@ -140,7 +140,9 @@ describe('moco-studio embed and search', () => {
     expect(bad.stderr).toContain('which cannot be decoded');
     // A real image outside the library works as a query too.
     const other = join(tmp.dir, 'other.png');
-    await sharp({ create: { width: 40, height: 40, channels: 3, background: '#336699' } }).png().toFile(other);
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: '#336699' } })
+      .png()
+      .toFile(other);
     expect((await cli(['search', '--image', other, '--k', '1'])).code).toBe(0);
   }, 120_000);
 });

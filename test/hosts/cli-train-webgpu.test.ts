@@ -62,7 +62,9 @@ describe('moco-studio train with MOCO_BACKEND=webgpu', () => {
     const runId = Number(/Resume with: \S+ train --resume (\d+)/.exec(stderr)?.[1]);
     expect(runId).toBeGreaterThan(0);
 
-    const paused = (JSON.parse((await cli(['runs', '--db', db, '--json'])).stdout) as { id: number; status: string; step: number; backend: string }[]).find((r) => r.id === runId)!;
+    const paused = (
+      JSON.parse((await cli(['runs', '--db', db, '--json'])).stdout) as { id: number; status: string; step: number; backend: string }[]
+    ).find((r) => r.id === runId)!;
     expect(paused.status).toBe('paused');
     expect(paused.step).toBeGreaterThan(0);
     expect(paused.backend).toMatch(/^webgpu \(WebGPU: google swiftshader/);

@@ -51,7 +51,25 @@ describe('moco-studio train', () => {
   it('documents every flag in --help and lists train and runs in the program help', async () => {
     const r = await cli(['train', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--preset <id>', '--arch', '--epochs', '--batch-size', '--K', '--m', '--T', '--lr', '--input-size', '--width', '--stem', '--mlp-head', '--aug', '--seed', '--resume <runId>', '--db <file>', '--json']) {
+    for (const flag of [
+      '--preset <id>',
+      '--arch',
+      '--epochs',
+      '--batch-size',
+      '--K',
+      '--m',
+      '--T',
+      '--lr',
+      '--input-size',
+      '--width',
+      '--stem',
+      '--mlp-head',
+      '--aug',
+      '--seed',
+      '--resume <runId>',
+      '--db <file>',
+      '--json',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).toContain('cpu-quick');
@@ -117,9 +135,13 @@ describe('moco-studio train', () => {
   });
 
   it('a training process killed with SIGKILL leaves an interrupted run that resumes', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'train', '--db', db, ...TINY, '--epochs', '60', '--checkpoint-minutes', '0.1', '--json'], {
-      env: { ...process.env, MOCO_BACKEND: 'wasm' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', ENTRY, 'train', '--db', db, ...TINY, '--epochs', '60', '--checkpoint-minutes', '0.1', '--json'],
+      {
+        env: { ...process.env, MOCO_BACKEND: 'wasm' },
+      },
+    );
     let runId = 0;
     // Killed mid-run, just after its first periodic checkpoint (0.1 min in) appears.
     await new Promise<void>((done, fail) => {
@@ -145,7 +167,9 @@ describe('moco-studio train', () => {
     });
 
     const listed = await cli(['runs', '--db', db, '--json']);
-    const run = (JSON.parse(listed.stdout) as { id: number; status: string; step: number; totalSteps: number }[]).find((r) => r.id === runId)!;
+    const run = (JSON.parse(listed.stdout) as { id: number; status: string; step: number; totalSteps: number }[]).find(
+      (r) => r.id === runId,
+    )!;
     expect(run.status).toBe('interrupted');
     expect(run.step).toBeGreaterThan(0);
     expect(run.step).toBeLessThan(run.totalSteps);

@@ -48,7 +48,19 @@ describe('moco-studio CLI', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: moco-studio <command> [options]');
-    for (const word of ['index <folder>...', 'status', 'problems', 'folders', 'remove <folder>', 'duplicates', 'purge-missing', '--db <file>', '--json', '--help', '--version']) {
+    for (const word of [
+      'index <folder>...',
+      'status',
+      'problems',
+      'folders',
+      'remove <folder>',
+      'duplicates',
+      'purge-missing',
+      '--db <file>',
+      '--json',
+      '--help',
+      '--version',
+    ]) {
       expect(r.stdout).toContain(word);
     }
     const idx = await cli(['index', '--help']);
@@ -119,7 +131,10 @@ describe('moco-studio CLI', () => {
     expect(out.cancelled).toBe(false);
     expect(out.folders).toHaveLength(1);
     expect(out.scans[0]).toMatchObject({ phase: 'done', skipped: 4, failed: 2, processed: 6 }); // the 2 problems are not read again, and still count as failed
-    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.event === 'scan.progress')).toBe(true);
     expect(lines.at(-1).phase).toBe('done');

@@ -56,6 +56,8 @@ describe('dispatch', () => {
   });
 
   it('maps error names to HTTP statuses', () => {
-    expect([statusForError('InvalidInput'), statusForError('NotFound'), statusForError('Conflict'), statusForError('TypeError')]).toEqual([400, 404, 409, 500]);
+    expect([statusForError('InvalidInput'), statusForError('NotFound'), statusForError('Conflict'), statusForError('TypeError')]).toEqual([
+      400, 404, 409, 500,
+    ]);
   });
 });

@@ -18,7 +18,12 @@ export async function makeImageFolder(dir: string, count: number): Promise<strin
   for (let i = 0; i < count; i++) {
     const name = i % 2 ? `img-${i}.png` : `img-${i}.jpg`;
     const img = sharp({
-      create: { width: 64 + i * 8, height: 48 + i * 4, channels: 3, background: { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 } },
+      create: {
+        width: 64 + i * 8,
+        height: 48 + i * 4,
+        channels: 3,
+        background: { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 },
+      },
     });
     await (i % 2 ? img.png() : img.jpeg()).toFile(join(dir, name));
     names.push(name);
@@ -42,7 +47,14 @@ export function rawRequest(
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${port}`, ...opts.headers }, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host: `127.0.0.1:${port}`, ...opts.headers },
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -9,8 +9,21 @@ describe('media paths', () => {
   it('accepts thumb/<id> and preview/<id> only', () => {
     expect(parseMediaPath('thumb/12')).toEqual({ kind: 'thumb', id: 12 });
     expect(parseMediaPath('preview/1')).toEqual({ kind: 'preview', id: 1 });
-    for (const bad of ['thumb/0', 'thumb/-1', 'thumb/1.5', 'thumb/12/', 'thumb/012', 'thumbs/1', 'preview/1e3', '../../etc/passwd',
-      'thumb/..%2F..%2Fetc%2Fpasswd', 'thumb/99999999999999999', 'thumb/', 'file/1', 'thumb/1?x']) {
+    for (const bad of [
+      'thumb/0',
+      'thumb/-1',
+      'thumb/1.5',
+      'thumb/12/',
+      'thumb/012',
+      'thumbs/1',
+      'preview/1e3',
+      '../../etc/passwd',
+      'thumb/..%2F..%2Fetc%2Fpasswd',
+      'thumb/99999999999999999',
+      'thumb/',
+      'file/1',
+      'thumb/1?x',
+    ]) {
       expect(parseMediaPath(bad), bad).toBeNull();
     }
   });
@@ -26,7 +39,15 @@ describe('static files', () => {
   });
 
   it('refuses traversal, encoded traversal, NUL and malformed escapes', () => {
-    for (const bad of ['/../etc/passwd', '/assets/../../x', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc', '/a%00b', '/%E0%A4%A', '/..\\..\\x']) {
+    for (const bad of [
+      '/../etc/passwd',
+      '/assets/../../x',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fetc',
+      '/a%00b',
+      '/%E0%A4%A',
+      '/..\\..\\x',
+    ]) {
       expect(resolveStaticPath(root, bad), bad).toBeNull();
     }
   });

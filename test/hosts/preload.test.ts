@@ -38,7 +38,9 @@ describe('preload client', () => {
   it('rejects with the error the main side sent, keeping its name and message', async () => {
     const ipc = new FakeIpc();
     ipc.reply = { ok: false, error: { name: 'NotFound', message: 'getImage: expected a known image id, got 99' } };
-    const err = await createIpcClient(ipc).getImage(99).catch((e: Error) => e);
+    const err = await createIpcClient(ipc)
+      .getImage(99)
+      .catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe('NotFound');
     expect((err as Error).message).toBe('getImage: expected a known image id, got 99');

@@ -22,7 +22,9 @@ describe('readQueryFile', () => {
 
   it('refuses /dev/zero at once instead of reading it forever', async () => {
     const started = Date.now();
-    await expect(readQueryFile('search: --image', '/dev/zero')).rejects.toThrow('search: --image: expected an image file, got a character device (/dev/zero)');
+    await expect(readQueryFile('search: --image', '/dev/zero')).rejects.toThrow(
+      'search: --image: expected an image file, got a character device (/dev/zero)',
+    );
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -38,16 +40,22 @@ describe('readQueryFile', () => {
   it('says plainly when the file is empty, too large or missing', async () => {
     const empty = join(tmp.dir, 'empty.jpg');
     writeFileSync(empty, '');
-    await expect(readQueryFile('search: --image', empty)).rejects.toThrow(`search: --image: expected an image file, got an empty file (${empty})`);
+    await expect(readQueryFile('search: --image', empty)).rejects.toThrow(
+      `search: --image: expected an image file, got an empty file (${empty})`,
+    );
     const big = join(tmp.dir, 'big.jpg');
     writeFileSync(big, Buffer.alloc(3 * 1024 * 1024));
-    await expect(readQueryFile('search: --image', big, 2 * 1024 * 1024)).rejects.toThrow(`expected an image of at most 2 MiB, got 3 MiB (${big})`);
+    await expect(readQueryFile('search: --image', big, 2 * 1024 * 1024)).rejects.toThrow(
+      `expected an image of at most 2 MiB, got 3 MiB (${big})`,
+    );
     await expect(readQueryFile('search: --image', join(tmp.dir, 'nope.jpg'))).rejects.toThrow('(no such file)');
   });
 
   it('reads a file whose stated size is wrong only up to the cap plus one byte', async () => {
     // /proc files say size 0 and hold more.
-    await expect(readQueryFile('q', '/proc/self/status', 100)).rejects.toThrow('q: expected an image of at most 100 bytes, got more (/proc/self/status)');
+    await expect(readQueryFile('q', '/proc/self/status', 100)).rejects.toThrow(
+      'q: expected an image of at most 100 bytes, got more (/proc/self/status)',
+    );
     expect((await readQueryFile('q', '/proc/self/status', 1 << 20)).toString()).toContain('Name:');
   });
 

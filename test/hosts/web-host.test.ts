@@ -18,7 +18,10 @@ beforeAll(async () => {
   await makeImageFolder(photos, 4);
   const staticDir = join(tmp.dir, 'renderer');
   mkdirSync(join(staticDir, 'assets'), { recursive: true });
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>MoCo Studio</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(
+    join(staticDir, 'index.html'),
+    '<!doctype html><title>MoCo Studio</title><script type="module" src="/assets/app.js"></script>',
+  );
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log("app")');
   writeFileSync(join(staticDir, 'assets', 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 7));
   host = await startWebHost({ dataDir: join(tmp.dir, 'data'), port: 0, demoFolder: null, staticDir });
@@ -77,7 +80,9 @@ describe('web host access', () => {
   it('refuses a foreign Origin even with the token', async () => {
     const res = await call('getStatus', [], { ...auth(), origin: 'http://evil.example' });
     expect(res.status).toBe(403);
-    expect(res.json().error.message).toMatch(/expected Origin http:\/\/127\.0\.0\.1:\d+ or http:\/\/localhost:\d+, got "http:\/\/evil\.example"/);
+    expect(res.json().error.message).toMatch(
+      /expected Origin http:\/\/127\.0\.0\.1:\d+ or http:\/\/localhost:\d+, got "http:\/\/evil\.example"/,
+    );
     const other = await call('getStatus', [], { ...auth(), origin: `http://127.0.0.1:${host.port + 1}` });
     expect(other.status).toBe(403);
   });
@@ -86,7 +91,9 @@ describe('web host access', () => {
     const res = await rawRequest(host.port, `/?token=${host.token}`, { headers: { host: `evil.example:${host.port}` } });
     expect(res.status).toBe(403);
     expect(res.json().error.message).toMatch(/expected Host/);
-    const ok = await rawRequest(host.port, '/', { headers: { host: `localhost:${host.port}`, ...auth(), origin: `http://localhost:${host.port}` } });
+    const ok = await rawRequest(host.port, '/', {
+      headers: { host: `localhost:${host.port}`, ...auth(), origin: `http://localhost:${host.port}` },
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -139,7 +146,11 @@ describe('web host access', () => {
     expect(script.status).toBe(200);
     expect(script.text).toContain('sessionStorage');
     // The API still answers JSON
-    const api = await rawRequest(host.port, '/api/call', { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/json' }, body: '{}' });
+    const api = await rawRequest(host.port, '/api/call', {
+      method: 'POST',
+      headers: { accept: 'text/html', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(api.headers['content-type']).toMatch(/application\/json/);
   });
 
@@ -186,7 +197,10 @@ describe('web host API', () => {
   it('answers 400 with a clear message for a wrong method, wrong arguments or bad JSON', async () => {
     const unknown = await call('dropDatabase');
     expect(unknown.status).toBe(400);
-    expect(unknown.json()).toEqual({ ok: false, error: { name: 'InvalidInput', message: expect.stringMatching(/^api: expected one of getStatus, .*got "dropDatabase"/) } });
+    expect(unknown.json()).toEqual({
+      ok: false,
+      error: { name: 'InvalidInput', message: expect.stringMatching(/^api: expected one of getStatus, .*got "dropDatabase"/) },
+    });
 
     const badArgs = await call('getImage', ['12']);
     expect(badArgs.status).toBe(400);
@@ -200,11 +214,19 @@ describe('web host API', () => {
     expect(notArray.status).toBe(400);
     expect(notArray.json().error.message).toMatch(/expected an array of arguments/);
 
-    const badJson = await rawRequest(host.port, '/api/call', { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: '{"method": ' });
+    const badJson = await rawRequest(host.port, '/api/call', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth() },
+      body: '{"method": ',
+    });
     expect(badJson.status).toBe(400);
     expect(badJson.json().error.message).toMatch(/^api\/call: expected a JSON body \{method, args\}, got invalid JSON/);
 
-    const notJson = await rawRequest(host.port, '/api/call', { method: 'POST', headers: { 'content-type': 'text/plain', ...auth() }, body: '{}' });
+    const notJson = await rawRequest(host.port, '/api/call', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...auth() },
+      body: '{}',
+    });
     expect(notJson.status).toBe(415);
 
     const get = await rawRequest(host.port, '/api/call', { headers: auth() });
@@ -213,14 +235,21 @@ describe('web host API', () => {
 
   it('refuses a body over the size limit', async () => {
     const big = JSON.stringify({ method: 'addFolder', args: ['x'.repeat(MAX_BODY_BYTES + 10)] });
-    const res = await rawRequest(host.port, '/api/call', { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: big });
+    const res = await rawRequest(host.port, '/api/call', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth() },
+      body: big,
+    });
     expect(res.status).toBe(413);
   });
 
   it('answers 404 for unknown ids and paths, 409 for a folder already added', async () => {
     const res = await call('getImage', [999_999]);
     expect(res.status).toBe(404);
-    expect(res.json().error).toEqual({ name: 'NotFound', message: expect.stringMatching(/^getImage: expected an image id in the library, got 999999/) });
+    expect(res.json().error).toEqual({
+      name: 'NotFound',
+      message: expect.stringMatching(/^getImage: expected an image id in the library, got 999999/),
+    });
     const missing = await call('addFolder', [join(tmp.dir, 'no-such-folder')]);
     expect(missing.status).toBe(404);
     const again = await call('addFolder', [photos]);
@@ -255,7 +284,14 @@ describe('web host media', () => {
   });
 
   it('answers 404 for an unknown id or a path-like id', async () => {
-    for (const path of ['/media/thumb/999999', '/media/preview/999999', '/media/thumb/../../etc/passwd', '/media/thumb/..%2F..%2Fetc%2Fpasswd', '/media/thumb/1.5', '/media/file/1']) {
+    for (const path of [
+      '/media/thumb/999999',
+      '/media/preview/999999',
+      '/media/thumb/../../etc/passwd',
+      '/media/thumb/..%2F..%2Fetc%2Fpasswd',
+      '/media/thumb/1.5',
+      '/media/file/1',
+    ]) {
       const res = await rawRequest(host.port, path, { headers: auth() });
       expect(res.status, path).toBe(404);
       expect(res.text).not.toContain('root:');

@@ -27,7 +27,7 @@ describe('live group count from the curve', () => {
     expect(groupsAt([{ threshold: 0.9, groups: 3 }], 0.99)).toEqual({ groups: 3, at: 0.9, exact: false });
     expect(groupsAt([], 0.9)).toBeNull();
   });
-  it('words the count, marking a neighbour\'s count as approximate', () => {
+  it("words the count, marking a neighbour's count as approximate", () => {
     expect(groupCountText(groupsAt(curve, 1))).toBe('1 group');
     expect(groupCountText(groupsAt(curve, 0.91))).toBe('≈ 12 groups');
     expect(groupCountText(null)).toBe('… groups');

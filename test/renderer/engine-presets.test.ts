@@ -44,6 +44,8 @@ describe('presets for the engine', () => {
     expect(hiddenPresetsReason(TRAIN_PRESETS, wasm)).toBe(
       '3 GPU presets are hidden: no GPU engine was found (tensorflow-gpu and webgpu not used, see why above). The CPU presets fit this machine.',
     );
-    expect(hiddenPresetsReason(TRAIN_PRESETS, software)).toContain('the only GPU adapter, SwiftShader driver 5.0.0, is a software one that computes on the CPU');
+    expect(hiddenPresetsReason(TRAIN_PRESETS, software)).toContain(
+      'the only GPU adapter, SwiftShader driver 5.0.0, is a software one that computes on the CPU',
+    );
   });
 });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { baseName, commandsIn, MOCO_COMMANDS, fileRows, folderError, importRequest, relativeTo, subsetRequest, WEIGHT_FORMATS } from '../../src-renderer/src/lib/export-form';
+import {
+  baseName,
+  commandsIn,
+  MOCO_COMMANDS,
+  fileRows,
+  folderError,
+  importRequest,
+  relativeTo,
+  subsetRequest,
+  WEIGHT_FORMATS,
+} from '../../src-renderer/src/lib/export-form';
 
 describe('destination folder', () => {
   it('needs an absolute path on the app’s machine', () => {
@@ -18,7 +28,10 @@ describe('destination folder', () => {
 
 describe('import form', () => {
   it('sends the path with only the options given', () => {
-    expect(importRequest({ path: ' /w/moco_v2_200ep.pth.tar ', inputSize: '', name: '' })).toEqual({ path: '/w/moco_v2_200ep.pth.tar', options: {} });
+    expect(importRequest({ path: ' /w/moco_v2_200ep.pth.tar ', inputSize: '', name: '' })).toEqual({
+      path: '/w/moco_v2_200ep.pth.tar',
+      options: {},
+    });
     expect(importRequest({ path: '/w/enc.safetensors', inputSize: ' 64 ', name: ' my encoder ' })).toEqual({
       path: '/w/enc.safetensors',
       options: { inputSize: 64, name: 'my encoder' },
@@ -26,21 +39,34 @@ describe('import form', () => {
   });
 
   it('says what to fix', () => {
-    expect(importRequest({ path: '', inputSize: '', name: '' })).toEqual({ error: 'Weights file: expected a path to a .pth.tar, .pth or .safetensors file, got nothing' });
-    expect(importRequest({ path: 'enc.pth', inputSize: '', name: '' })).toEqual({ error: 'Weights file: expected an absolute path, got "enc.pth"' });
+    expect(importRequest({ path: '', inputSize: '', name: '' })).toEqual({
+      error: 'Weights file: expected a path to a .pth.tar, .pth or .safetensors file, got nothing',
+    });
+    expect(importRequest({ path: 'enc.pth', inputSize: '', name: '' })).toEqual({
+      error: 'Weights file: expected an absolute path, got "enc.pth"',
+    });
     expect(importRequest({ path: '/enc.pth', inputSize: '12', name: '' })).toEqual({
       error: 'Input size: expected an integer from 16 to 1024 px, or nothing for the default, got "12"',
     });
-    expect(importRequest({ path: '/enc.pth', inputSize: '', name: 'x'.repeat(201) })).toEqual({ error: 'Name: expected at most 200 characters, got 201' });
+    expect(importRequest({ path: '/enc.pth', inputSize: '', name: 'x'.repeat(201) })).toEqual({
+      error: 'Name: expected at most 200 characters, got 201',
+    });
   });
 });
 
 describe('subset form', () => {
   it('links or copies only in the tree layout, folders sorted', () => {
     const base = { labels: { kind: 'folder' as const, level: 0 }, dir: '/out', folderIds: [3, 1] };
-    expect(subsetRequest({ ...base, layout: 'tree', mode: 'symlink' })).toEqual({ ...base, layout: 'tree', mode: 'symlink', folderIds: [1, 3] });
+    expect(subsetRequest({ ...base, layout: 'tree', mode: 'symlink' })).toEqual({
+      ...base,
+      layout: 'tree',
+      mode: 'symlink',
+      folderIds: [1, 3],
+    });
     expect(subsetRequest({ ...base, layout: 'list', mode: 'symlink' })).toMatchObject({ layout: 'list', mode: 'copy' });
-    expect(subsetRequest({ ...base, dir: '', layout: 'tree', mode: 'copy' })).toEqual({ error: 'Destination: expected a folder path, got nothing' });
+    expect(subsetRequest({ ...base, dir: '', layout: 'tree', mode: 'copy' })).toEqual({
+      error: 'Destination: expected a folder path, got nothing',
+    });
   });
 });
 
@@ -94,7 +120,10 @@ describe('missing destination', () => {
   it('offers to create the folder only when the app said it does not exist', async () => {
     const { isFolderMissing } = await import('../../src-renderer/src/lib/export-form');
     const { errorText } = await import('../../src-renderer/src/lib/error-text');
-    const missing = errorText({ name: 'FolderMissing', message: 'Destination: expected an existing folder, got /x, which does not exist' }, 'Exporting weights');
+    const missing = errorText(
+      { name: 'FolderMissing', message: 'Destination: expected an existing folder, got /x, which does not exist' },
+      'Exporting weights',
+    );
     expect(isFolderMissing(missing)).toBe(true);
     expect(missing.title).toBe('Exporting weights: folder not found');
     expect(isFolderMissing(errorText({ name: 'InvalidInput', message: 'x' }))).toBe(false);

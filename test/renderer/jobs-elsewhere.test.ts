@@ -31,7 +31,19 @@ describe('jobs of other processes in the views', () => {
         job: 'scan',
         id: 'a-b-c',
         owner: { pid: 7, kind: 'web', hostname: 'here' },
-        progress: { jobId: 'a-b-c', folderIds: [1], phase: 'processing', found: 400, processed: 120, skipped: 0, failed: 3, missing: 0, rate: 10, etaSeconds: 28, elapsedMs: 12_000 },
+        progress: {
+          jobId: 'a-b-c',
+          folderIds: [1],
+          phase: 'processing',
+          found: 400,
+          processed: 120,
+          skipped: 0,
+          failed: 3,
+          missing: 0,
+          rate: 10,
+          etaSeconds: 28,
+          elapsedMs: 12_000,
+        },
       },
     ];
     expect(elsewhereLines(jobs)).toEqual([

@@ -39,7 +39,9 @@ describe('takeCredentials', () => {
       },
       document: {
         querySelector: (sel: string) =>
-          sel === 'meta[name="moco-media-key"]' && mediaKey !== null ? { getAttribute: (n: string) => (n === 'content' ? mediaKey : null) } : null,
+          sel === 'meta[name="moco-media-key"]' && mediaKey !== null
+            ? { getAttribute: (n: string) => (n === 'content' ? mediaKey : null) }
+            : null,
       },
     };
     return { win, replaced, stored };
@@ -61,9 +63,7 @@ describe('takeCredentials', () => {
 describe('backoffDelay', () => {
   it('doubles from the base up to the cap, plus bounded jitter', () => {
     const none = () => 0;
-    expect([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a, 500, 10_000, 0.2, none))).toEqual([
-      500, 1000, 2000, 4000, 8000, 10_000,
-    ]);
+    expect([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a, 500, 10_000, 0.2, none))).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
     expect(backoffDelay(60, 500, 10_000, 0.2, none)).toBe(10_000);
     expect(backoffDelay(1, 500, 10_000, 0.2, () => 0.999)).toBe(1200);
   });

@@ -84,7 +84,12 @@ describe('cell selection', () => {
 
   it('finds the most confused pair', () => {
     expect(worstConfusion(confusion)).toEqual({ trueClass: 0, predictedClass: 1 });
-    expect(worstConfusion([[3, 0], [0, 4]])).toBeNull();
+    expect(
+      worstConfusion([
+        [3, 0],
+        [0, 4],
+      ]),
+    ).toBeNull();
   });
 
   it('cuts long class names on the axis', () => {

@@ -31,7 +31,15 @@ describe('probe form <-> config', () => {
     const { config, errors } = formToProbeConfig(defaultProbeForm(3));
     expect(errors).toEqual({});
     expect(config).toEqual({ ...DEFAULT_PROBE, runId: 3 });
-    expect(config!.linear).toEqual({ epochs: 100, lr: 30, momentum: 0.9, weightDecay: 0, batchSize: 256, lrSteps: [0.6, 0.8], standardize: true });
+    expect(config!.linear).toEqual({
+      epochs: 100,
+      lr: 30,
+      momentum: 0.9,
+      weightDecay: 0,
+      batchSize: 256,
+      lrSteps: [0.6, 0.8],
+      standardize: true,
+    });
     expect(config!.knn).toEqual({ k: 200, T: 0.1 });
     expect(config!.baselines).toEqual({ randomInit: true, rawPixels: true });
     expect(config!.inputSize).toBeNull();
@@ -64,7 +72,9 @@ describe('probe form <-> config', () => {
   it('reads an empty input size as the run’s own and refuses one out of range', () => {
     expect(formToProbeConfig({ ...defaultProbeForm(1), inputSize: '  ' }).config!.inputSize).toBeNull();
     expect(formToProbeConfig({ ...defaultProbeForm(1), inputSize: '64' }).config!.inputSize).toBe(64);
-    expect(formToProbeConfig({ ...defaultProbeForm(1), inputSize: '8' }).errors.inputSize).toBe('Input size: expected an integer from 16 to 1024, got "8"');
+    expect(formToProbeConfig({ ...defaultProbeForm(1), inputSize: '8' }).errors.inputSize).toBe(
+      'Input size: expected an integer from 16 to 1024, got "8"',
+    );
   });
 
   it('needs two images per class at least, which the split requires', () => {
@@ -76,7 +86,9 @@ describe('probe form <-> config', () => {
     expect(parseProbeLrSteps('0.6, 0.8')).toEqual({ value: [0.6, 0.8] });
     expect(parseProbeLrSteps('0.3 0.6;0.9')).toEqual({ value: [0.3, 0.6, 0.9] });
     expect(parseProbeLrSteps('')).toEqual({ value: [] });
-    expect(parseProbeLrSteps('60, 80')).toEqual({ error: 'LR steps: expected fractions of the epochs between 0 and 1 (e.g. 0.6, 0.8), got "60"' });
+    expect(parseProbeLrSteps('60, 80')).toEqual({
+      error: 'LR steps: expected fractions of the epochs between 0 and 1 (e.g. 0.6, 0.8), got "60"',
+    });
     expect(parseProbeLrSteps('0')).toHaveProperty('error');
   });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelPreview } from '../../src-main/api/contract';
 import { folderLabel } from '../../src-main/core/probe/labels';
-import { examplesText, folderAt, labelOptions, labelSourceText, previewSummary, sampleOffsets } from '../../src-renderer/src/lib/probe-labels';
+import {
+  examplesText,
+  folderAt,
+  labelOptions,
+  labelSourceText,
+  previewSummary,
+  sampleOffsets,
+} from '../../src-renderer/src/lib/probe-labels';
 
 const paths = [
   'animals/cats/a.jpg',
@@ -38,10 +45,13 @@ describe('folder levels', () => {
   });
 
   it('keeps level 0 even for a library without sub-folders, and offers tags when there are some', () => {
-    const opts = labelOptions(['a.jpg', 'b.jpg'], [
-      { name: 'dog', count: 3 },
-      { name: 'cat', count: 9 },
-    ]);
+    const opts = labelOptions(
+      ['a.jpg', 'b.jpg'],
+      [
+        { name: 'dog', count: 3 },
+        { name: 'cat', count: 9 },
+      ],
+    );
     expect(opts.map((o) => o.key)).toEqual(['folder:0', 'tag']);
     expect(opts[0]).toMatchObject({ examples: [], classes: 0, coverage: 0 });
     expect(opts[1]).toMatchObject({ source: { kind: 'tag' }, examples: ['cat', 'dog'], classes: 2 });
@@ -73,7 +83,9 @@ describe('class preview numbers', () => {
     const s = previewSummary(p);
     expect(s).toMatchObject({ classes: 2, train: 18, test: 4, leftOutImages: 4, maxClass: 12 });
     expect(s.line).toBe('2 classes · 18 train / 4 test · 2 small classes left out (4 images) · 4 unlabelled');
-    expect(previewSummary({ classes: [{ name: 'a', train: 4, test: 1 }], leftOut: [], unlabelled: 0 }).line).toBe('1 class · 4 train / 1 test');
+    expect(previewSummary({ classes: [{ name: 'a', train: 4, test: 1 }], leftOut: [], unlabelled: 0 }).line).toBe(
+      '1 class · 4 train / 1 test',
+    );
   });
 });
 

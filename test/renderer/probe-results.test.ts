@@ -49,7 +49,9 @@ describe('results table', () => {
     expect(lin.overPixels).toBeCloseTo(0.325);
     expect(rows[3].overRandom).toBeCloseTo(0.35);
     expect(rows.slice(1, 3).every((r) => r.overRandom === null && r.overPixels === null)).toBe(true);
-    expect(gainSentence(rows)).toBe('Pretraining: +47.5 pts over a random-init encoder and +32.5 pts over raw pixels in top-1 (linear probe).');
+    expect(gainSentence(rows)).toBe(
+      'Pretraining: +47.5 pts over a random-init encoder and +32.5 pts over raw pixels in top-1 (linear probe).',
+    );
   });
 
   it('shows no gain without baselines, and marks a baseline that beats the encoder as best', () => {

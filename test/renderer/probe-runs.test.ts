@@ -3,7 +3,15 @@ import type { ProbeProgress, ProbeRun, RunSummary } from '../../src-main/api/con
 import { TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
 import { DEFAULT_PROBE } from '../../src-renderer/src/lib/probe-form';
 import { encoderSummary, hasWeights, isProbeable, pickRun, probeableRuns, runChoiceLabel } from '../../src-renderer/src/lib/probe-runs';
-import { defaultProbeId, historyRow, isProbeActive, methodSummary, probeFraction, probeProgressLine, splitSummary } from '../../src-renderer/src/lib/probe-text';
+import {
+  defaultProbeId,
+  historyRow,
+  isProbeActive,
+  methodSummary,
+  probeFraction,
+  probeProgressLine,
+  splitSummary,
+} from '../../src-renderer/src/lib/probe-text';
 import { encoderChoices } from '../../src-renderer/src/lib/search-sets';
 
 const quick = TRAIN_PRESETS.find((p) => p.id === 'cpu-quick')!.config;
@@ -55,9 +63,13 @@ describe('encoders to evaluate', () => {
 
   it('describes an encoder by architecture and size', () => {
     expect(encoderSummary(run(1).config)).toBe('ResNet-18 small stem ×0.125 · 16 px · 128-d');
-    expect(encoderSummary({ arch: 'resnet50', stem: 'imagenet', widthMultiplier: 1, inputSize: 224, dim: 128, mlpHead: true })).toBe('ResNet-50 · 224 px · 128-d MLP');
+    expect(encoderSummary({ arch: 'resnet50', stem: 'imagenet', widthMultiplier: 1, inputSize: 224, dim: 128, mlpHead: true })).toBe(
+      'ResNet-50 · 224 px · 128-d MLP',
+    );
     expect(runChoiceLabel(run(1))).toBe('Run 1 · run-1 · ResNet-18 small stem ×0.125 · 16 px · 128-d · step 3');
-    expect(runChoiceLabel(run(4, { status: 'imported', step: 0 }))).toBe('Run 4 · run-4 · ResNet-18 small stem ×0.125 · 16 px · 128-d · imported');
+    expect(runChoiceLabel(run(4, { status: 'imported', step: 0 }))).toBe(
+      'Run 4 · run-4 · ResNet-18 small stem ×0.125 · 16 px · 128-d · imported',
+    );
   });
 
   it('lets the Search view embed with an imported encoder', () => {
@@ -65,10 +77,26 @@ describe('encoders to evaluate', () => {
     expect(choices).toHaveLength(1);
     expect(choices[0]).toMatchObject({ key: 'run:4', canCompute: true, newerCheckpoint: false });
     const set = {
-      id: 9, runId: 4, name: 'run-4', checkpointStep: 0, status: 'done' as const, engine: 'tfjs', featureDim: 64, outDim: 128,
-      inputSize: 16, count: 36, stale: 0, createdAt: '2024-02-01T00:00:00Z', updatedAt: '2024-02-01T00:00:00Z', error: null,
+      id: 9,
+      runId: 4,
+      name: 'run-4',
+      checkpointStep: 0,
+      status: 'done' as const,
+      engine: 'tfjs',
+      featureDim: 64,
+      outDim: 128,
+      inputSize: 16,
+      count: 36,
+      stale: 0,
+      createdAt: '2024-02-01T00:00:00Z',
+      updatedAt: '2024-02-01T00:00:00Z',
+      error: null,
     };
-    expect(encoderChoices([run(4, { status: 'imported', step: 0 })], [set])[0]).toMatchObject({ key: 'set:9', canCompute: true, newerCheckpoint: false });
+    expect(encoderChoices([run(4, { status: 'imported', step: 0 })], [set])[0]).toMatchObject({
+      key: 'set:9',
+      canCompute: true,
+      newerCheckpoint: false,
+    });
   });
 });
 
@@ -96,15 +124,29 @@ describe('probe wording', () => {
   it('says what a probe was run on and with what', () => {
     const c = { ...DEFAULT_PROBE, runId: 1, folderIds: [2, 5] };
     expect(splitSummary(c)).toBe('folder level 0 · 20% test · min 5 · seed 0 · 2 folders');
-    expect(methodSummary({ ...DEFAULT_PROBE, runId: 1 })).toBe('linear 100 epochs, lr 30, standardised · kNN k 200, T 0.1 · baselines: random-init, raw pixels · protocol defaults');
-    expect(methodSummary({ ...DEFAULT_PROBE, runId: 1, linear: { ...DEFAULT_PROBE.linear, epochs: 1 }, baselines: { randomInit: false, rawPixels: false } })).toBe(
-      'linear 1 epoch, lr 30, standardised · kNN k 200, T 0.1 · no baselines',
+    expect(methodSummary({ ...DEFAULT_PROBE, runId: 1 })).toBe(
+      'linear 100 epochs, lr 30, standardised · kNN k 200, T 0.1 · baselines: random-init, raw pixels · protocol defaults',
     );
+    expect(
+      methodSummary({
+        ...DEFAULT_PROBE,
+        runId: 1,
+        linear: { ...DEFAULT_PROBE.linear, epochs: 1 },
+        baselines: { randomInit: false, rawPixels: false },
+      }),
+    ).toBe('linear 1 epoch, lr 30, standardised · kNN k 200, T 0.1 · no baselines');
   });
 
   it('makes a history row with the headline result', () => {
     const row = historyRow(probeRun(3));
-    expect(row).toMatchObject({ id: 3, title: 'Probe 3 · run 1 run-1', status: 'Done', tone: 'ok', classes: '2 classes · 5 test images', headline: 'linear top-1 80.0%' });
+    expect(row).toMatchObject({
+      id: 3,
+      title: 'Probe 3 · run 1 run-1',
+      status: 'Done',
+      tone: 'ok',
+      classes: '2 classes · 5 test images',
+      headline: 'linear top-1 80.0%',
+    });
     const failed = historyRow(probeRun(4, { status: 'failed', results: [], error: 'boom', classes: [] }));
     expect(failed).toMatchObject({ status: 'Failed', tone: 'error', headline: null, error: 'boom', classes: '' });
   });

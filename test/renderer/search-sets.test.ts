@@ -64,7 +64,10 @@ describe('encoder choices', () => {
 
   it('shows the newest set of a run and whether the run trained past it', () => {
     const runs = [run(1, { step: 300 })];
-    const sets = [set(5, 1, { checkpointStep: 100, updatedAt: '2024-02-01T00:00:00Z' }), set(6, 1, { checkpointStep: 200, updatedAt: '2024-02-05T00:00:00Z' })];
+    const sets = [
+      set(5, 1, { checkpointStep: 100, updatedAt: '2024-02-01T00:00:00Z' }),
+      set(6, 1, { checkpointStep: 200, updatedAt: '2024-02-05T00:00:00Z' }),
+    ];
     const [c] = encoderChoices(runs, sets);
     expect(c.set?.id).toBe(6);
     expect(c.newerCheckpoint).toBe(true);
@@ -177,7 +180,10 @@ describe('result tooltip', () => {
   it('puts the size on a second line (a real line break, not a backslash and n) and says when the hash matched', () => {
     const image = { relPath: 'a/b.jpg', width: 640, height: 480, format: 'jpeg' };
     expect(resultTooltip({ image, score: 0.91234 })).toBe('a/b.jpg\n640×480 JPEG · similarity 0.912');
-    expect(resultTooltip({ image, score: 0.5, nearDuplicate: true }).split('\n')).toEqual(['a/b.jpg', '640×480 JPEG · similarity 0.500 · near-duplicate (same photo)']);
+    expect(resultTooltip({ image, score: 0.5, nearDuplicate: true }).split('\n')).toEqual([
+      'a/b.jpg',
+      '640×480 JPEG · similarity 0.500 · near-duplicate (same photo)',
+    ]);
     expect(resultTooltip({ image, score: 0.5 })).not.toContain('\\n');
   });
 });

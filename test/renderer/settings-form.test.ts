@@ -12,7 +12,9 @@ describe('pixel limit field', () => {
 
   it('refuses what the app would refuse, saying the range', () => {
     for (const bad of ['', 'lots', '0.5', '2001', '-3', 'Infinity']) {
-      expect(parsePixelLimit(bad)).toEqual({ error: `Pixel limit: expected a number of megapixels from 1 to 2000, got ${JSON.stringify(bad.trim())}` });
+      expect(parsePixelLimit(bad)).toEqual({
+        error: `Pixel limit: expected a number of megapixels from 1 to 2000, got ${JSON.stringify(bad.trim())}`,
+      });
     }
   });
 });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type uPlot from 'uplot';
 import { fromMetrics } from '../../src-renderer/src/lib/chart-series';
-import { chanceLoss, chartData, chartOptions, COLOR_VARS, lastDefined, readChartColors, STEP_INCRS, type ChartColors } from '../../src-renderer/src/lib/chart-options';
+import {
+  chanceLoss,
+  chartData,
+  chartOptions,
+  COLOR_VARS,
+  lastDefined,
+  readChartColors,
+  STEP_INCRS,
+  type ChartColors,
+} from '../../src-renderer/src/lib/chart-options';
 
 const colors: ChartColors = { text: '#111', grid: '#222', loss: '#a00', lr: '#0a0', accuracy: '#00a', knn: '#a0a', chance: '#999' };
 const s = fromMetrics([
@@ -31,9 +40,20 @@ describe('chart colours', () => {
 describe('chart data', () => {
   it('aligns every line with the steps; the loss chart adds ln(K+1)', () => {
     const loss = chartData('loss', s, 64);
-    expect(loss).toEqual([[1, 2, 3], [0.01, 2.9, 3.5], [Math.log(65), Math.log(65), Math.log(65)]]);
-    expect(chartData('lr', s, 64)).toEqual([[1, 2, 3], [0.03, 0.03, 0.003]]);
-    expect(chartData('accuracy', s, 64)).toEqual([[1, 2, 3], [1, 0.2, 0.1], [null, 0.5, null]]);
+    expect(loss).toEqual([
+      [1, 2, 3],
+      [0.01, 2.9, 3.5],
+      [Math.log(65), Math.log(65), Math.log(65)],
+    ]);
+    expect(chartData('lr', s, 64)).toEqual([
+      [1, 2, 3],
+      [0.03, 0.03, 0.003],
+    ]);
+    expect(chartData('accuracy', s, 64)).toEqual([
+      [1, 2, 3],
+      [1, 0.2, 0.1],
+      [null, 0.5, null],
+    ]);
     expect(chanceLoss(65536)).toBeCloseTo(11.09, 2);
   });
 });
@@ -50,7 +70,11 @@ describe('chartOptions', () => {
     expect((loss.axes?.[1].grid as { stroke: string }).stroke).toBe('#222');
     const acc = chartOptions('accuracy', colors, { width: 50, height: 10 });
     expect(acc.width).toBe(120);
-    expect(acc.series.map((x) => [x.label, x.stroke])).toEqual([['step', undefined], ['pretext', '#00a'], ['kNN', '#a0a']]);
+    expect(acc.series.map((x) => [x.label, x.stroke])).toEqual([
+      ['step', undefined],
+      ['pretext', '#00a'],
+      ['kNN', '#a0a'],
+    ]);
     // kNN is measured every few epochs: drawn as points joined across the gaps.
     expect(acc.series[2].spanGaps).toBe(true);
     expect((acc.series[2].points as { show: boolean }).show).toBe(true);

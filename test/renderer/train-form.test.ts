@@ -79,7 +79,9 @@ describe('form <-> config', () => {
 
   it('keeps to the app’s bounds on each number', () => {
     expect(parseNumberField('widthMultiplier', '0.0625')).toEqual({ value: 0.0625 });
-    expect(parseNumberField('widthMultiplier', '0.05')).toEqual({ error: 'Width multiplier: expected a number from 0.0625 to 4, got 0.05' });
+    expect(parseNumberField('widthMultiplier', '0.05')).toEqual({
+      error: 'Width multiplier: expected a number from 0.0625 to 4, got 0.05',
+    });
     expect(parseNumberField('inputSize', '1e3')).toEqual({ value: 1000 });
     expect(parseNumberField('seed', 'Infinity')).toEqual({ error: 'Seed: expected an integer from 0 to 2147483647, got "Infinity"' });
     for (const spec of Object.values(NUMBER_FIELDS)) expect(spec.min).toBeLessThan(spec.max);
@@ -88,7 +90,9 @@ describe('form <-> config', () => {
   it('parses milestones, refusing more than sixteen', () => {
     expect(parseLrSteps('')).toEqual({ value: [] });
     expect(parseLrSteps(' 120 ; 160 ')).toEqual({ value: [120, 160] });
-    expect(parseLrSteps(Array.from({ length: 17 }, (_, i) => i + 1).join(','))).toEqual({ error: 'LR milestones: expected at most 16, got 17' });
+    expect(parseLrSteps(Array.from({ length: 17 }, (_, i) => i + 1).join(','))).toEqual({
+      error: 'LR milestones: expected at most 16, got 17',
+    });
   });
 
   it('patches config values into the form as text', () => {
@@ -140,16 +144,28 @@ describe('configHints', () => {
   });
 
   it('flags a training set smaller than one batch', () => {
-    expect(byField(configHints(tiny, { images: 12 }), 'batchSize')[0]).toMatchObject({ level: 'error', message: 'The training set has 12 images, fewer than one batch of 16.' });
+    expect(byField(configHints(tiny, { images: 12 }), 'batchSize')[0]).toMatchObject({
+      level: 'error',
+      message: 'The training set has 12 images, fewer than one batch of 16.',
+    });
   });
 
   it('checks BN groups, the stem against the input size, and milestone order', () => {
     expect(byField(configHints({ ...tiny, bnGroups: 3 }), 'bnGroups')[0].fix?.patch).toEqual({ bnGroups: 0 });
     expect(byField(configHints({ ...tiny, bnGroups: 16 }), 'bnGroups')).toHaveLength(1); // groups of one image
     expect(byField(configHints({ ...tiny, bnGroups: 8 }), 'bnGroups')).toEqual([]);
-    expect(byField(configHints({ ...tiny, inputSize: 96 }), 'stem')[0]).toMatchObject({ level: 'error', fix: { patch: { stem: 'imagenet' } } });
-    expect(byField(configHints({ ...tiny, stem: 'imagenet' }), 'stem')[0]).toMatchObject({ level: 'warning', fix: { patch: { stem: 'small' } } });
-    expect(byField(configHints({ ...tiny, lrSteps: [25, 20, 20] }), 'lrSteps')[0]).toMatchObject({ level: 'error', fix: { patch: { lrSteps: [20, 25] } } });
+    expect(byField(configHints({ ...tiny, inputSize: 96 }), 'stem')[0]).toMatchObject({
+      level: 'error',
+      fix: { patch: { stem: 'imagenet' } },
+    });
+    expect(byField(configHints({ ...tiny, stem: 'imagenet' }), 'stem')[0]).toMatchObject({
+      level: 'warning',
+      fix: { patch: { stem: 'small' } },
+    });
+    expect(byField(configHints({ ...tiny, lrSteps: [25, 20, 20] }), 'lrSteps')[0]).toMatchObject({
+      level: 'error',
+      fix: { patch: { lrSteps: [20, 25] } },
+    });
   });
 
   it('offers to scale the preset’s milestones when the epochs shrink', () => {
@@ -211,7 +227,10 @@ describe('configHints', () => {
       for (const h of hints) {
         if (!h.fix) continue;
         const fixed = formToConfig(patchForm(configToForm(c), h.fix.patch)).config!;
-        expect(configHints(fixed, { preset: quick, images: 200 }).map((x) => x.message), h.message).not.toContain(h.message);
+        expect(
+          configHints(fixed, { preset: quick, images: 200 }).map((x) => x.message),
+          h.message,
+        ).not.toContain(h.message);
       }
     }
   });

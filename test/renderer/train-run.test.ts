@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary, TrainProgress } from '../../src-main/api/contract';
 import { TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
-import { defaultRunId, isActivePhase, isResumable, runActions, runNumbers, runPanel, tabProgress } from '../../src-renderer/src/lib/train-run';
+import {
+  defaultRunId,
+  isActivePhase,
+  isResumable,
+  runActions,
+  runNumbers,
+  runPanel,
+  tabProgress,
+} from '../../src-renderer/src/lib/train-run';
 
 const config = { ...TRAIN_PRESETS[0].config, K: 64, batchSize: 16, epochs: 4 };
 
@@ -51,7 +59,11 @@ describe('runActions', () => {
     expect(runActions(run(), null, true, null)).toEqual({ pause: true, stop: true, resume: false });
   });
   it('resumes a paused or interrupted run once nothing else runs', () => {
-    expect(runActions(run({ status: 'paused' }), progress({ phase: 'paused' }), false, null)).toEqual({ pause: false, stop: false, resume: true });
+    expect(runActions(run({ status: 'paused' }), progress({ phase: 'paused' }), false, null)).toEqual({
+      pause: false,
+      stop: false,
+      resume: true,
+    });
     expect(runActions(run({ status: 'interrupted' }), null, false, null).resume).toBe(true);
     expect(runActions(run({ status: 'paused' }), null, true, null).resume).toBe(false);
     expect(runActions(run({ status: 'done' }), null, false, null).resume).toBe(false);

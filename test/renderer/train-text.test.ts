@@ -70,16 +70,24 @@ describe('labels', () => {
     expect(backendLabel('tensorflow-gpu')).toBe('TensorFlow, CUDA GPU');
     expect(backendLabel('webgpu')).toBe('WebGPU');
     expect(backendLabel('metal')).toBe('metal');
-    expect(engineLine({ backend: 'wasm', device: 'wasm SIMD, 1 thread', adapter: null, gpu: false, skipped: [] })).toBe('WebAssembly · wasm SIMD, 1 thread');
+    expect(engineLine({ backend: 'wasm', device: 'wasm SIMD, 1 thread', adapter: null, gpu: false, skipped: [] })).toBe(
+      'WebAssembly · wasm SIMD, 1 thread',
+    );
   });
 });
 
 describe('configs in words', () => {
   it('sums a config up in one line', () => {
-    expect(configSummary(quick)).toBe('ResNet-18 small ×0.25 · 32 px · batch 64 · 30 epochs · K 4096 · m 0.999 · T 0.07 · MoCo v1 · lr 0.0075 step @20,25');
+    expect(configSummary(quick)).toBe(
+      'ResNet-18 small ×0.25 · 32 px · batch 64 · 30 epochs · K 4096 · m 0.999 · T 0.07 · MoCo v1 · lr 0.0075 step @20,25',
+    );
     const v2 = TRAIN_PRESETS.find((p) => p.id === 'gpu-resnet50-v2')!.config;
-    expect(configSummary(v2)).toBe('ResNet-50 · 224 px · batch 256 · 200 epochs · K 65536 · m 0.999 · T 0.2 · MoCo v2 + MLP · lr 0.03 cosine');
-    expect(configSummary({ ...quick, dictionary: 'memory-bank', symmetric: true, lrSteps: [], epochs: 1 })).toContain('1 epoch · memory-bank K 4096');
+    expect(configSummary(v2)).toBe(
+      'ResNet-50 · 224 px · batch 256 · 200 epochs · K 65536 · m 0.999 · T 0.2 · MoCo v2 + MLP · lr 0.03 cosine',
+    );
+    expect(configSummary({ ...quick, dictionary: 'memory-bank', symmetric: true, lrSteps: [], epochs: 1 })).toContain(
+      '1 epoch · memory-bank K 4096',
+    );
     expect(configSummary({ ...quick, symmetric: true, lrSteps: [] })).toContain('MoCo v1 sym · lr 0.0075 constant');
   });
   it('lists every field of a config, folders by name', () => {

@@ -151,9 +151,7 @@ describe('web client calls', () => {
   });
 
   it('says so when the JSON is not a reply', async () => {
-    const srv = await startServer((b) =>
-      b.method === 'listFolders' ? json(200, [1, 2]) : json(500, { ok: false, error: 'kaput' }),
-    );
+    const srv = await startServer((b) => (b.method === 'listFolders' ? json(200, [1, 2]) : json(500, { ok: false, error: 'kaput' })));
     cleanups.push(srv.close);
     const c = client({ baseUrl: srv.baseUrl });
     await expect(c.listFolders()).rejects.toThrow('listFolders: expected a reply {ok, result|error}, got an array');

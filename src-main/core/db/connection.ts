@@ -13,9 +13,7 @@ export type Db = Database.Database;
 
 export class NewerSchemaError extends Error {
   constructor(file: string, version: number, known: number) {
-    super(
-      `${file}: expected schema version <= ${known}, got ${version}; this database was written by a newer MoCo Studio`,
-    );
+    super(`${file}: expected schema version <= ${known}, got ${version}; this database was written by a newer MoCo Studio`);
     this.name = 'NewerSchema';
   }
 }
@@ -72,7 +70,9 @@ function openWritable(path: string, migrations: readonly Migration[]): Db {
 
 function openReadOnly(path: string, migrations: readonly Migration[], upgraded = false): Db {
   if (!existsSync(path)) {
-    throw new NotFoundError(`${path}: expected an existing library database, got no such file (nothing was created; adding a folder makes a library)`);
+    throw new NotFoundError(
+      `${path}: expected an existing library database, got no such file (nothing was created; adding a folder makes a library)`,
+    );
   }
   let db: Db | null = null;
   let version: number;
@@ -88,7 +88,9 @@ function openReadOnly(path: string, migrations: readonly Migration[], upgraded =
     if (version > migrations.length) throw new NewerSchemaError(path, version, migrations.length);
     if (version < migrations.length) {
       if (version === 0 && tableCount(db) === 0) {
-        throw new NotFoundError(`${path}: expected a library database, got an empty database (nothing was created; adding a folder makes a library)`);
+        throw new NotFoundError(
+          `${path}: expected a library database, got an empty database (nothing was created; adding a folder makes a library)`,
+        );
       }
       if (upgraded) throw new Error(`${path}: expected schema version ${migrations.length} after its upgrade, got ${version}`);
       // An older library is brought up to date once (a write), then read like any other.
@@ -96,7 +98,9 @@ function openReadOnly(path: string, migrations: readonly Migration[], upgraded =
       try {
         openWritable(path, migrations).close();
       } catch (err) {
-        throw new Error(`${path}: expected a database of schema version ${migrations.length}, got version ${version}, which cannot be upgraded here: ${(err as Error).message}`);
+        throw new Error(
+          `${path}: expected a database of schema version ${migrations.length}, got version ${version}, which cannot be upgraded here: ${(err as Error).message}`,
+        );
       }
       return openReadOnly(path, migrations, true);
     }
@@ -225,4 +229,3 @@ function migrate(db: Db, migrations: readonly Migration[]): void {
     if (!applied) return;
   }
 }
-

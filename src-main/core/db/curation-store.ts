@@ -13,7 +13,9 @@ export class CurationStore {
       tagId: db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?'),
       tag: db.prepare<[number, number]>('INSERT INTO image_tags (image_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       untag: db.prepare<[number, number]>('DELETE FROM image_tags WHERE image_id = ? AND tag_id = ?'),
-      dropUnused: db.prepare<[{ id: number }]>('DELETE FROM tags WHERE id = @id AND NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = @id)'),
+      dropUnused: db.prepare<[{ id: number }]>(
+        'DELETE FROM tags WHERE id = @id AND NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = @id)',
+      ),
       tags: db.prepare<[], TagCount>(
         `SELECT t.name AS name, COUNT(i.id) AS count FROM tags t
          JOIN image_tags it ON it.tag_id = t.id JOIN images i ON i.id = it.image_id AND i.missing = 0
@@ -37,21 +39,25 @@ export class CurationStore {
   }
 
   tagImages(ids: readonly number[], name: string): number {
-    return this.db.transaction(() => {
-      this.s.insertTag.run(name);
-      const tagId = this.s.tagId.get(name)!.id;
-      return ids.reduce((n, id) => n + this.s.tag.run(id, tagId).changes, 0);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.s.insertTag.run(name);
+        const tagId = this.s.tagId.get(name)!.id;
+        return ids.reduce((n, id) => n + this.s.tag.run(id, tagId).changes, 0);
+      })
+      .immediate();
   }
 
   untagImages(ids: readonly number[], name: string): number {
-    return this.db.transaction(() => {
-      const tag = this.s.tagId.get(name);
-      if (!tag) return 0;
-      const n = ids.reduce((sum, id) => sum + this.s.untag.run(id, tag.id).changes, 0);
-      this.s.dropUnused.run({ id: tag.id });
-      return n;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const tag = this.s.tagId.get(name);
+        if (!tag) return 0;
+        const n = ids.reduce((sum, id) => sum + this.s.untag.run(id, tag.id).changes, 0);
+        this.s.dropUnused.run({ id: tag.id });
+        return n;
+      })
+      .immediate();
   }
 
   /** Tags with the number of present images carrying each. */

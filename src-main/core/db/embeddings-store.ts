@@ -195,9 +195,11 @@ export class EmbeddingsStore {
 
   /** Writes one batch of vectors in one transaction. */
   write(setId: number, rows: readonly { imageId: number; hash: string; features: Float32Array; embedding: Float32Array }[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) this.s.upsert.run(setId, r.imageId, r.hash, f32Blob(r.features), f32Blob(r.embedding));
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const r of rows) this.s.upsert.run(setId, r.imageId, r.hash, f32Blob(r.features), f32Blob(r.embedding));
+      })
+      .immediate();
   }
 
   vectors(setId: number, featureDim: number, outDim: number): SetVectors {

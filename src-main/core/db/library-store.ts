@@ -106,11 +106,13 @@ export class LibraryStore {
 
   /** Deletes the folder with its images and problems; returns the hashes no image uses any more. */
   deleteFolder(id: number): string[] {
-    return this.db.transaction(() => {
-      const hashes = this.s.folderHashes.all(id).map((r) => r.hash);
-      this.s.deleteFolder.run(id);
-      return hashes.filter((h) => !this.s.hashInUse.get(h));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const hashes = this.s.folderHashes.all(id).map((r) => r.hash);
+        this.s.deleteFolder.run(id);
+        return hashes.filter((h) => !this.s.hashInUse.get(h));
+      })
+      .immediate();
   }
 
   /** Erases one image's row with everything computed for it (after its file went to the trash). */
@@ -126,7 +128,11 @@ export class LibraryStore {
     const row = this.s.image.get(id);
     if (!row) return undefined;
     const duplicates = this.s.duplicatesOf.all(row.hash, row.id).map((r) => r.id);
-    return toImageDetail(row, duplicates, this.s.tagsOf.all(row.id).map((r) => r.name));
+    return toImageDetail(
+      row,
+      duplicates,
+      this.s.tagsOf.all(row.id).map((r) => r.name),
+    );
   }
 
   listImages(filter: ImageFilter, sort: ImageSort, offset: number, limit: number): Page<ImageSummary> {
@@ -144,9 +150,7 @@ export class LibraryStore {
   private pageStatement(sort: ImageSort) {
     let stmt = this.pageStmts.get(sort);
     if (!stmt) {
-      stmt = this.db.prepare(
-        `SELECT * FROM images WHERE ${IMAGE_WHERE} ORDER BY ${ORDER_BY[sort]} LIMIT @limit OFFSET @offset`,
-      );
+      stmt = this.db.prepare(`SELECT * FROM images WHERE ${IMAGE_WHERE} ORDER BY ${ORDER_BY[sort]} LIMIT @limit OFFSET @offset`);
       this.pageStmts.set(sort, stmt);
     }
     return stmt;
@@ -172,10 +176,12 @@ export class LibraryStore {
 
   /** Erases missing images; returns how many and the hashes no image uses any more. */
   purgeMissing(): { purged: number; orphanHashes: string[] } {
-    return this.db.transaction(() => {
-      const hashes = this.s.missingHashes.all().map((r) => r.hash);
-      const purged = this.s.deleteMissing.run().changes;
-      return { purged, orphanHashes: hashes.filter((h) => !this.s.hashInUse.get(h)) };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const hashes = this.s.missingHashes.all().map((r) => r.hash);
+        const purged = this.s.deleteMissing.run().changes;
+        return { purged, orphanHashes: hashes.filter((h) => !this.s.hashInUse.get(h)) };
+      })
+      .immediate();
   }
 }

@@ -210,8 +210,8 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX scans_status ON scans(status);
       `,
-    },
-    {
+  },
+  {
     description: 'perceptual hashes for near-duplicates (NULL: not computed yet, empty: could not be)',
     sql: `
       ALTER TABLE images ADD COLUMN near_hash BLOB;

@@ -37,9 +37,11 @@ export class NearHashStore {
   }
 
   save(rows: readonly { id: number; hash: string; nearHash: Uint8Array }[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) this.s.save.run(Buffer.from(r.nearHash.buffer, r.nearHash.byteOffset, r.nearHash.byteLength), r.id, r.hash);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const r of rows) this.s.save.run(Buffer.from(r.nearHash.buffer, r.nearHash.byteOffset, r.nearHash.byteLength), r.id, r.hash);
+      })
+      .immediate();
   }
 
   /** Every present image's hashes, by image id. */

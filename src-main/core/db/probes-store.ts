@@ -65,7 +65,9 @@ export class ProbesStore {
       ),
       setSplit: db.prepare<[string, string, string, number]>('UPDATE probes SET classes = ?, left_out = ?, updated_at = ? WHERE id = ?'),
       setResults: db.prepare<[string, string, number]>('UPDATE probes SET results = ?, updated_at = ? WHERE id = ?'),
-      setStatus: db.prepare<[ProbeStatus, string | null, string, number]>('UPDATE probes SET status = ?, error = ?, updated_at = ? WHERE id = ?'),
+      setStatus: db.prepare<[ProbeStatus, string | null, string, number]>(
+        'UPDATE probes SET status = ?, error = ?, updated_at = ? WHERE id = ?',
+      ),
       delete: db.prepare<[number]>('DELETE FROM probes WHERE id = ?'),
       insertPrediction: db.prepare<[number, string, string, number, number, number]>(
         'INSERT OR REPLACE INTO probe_predictions (probe_id, model, method, image_id, true_class, predicted_class) VALUES (?, ?, ?, ?, ?, ?)',
@@ -110,14 +112,23 @@ export class ProbesStore {
 
   /** Appends one evaluation's result and its predictions, in one transaction. */
   addResult(id: number, result: ProbeResult, predictions: Predictions): void {
-    this.db.transaction(() => {
-      const probe = this.get(id);
-      if (!probe) return;
-      this.s.setResults.run(JSON.stringify([...probe.results, result]), new Date().toISOString(), id);
-      for (let i = 0; i < predictions.imageIds.length; i++) {
-        this.s.insertPrediction.run(id, predictions.model, predictions.method, predictions.imageIds[i], predictions.trueClass[i], predictions.predicted[i]);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const probe = this.get(id);
+        if (!probe) return;
+        this.s.setResults.run(JSON.stringify([...probe.results, result]), new Date().toISOString(), id);
+        for (let i = 0; i < predictions.imageIds.length; i++) {
+          this.s.insertPrediction.run(
+            id,
+            predictions.model,
+            predictions.method,
+            predictions.imageIds[i],
+            predictions.trueClass[i],
+            predictions.predicted[i],
+          );
+        }
+      })
+      .immediate();
   }
 
   setStatus(id: number, status: ProbeStatus, error: string | null = null): void {

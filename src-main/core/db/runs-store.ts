@@ -96,7 +96,16 @@ export class RunsStore {
 
   create(run: NewRun): RunSummary {
     const now = new Date().toISOString();
-    const info = this.insertStmt.run(run.name, JSON.stringify(run.config), run.backend, now, now, run.totalSteps, run.images, ...ownerValues(this.me));
+    const info = this.insertStmt.run(
+      run.name,
+      JSON.stringify(run.config),
+      run.backend,
+      now,
+      now,
+      run.totalSteps,
+      run.images,
+      ...ownerValues(this.me),
+    );
     return this.get(Number(info.lastInsertRowid))!;
   }
 
@@ -151,11 +160,13 @@ export class RunsStore {
 
   addMetrics(runId: number, points: readonly MetricPoint[]): void {
     if (!points.length) return;
-    this.db.transaction(() => {
-      for (const p of points) {
-        this.metricStmt.run(runId, p.step, p.epoch, p.loss, p.lr, p.accuracy, p.imagesPerSec, p.knnAccuracy);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const p of points) {
+          this.metricStmt.run(runId, p.step, p.epoch, p.loss, p.lr, p.accuracy, p.imagesPerSec, p.knnAccuracy);
+        }
+      })
+      .immediate();
   }
 
   metrics(runId: number): MetricPoint[] {

@@ -56,9 +56,7 @@ export class ScanStore {
           message = excluded.message, size = excluded.size, mtime_ms = excluded.mtime_ms, at = excluded.at`),
       imageIdByPath: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE path = ?'),
       // The oldest missing copy: a move takes over the row that existed first.
-      missingByHash: db.prepare<[string], { id: number }>(
-        'SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1',
-      ),
+      missingByHash: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1'),
       insertImage: db.prepare(`
         INSERT INTO images (folder_id, path, rel_path, size, mtime_ms, hash, width, height, format,
           taken_at, orientation, missing, indexed_at, thumb_ok, near_hash)
@@ -70,9 +68,7 @@ export class ScanStore {
           taken_at = @takenAt, orientation = @orientation, missing = 0, indexed_at = @at, thumb_ok = 1,
           near_hash = @nearHash
         WHERE id = @id`),
-      finishFolder: db.prepare<[string, number, number]>(
-        'UPDATE folders SET last_scan_at = ?, available = 1, dir_count = ? WHERE id = ?',
-      ),
+      finishFolder: db.prepare<[string, number, number]>('UPDATE folders SET last_scan_at = ?, available = 1, dir_count = ? WHERE id = ?'),
       folderUnavailable: db.prepare<[string, number]>('UPDATE folders SET last_scan_at = ?, available = 0 WHERE id = ?'),
     };
   }
@@ -92,30 +88,34 @@ export class ScanStore {
   /** One transaction: files that are gone become missing, problems of gone files go, walk problems are recorded. */
   applyWalk(missingIds: readonly number[], goneProblemPaths: readonly string[], walkProblems: readonly ProblemWrite[]): void {
     const at = new Date().toISOString();
-    this.db.transaction(() => {
-      for (const id of missingIds) this.s.markMissing.run(id);
-      for (const p of goneProblemPaths) this.s.deleteProblem.run(p);
-      for (const p of walkProblems) this.s.upsertProblem.run({ ...p, at });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const id of missingIds) this.s.markMissing.run(id);
+        for (const p of goneProblemPaths) this.s.deleteProblem.run(p);
+        for (const p of walkProblems) this.s.upsertProblem.run({ ...p, at });
+      })
+      .immediate();
   }
 
   /** Writes a batch of per-file outcomes in one transaction. */
   writeBatch(outcomes: readonly FileOutcome[]): void {
     const at = new Date().toISOString();
-    this.db.transaction(() => {
-      for (const o of outcomes) {
-        if (o.kind === 'vanished') {
-          this.s.markPathMissing.run(o.path);
-        } else if (o.kind === 'problem') {
-          // The path no longer holds a readable image: its row (if any) keeps its data but is missing.
-          this.s.markPathMissing.run(o.path);
-          this.s.upsertProblem.run({ ...o, at });
-        } else {
-          this.writeImage(o, at);
-          this.s.deleteProblem.run(o.path);
+    this.db
+      .transaction(() => {
+        for (const o of outcomes) {
+          if (o.kind === 'vanished') {
+            this.s.markPathMissing.run(o.path);
+          } else if (o.kind === 'problem') {
+            // The path no longer holds a readable image: its row (if any) keeps its data but is missing.
+            this.s.markPathMissing.run(o.path);
+            this.s.upsertProblem.run({ ...o, at });
+          } else {
+            this.writeImage(o, at);
+            this.s.deleteProblem.run(o.path);
+          }
         }
-      }
-    }).immediate();
+      })
+      .immediate();
   }
 
   private writeImage(o: Extract<FileOutcome, { kind: 'image' }>, at: string): void {

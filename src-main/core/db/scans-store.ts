@@ -31,7 +31,9 @@ export class ScansStore {
       progress: db.prepare<[string, number, string, string, string]>(
         `UPDATE scans SET progress = ?, heartbeat_at = ?, updated_at = ? WHERE id = ? AND owner_id = ? AND status = 'running'`,
       ),
-      end: db.prepare<[string, string, string, string, string]>(`UPDATE scans SET status = ?, progress = ?, updated_at = ? WHERE id = ? AND owner_id = ?`),
+      end: db.prepare<[string, string, string, string, string]>(
+        `UPDATE scans SET status = ?, progress = ?, updated_at = ? WHERE id = ? AND owner_id = ?`,
+      ),
       running: db.prepare<[], ScanRow>(`SELECT id, progress, ${OWNER_COLUMNS} FROM scans WHERE status = 'running' ORDER BY created_at`),
     };
   }

@@ -41,11 +41,13 @@ export class SettingsStore {
   }
 
   updateSettings(patch: Partial<Settings>): Settings {
-    this.db.transaction(() => {
-      for (const k of SETTING_KEYS) {
-        if (patch[k] !== undefined) this.putStmt.run(k, JSON.stringify(patch[k]));
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const k of SETTING_KEYS) {
+          if (patch[k] !== undefined) this.putStmt.run(k, JSON.stringify(patch[k]));
+        }
+      })
+      .immediate();
     return this.getSettings();
   }
 

@@ -52,7 +52,8 @@ export function initEngine(opts: InitEngineOptions = {}): Promise<EngineInfo> {
 
 function forcedBackend(opts: InitEngineOptions): { name: BackendName; by: string } | null {
   if (opts.backend !== undefined) {
-    if (!isBackendName(opts.backend)) throw new Error(`initEngine: expected backend ${BACKEND_NAMES.join(', ')}, got ${String(opts.backend)}`);
+    if (!isBackendName(opts.backend))
+      throw new Error(`initEngine: expected backend ${BACKEND_NAMES.join(', ')}, got ${String(opts.backend)}`);
     return { name: opts.backend, by: 'the backend setting' };
   }
   const env = process.env.MOCO_BACKEND?.trim();
@@ -87,7 +88,8 @@ async function selectForced(name: BackendName, by: string): Promise<EngineInfo> 
   try {
     return { ...(await start(name)), skipped };
   } catch (err) {
-    if (err instanceof Unavailable) throw new Error(`initEngine: expected backend ${name} (asked for by ${by}) to load, got: ${err.message}`);
+    if (err instanceof Unavailable)
+      throw new Error(`initEngine: expected backend ${name} (asked for by ${by}) to load, got: ${err.message}`);
     throw err;
   }
 }
@@ -125,14 +127,19 @@ async function startNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Start
       throw new Unavailable(`${pkg} is installed but failed to load: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (!tf.findBackend('tensorflow')) {
-      throw new Unavailable(`${pkg} loaded but registered with another copy of TF.js; install the version matching @tensorflow/tfjs ${tf.version.tfjs}`);
+      throw new Unavailable(
+        `${pkg} loaded but registered with another copy of TF.js; install the version matching @tensorflow/tfjs ${tf.version.tfjs}`,
+      );
     }
   }
   await activate('tensorflow', pkg);
   const threads = os.availableParallelism();
   if (name === 'tensorflow') return { backend: name, device: 'CPU (native TensorFlow)', simd: true, threads };
   const usesGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
-  if (!usesGpu) throw new Unavailable(`${pkg} loaded, but TensorFlow found no usable CUDA GPU (check the NVIDIA driver and the CUDA and cuDNN versions)`);
+  if (!usesGpu)
+    throw new Unavailable(
+      `${pkg} loaded, but TensorFlow found no usable CUDA GPU (check the NVIDIA driver and the CUDA and cuDNN versions)`,
+    );
   const gpu = await gpuName();
   return { backend: name, device: gpu ? `CUDA: ${gpu}` : 'CUDA GPU', simd: true, threads };
 }

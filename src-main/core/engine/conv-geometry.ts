@@ -21,7 +21,8 @@ export interface AxisPads {
 export function axisPads(inSize: number, k: number, s: number, padding: ConvPadding): AxisPads {
   if (typeof padding === 'number') {
     const out = Math.floor((inSize + 2 * padding - k) / s) + 1;
-    if (out < 1) throw new Error(`conv2d: expected an input of at least ${k - 2 * padding} (the kernel size less the padding), got ${inSize}`);
+    if (out < 1)
+      throw new Error(`conv2d: expected an input of at least ${k - 2 * padding} (the kernel size less the padding), got ${inSize}`);
     return { before: padding, after: Math.max((out - 1) * s + k - inSize - padding, 0), out };
   }
   if (padding === 'valid') {

@@ -26,11 +26,17 @@ export function convInputGrad(
     const cols = axisPhasePlan(wd, kw, stride, axisPads(wd, kw, stride, padding));
     const filters = phaseFilters(w, rows, cols); // per phase JHxJWxCoxCi, null where no tap reaches
     const zeros = () => tf.zeros([n, rows.blocks, cols.blocks, ci]) as tf.Tensor4D;
-    const phases = filters.map((f, i) => (f ? phaseCorrelation(dy, f, rows.phases[Math.floor(i / stride)], cols.phases[i % stride]) : null));
+    const phases = filters.map((f, i) =>
+      f ? phaseCorrelation(dy, f, rows.phases[Math.floor(i / stride)], cols.phases[i % stride]) : null,
+    );
     const live = phases.filter((p): p is tf.Tensor4D => p !== null);
-    const dx = live.length === 1 && stride > 1
-      ? spread(live[0], phases.indexOf(live[0]), stride)
-      : interleave(phases.map((p) => p ?? zeros()), stride); // Nx(BH*s)x(BW*s)xCi
+    const dx =
+      live.length === 1 && stride > 1
+        ? spread(live[0], phases.indexOf(live[0]), stride)
+        : interleave(
+            phases.map((p) => p ?? zeros()),
+            stride,
+          ); // Nx(BH*s)x(BW*s)xCi
     return dx.shape[1] === h && dx.shape[2] === wd ? dx : dx.slice([0, 0, 0, 0], [n, h, wd, ci]);
   });
 }
@@ -46,14 +52,15 @@ function phaseFilters(w: tf.Tensor4D, rows: AxisPhasePlan, cols: AxisPhasePlan):
   const [kh, kw, ci, co] = w.shape;
   const order: number[] = []; // source tap (kr*KW + kc) of each row, phase by phase
   const spans: ({ start: number; jh: number; jw: number } | null)[] = [];
-  for (const pr of rows.phases) for (const pc of cols.phases) {
-    if (!pr.taps.length || !pc.taps.length) {
-      spans.push(null);
-      continue;
+  for (const pr of rows.phases)
+    for (const pc of cols.phases) {
+      if (!pr.taps.length || !pc.taps.length) {
+        spans.push(null);
+        continue;
+      }
+      spans.push({ start: order.length, jh: pr.taps.length, jw: pc.taps.length });
+      for (const kr of pr.taps) for (const kc of pc.taps) order.push(kr * kw + kc);
     }
-    spans.push({ start: order.length, jh: pr.taps.length, jw: pc.taps.length });
-    for (const kr of pr.taps) for (const kc of pc.taps) order.push(kr * kw + kc);
-  }
   const taps = kh * kw;
   let picked = w.reshape([taps, ci * co]) as tf.Tensor2D; // (KH*KW)x(Ci*Co)
   if (order.some((src, i) => src !== i)) {
@@ -65,8 +72,16 @@ function phaseFilters(w: tf.Tensor4D, rows: AxisPhasePlan, cols: AxisPhasePlan):
   }
   const swapped = picked.reshape([taps, ci, co]).transpose([0, 2, 1]); // (KH*KW)xCoxCi
   // A span covering every tap (stride 1) is the whole tensor: a slice would only copy it.
-  return spans.map((p) =>
-    p && ((p.jh * p.jw === taps ? swapped : swapped.slice([p.start, 0, 0], [p.jh * p.jw, co, ci])).reshape([p.jh, p.jw, co, ci]) as tf.Tensor4D));
+  return spans.map(
+    (p) =>
+      p &&
+      ((p.jh * p.jw === taps ? swapped : swapped.slice([p.start, 0, 0], [p.jh * p.jw, co, ci])).reshape([
+        p.jh,
+        p.jw,
+        co,
+        ci,
+      ]) as tf.Tensor4D),
+  );
 }
 
 /** One phase: dy cropped where a pad is negative, zero-padded inside the convolution where positive. */
@@ -74,7 +89,12 @@ function phaseCorrelation(dy: tf.Tensor4D, filter: tf.Tensor4D, pr: AxisPhase, p
   const [n, oh, ow, co] = dy.shape;
   const [top, bottom, left, right] = [-pr.padBefore, -pr.padAfter, -pc.padBefore, -pc.padAfter].map((v) => Math.max(v, 0));
   const crop = top || bottom || left || right ? dy.slice([0, top, left, 0], [n, oh - top - bottom, ow - left - right, co]) : dy;
-  const pads: Pad4 = [[0, 0], [Math.max(pr.padBefore, 0), Math.max(pr.padAfter, 0)], [Math.max(pc.padBefore, 0), Math.max(pc.padAfter, 0)], [0, 0]];
+  const pads: Pad4 = [
+    [0, 0],
+    [Math.max(pr.padBefore, 0), Math.max(pr.padAfter, 0)],
+    [Math.max(pc.padBefore, 0), Math.max(pc.padAfter, 0)],
+    [0, 0],
+  ];
   return tf.conv2d(crop, filter, 1, pads); // NxBHxBWxCi
 }
 
@@ -82,7 +102,8 @@ function phaseCorrelation(dy: tf.Tensor4D, filter: tf.Tensor4D, pr: AxisPhase, p
 function interleave(phases: tf.Tensor4D[], s: number): tf.Tensor4D {
   if (s === 1) return phases[0];
   const [n, bh, bw, ci] = phases[0].shape;
-  return tf.concat(phases, 3) // NxBHxBWx(s*s*Ci)
+  return tf
+    .concat(phases, 3) // NxBHxBWx(s*s*Ci)
     .reshape([n, bh, bw, s, s, ci])
     .transpose([0, 1, 3, 2, 4, 5]) // NxBHxsxBWxsxCi
     .reshape([n, bh * s, bw * s, ci]) as tf.Tensor4D;
@@ -95,7 +116,14 @@ function spread(phase: tf.Tensor4D, index: number, s: number): tf.Tensor4D {
   const b = index % s;
   return phase
     .reshape([n, bh, 1, bw, 1, ci])
-    .pad([[0, 0], [0, 0], [a, s - 1 - a], [0, 0], [b, s - 1 - b], [0, 0]])
+    .pad([
+      [0, 0],
+      [0, 0],
+      [a, s - 1 - a],
+      [0, 0],
+      [b, s - 1 - b],
+      [0, 0],
+    ])
     .reshape([n, bh * s, bw * s, ci]) as tf.Tensor4D;
 }
 
@@ -123,8 +151,12 @@ export function convFilterGrad(
     const usedH = Math.min(h, extentH - rows.before);
     const usedW = Math.min(wd, extentW - cols.before);
     const xc = usedH === h && usedW === wd ? x : x.slice([0, 0, 0, 0], [n, usedH, usedW, ci]);
-    const pads: Pad4 = [[0, 0], [rows.before, Math.max(extentH - rows.before - h, 0)],
-      [cols.before, Math.max(extentW - cols.before - wd, 0)], [0, 0]];
+    const pads: Pad4 = [
+      [0, 0],
+      [rows.before, Math.max(extentH - rows.before - h, 0)],
+      [cols.before, Math.max(extentW - cols.before - wd, 0)],
+      [0, 0],
+    ];
     const xt = xc.transpose([3, 1, 2, 0]) as tf.Tensor4D; // CixHxWxN
     const dyt = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D; // OHxOWxNxCo
     const dw = tf.conv2d(xt, dyt, 1, pads, 'NHWC', stride); // CixKHxKWxCo
@@ -153,18 +185,26 @@ export function convFilterGradByTaps(
     const cols = axisPads(wd, kw, stride, padding);
     const extentH = (oh - 1) * stride + kh;
     const extentW = (ow - 1) * stride + kw;
-    const pads: Pad4 = [[0, 0], [rows.before, Math.max(extentH - rows.before - h, 0)], [cols.before, Math.max(extentW - cols.before - wd, 0)], [0, 0]];
+    const pads: Pad4 = [
+      [0, 0],
+      [rows.before, Math.max(extentH - rows.before - h, 0)],
+      [cols.before, Math.max(extentW - cols.before - wd, 0)],
+      [0, 0],
+    ];
     const xp = pads.some(([a, b]) => a || b) ? x.pad(pads) : x;
     const g = dy.reshape([n * oh * ow, co]); // (N*OH*OW)xCo
     const taps: tf.Tensor2D[] = [];
     for (let r = 0; r < kh; r++) {
       for (let c = 0; c < kw; c++) {
-        taps.push(tf.tidy(() => {
-          const read = kh === 1 && kw === 1 && stride === 1 && xp.shape[1] === oh && xp.shape[2] === ow
-            ? xp
-            : tf.stridedSlice(xp, [0, r, c, 0], [n, r + (oh - 1) * stride + 1, c + (ow - 1) * stride + 1, ci], [1, stride, stride, 1]);
-          return tf.matMul(read.reshape([n * oh * ow, ci]), g, true, false); // CixCo
-        }));
+        taps.push(
+          tf.tidy(() => {
+            const read =
+              kh === 1 && kw === 1 && stride === 1 && xp.shape[1] === oh && xp.shape[2] === ow
+                ? xp
+                : tf.stridedSlice(xp, [0, r, c, 0], [n, r + (oh - 1) * stride + 1, c + (ow - 1) * stride + 1, ci], [1, stride, stride, 1]);
+            return tf.matMul(read.reshape([n * oh * ow, ci]), g, true, false); // CixCo
+          }),
+        );
       }
     }
     return tf.stack(taps).reshape([kh, kw, ci, co]) as tf.Tensor4D;

@@ -52,7 +52,15 @@ export function paddedConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, paddi
   if (typeof padding !== 'number') return tf.conv2d(x, w, stride, padding);
   const p = padding;
   // torch pads p on both sides and drops what a stride leaves over; a 'valid' conv of the padded input does the same.
-  const padded = p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
+  const padded =
+    p > 0
+      ? tf.pad(x, [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ])
+      : x;
   return tf.conv2d(padded, w, stride, 'valid');
 }
 
@@ -60,7 +68,13 @@ export function paddedConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, paddi
 export function conv2dForwardGrads(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): tf.Tensor4D {
   checkConvArgs(x, w, stride, padding);
   registerFor(tf.getBackend());
-  const attrs: MocoConvAttrs = { strides: [stride, stride], pad: kernelPads(x, w, stride, padding), dilations: [1, 1], dataFormat: 'NHWC', padding };
+  const attrs: MocoConvAttrs = {
+    strides: [stride, stride],
+    pad: kernelPads(x, w, stride, padding),
+    dilations: [1, 1],
+    dataFormat: 'NHWC',
+    padding,
+  };
   return tf.engine().runKernel(KERNEL, { x, filter: w }, attrs) as tf.Tensor4D;
 }
 
@@ -68,7 +82,12 @@ function kernelPads(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: Con
   if (padding === 'valid') return 'valid';
   const rows = axisPads(x.shape[1], w.shape[0], stride, padding);
   const cols = axisPads(x.shape[2], w.shape[1], stride, padding);
-  return [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]];
+  return [
+    [0, 0],
+    [rows.before, rows.after],
+    [cols.before, cols.after],
+    [0, 0],
+  ];
 }
 
 function checkConvArgs(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: ConvPadding): void {
@@ -98,7 +117,14 @@ function registerFor(backendName: string): void {
         if (convRoute(tf.getBackend()) === 'gpu') {
           const { pad } = attrs as unknown as MocoConvAttrs;
           return {
-            x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: w }, { strides, pad, dataFormat: 'NHWC', inputShape: x.shape }) as tf.Tensor4D,
+            x: () =>
+              tf
+                .engine()
+                .runKernel(
+                  'Conv2DBackpropInput',
+                  { dy: g, filter: w },
+                  { strides, pad, dataFormat: 'NHWC', inputShape: x.shape },
+                ) as tf.Tensor4D,
             filter: () => convFilterGradByTaps(x, g, w.shape, strides[0], padding),
           };
         }

@@ -41,7 +41,12 @@ export function onHardwareGpu(info: Pick<EngineInfo, 'backend' | 'adapter'>): bo
 /** The engine as the API reports it. */
 export function engineStatus(info: EngineInfo): EngineStatus {
   const adapter = info.adapter
-    ? { vendor: info.adapter.vendor, architecture: info.adapter.architecture, description: info.adapter.description, software: info.adapter.software }
+    ? {
+        vendor: info.adapter.vendor,
+        architecture: info.adapter.architecture,
+        description: info.adapter.description,
+        software: info.adapter.software,
+      }
     : null;
   return { backend: info.backend, device: info.device, adapter, gpu: onHardwareGpu(info), skipped: info.skipped };
 }

@@ -24,7 +24,8 @@ export function foldBatchNorm(hwio: ArrayLike<number>, [kh, kw, ci, co]: readonl
     throw new Error(`foldBatchNorm: expected ${kh * kw * ci * co} weights for [${kh}, ${kw}, ${ci}, ${co}], got ${hwio.length}`);
   }
   for (const [name, v] of Object.entries(bn)) {
-    if ((v as ArrayLike<number>).length !== co) throw new Error(`foldBatchNorm: expected ${co} values of ${name}, got ${(v as ArrayLike<number>).length}`);
+    if ((v as ArrayLike<number>).length !== co)
+      throw new Error(`foldBatchNorm: expected ${co} values of ${name}, got ${(v as ArrayLike<number>).length}`);
   }
   const scale = new Float64Array(co);
   const bias = new Float32Array(co);

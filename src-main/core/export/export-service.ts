@@ -31,7 +31,15 @@ import { loadRunEncoder } from '../search/encoder-loader';
 import { labelsOf, type LibraryImage, libraryImages } from '../library/library-labels';
 import { exportResNetOnnx } from './onnx';
 import { importResNet, readWeightsFile, summarizeImport } from './torch-import';
-import { ENCODER_CONFIG_FORMAT, encoderReadme, exportEmbeddingIdsCsv, exportEmbeddingsNpy, exportSafetensors, exportTfjs, SAFETENSORS_FILE } from './weights-export';
+import {
+  ENCODER_CONFIG_FORMAT,
+  encoderReadme,
+  exportEmbeddingIdsCsv,
+  exportEmbeddingsNpy,
+  exportSafetensors,
+  exportTfjs,
+  SAFETENSORS_FILE,
+} from './weights-export';
 import { toCsv } from './csv';
 import type { OwnerIdentity } from '../db/job-owner';
 
@@ -82,7 +90,8 @@ export class ExportService {
     const where = 'exportEmbeddings';
     const set = this.deps.embeddings.get(req.setId);
     if (!set) throw new NotFoundError(`${where}: expected an embedding set id, got ${req.setId}`);
-    if (set.count === 0) throw new InvalidInputError(`${where}: expected a set with embeddings, got set ${set.id} with none (compute them first)`);
+    if (set.count === 0)
+      throw new InvalidInputError(`${where}: expected a set with embeddings, got set ${set.id} with none (compute them first)`);
     const v = this.deps.embeddings.vectors(set.id, set.featureDim, set.outDim);
     const dim = req.space === 'features' ? set.featureDim : set.outDim;
     const all = req.space === 'features' ? v.features : v.embedding;
@@ -116,12 +125,17 @@ export class ExportService {
     const images = libraryImages(this.deps.db, req.folderIds);
     const labelled = labelsOf(images, req.labels).filter((x): x is { image: LibraryImage; label: string } => x.label !== null);
     if (labelled.length === 0) {
-      throw new InvalidInputError(`${where}: expected labelled images, got none for ${req.labels.kind === 'folder' ? `folder level ${req.labels.level}` : 'tags'} (excluded images are left out)`);
+      throw new InvalidInputError(
+        `${where}: expected labelled images, got none for ${req.labels.kind === 'folder' ? `folder level ${req.labels.level}` : 'tags'} (excluded images are left out)`,
+      );
     }
     const out = await newFolderIn(where, req.dir, 'curated-subset', req.createFolder);
     const files: ExportResult['files'] = [];
     if (req.layout === 'list') {
-      const csv = toCsv(['path', 'label'], labelled.map(({ image, label }) => [image.path, label]));
+      const csv = toCsv(
+        ['path', 'label'],
+        labelled.map(({ image, label }) => [image.path, label]),
+      );
       await writeFile(join(out, 'files.csv'), csv);
       files.push({ path: join(out, 'files.csv'), bytes: Buffer.byteLength(csv) });
     } else {
@@ -150,7 +164,8 @@ export class ExportService {
       throw new NotFoundError(`${where}: expected a weights file, got ${path} (${err.code === 'ENOENT' ? 'no such file' : err.message})`);
     });
     if (!st.isFile()) throw new InvalidInputError(`${where}: expected a weights file, got ${path}, which is not a file`);
-    if (st.size > MAX_IMPORT_BYTES) throw new InvalidInputError(`${where}: expected a file of at most 2 GB, got ${path} of ${st.size} bytes`);
+    if (st.size > MAX_IMPORT_BYTES)
+      throw new InvalidInputError(`${where}: expected a file of at most 2 GB, got ${path} of ${st.size} bytes`);
     const bytes = new Uint8Array(await readFile(path));
     await initEngine();
     let model: ResNet;
@@ -165,7 +180,8 @@ export class ExportService {
     try {
       const o = model.options;
       const inputSize = options.inputSize ?? (await exportedInputSize(path)) ?? (o.stem === 'small' ? 32 : 224);
-      if (o.stem === 'small' && inputSize > 64) throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
+      if (o.stem === 'small' && inputSize > 64)
+        throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
       // A weights file holds no training settings. The head tells the recipe: an MLP head is MoCo
       // v2 (T 0.2, v2 augmentation, cosine schedule), a linear one v1 (T 0.07, v1 augmentation).
       const config: TrainConfig = defaultConfig({
@@ -178,7 +194,13 @@ export class ExportService {
         inputSize,
         epochs: 1,
       });
-      const created = this.runs.create({ name: options.name ?? `${basename(path, extname(path))} (imported)`, config, backend: 'imported', totalSteps: 0, images: 0 });
+      const created = this.runs.create({
+        name: options.name ?? `${basename(path, extname(path))} (imported)`,
+        config,
+        backend: 'imported',
+        totalSteps: 0,
+        images: 0,
+      });
       await this.writeImportedCheckpoint(created.id, config, model);
       this.runs.update(created.id, { status: 'imported' });
       this.deps.onRunsChanged(created.id);
@@ -196,7 +218,17 @@ export class ExportService {
     const rng = new Rng(0).state();
     writeCheckpoint(
       runDirIn(this.deps.dataDir, runId),
-      { runId, step: 0, epoch: 0, stepInEpoch: 0, config, rng: { model: rng, augment: rng }, dictionary: {}, knnAccuracy: null, at: new Date().toISOString() },
+      {
+        runId,
+        step: 0,
+        epoch: 0,
+        stepInEpoch: 0,
+        config,
+        rng: { model: rng, augment: rng },
+        dictionary: {},
+        knnAccuracy: null,
+        at: new Date().toISOString(),
+      },
       tensors,
     );
   }
@@ -204,7 +236,8 @@ export class ExportService {
   private requireRun(where: string, runId: number): RunSummary {
     const run = this.runs.get(runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
-    if (run.status === 'running') throw new ConflictError(`${where}: expected a run that is not training, got run ${runId} running (pause it first)`);
+    if (run.status === 'running')
+      throw new ConflictError(`${where}: expected a run that is not training, got run ${runId} running (pause it first)`);
     return run;
   }
 }
@@ -212,7 +245,10 @@ export class ExportService {
 /** The input size in the config.json an export of this app wrote next to the weights, if any. */
 async function exportedInputSize(weightsPath: string): Promise<number | null> {
   try {
-    const c = JSON.parse(await readFile(join(dirname(weightsPath), 'config.json'), 'utf8')) as { format?: string; input?: { size?: unknown } };
+    const c = JSON.parse(await readFile(join(dirname(weightsPath), 'config.json'), 'utf8')) as {
+      format?: string;
+      input?: { size?: unknown };
+    };
     return c.format === ENCODER_CONFIG_FORMAT && Number.isInteger(c.input?.size) ? (c.input!.size as number) : null;
   } catch {
     return null; // no config next to it, or not ours: the defaults apply
@@ -228,7 +264,9 @@ async function newFolderIn(where: string, dir: string, name: string, create = fa
   const st = await stat(dir).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' && create) {
       await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-        throw new InvalidInputError(`Destination: expected a folder the app can create, got ${dir} (${e.code === 'EACCES' ? 'permission denied' : e.message})`);
+        throw new InvalidInputError(
+          `Destination: expected a folder the app can create, got ${dir} (${e.code === 'EACCES' ? 'permission denied' : e.message})`,
+        );
       });
       return stat(dir);
     }
@@ -302,7 +340,12 @@ function scaleOutNotes(out: string, layout: 'tree' | 'list', images: number, cla
 }
 
 function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'export';
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'export'
+  );
 }
 
 /** A file or folder name that stays inside its parent on every platform. */

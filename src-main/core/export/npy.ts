@@ -14,7 +14,8 @@ const GROWTH_DIGITS = 21;
 export function writeNpyFloat32(values: Float32Array, shape: readonly number[]): Buffer {
   const header = npyHeader(shape);
   const numel = shape.reduce((a, b) => a * b, 1);
-  if (numel !== values.length) throw new InvalidInputError(`writeNpyFloat32: expected ${numel} values for shape [${shape.join(', ')}], got ${values.length}`);
+  if (numel !== values.length)
+    throw new InvalidInputError(`writeNpyFloat32: expected ${numel} values for shape [${shape.join(', ')}], got ${values.length}`);
   const out = Buffer.alloc(header.length + values.byteLength);
   header.copy(out, 0);
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).copy(out, header.length);
@@ -24,7 +25,8 @@ export function writeNpyFloat32(values: Float32Array, shape: readonly number[]):
 /** Magic, version, length and the padded dict of a little-endian float32 C-order array of `shape`. */
 export function npyHeader(shape: readonly number[]): Buffer {
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new InvalidInputError(`npyHeader: expected a shape of non-negative integers, got [${shape.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new InvalidInputError(`npyHeader: expected a shape of non-negative integers, got [${shape.join(', ')}]`);
   }
   // Python's repr of a tuple: (), (5,), (2, 3).
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;

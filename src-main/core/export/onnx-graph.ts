@@ -22,7 +22,8 @@ export class OnnxGraphBuilder {
   private readonly nodeNames = new Set<string>();
 
   constructor() {
-    if (os.endianness() !== 'LE') throw new Error(`OnnxGraphBuilder: expected a little-endian machine (ONNX raw_data), got ${os.endianness()}`);
+    if (os.endianness() !== 'LE')
+      throw new Error(`OnnxGraphBuilder: expected a little-endian machine (ONNX raw_data), got ${os.endianness()}`);
   }
 
   /** A float32 graph input of the given shape. */
@@ -41,7 +42,8 @@ export class OnnxGraphBuilder {
   /** A float32 constant (weights, biases, scalars: dims []). */
   initializer(name: string, dims: number[], data: Float32Array): string {
     const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) throw new Error(`OnnxGraphBuilder.initializer ${name}: expected ${count} values for [${dims}], got ${data.length}`);
+    if (data.length !== count)
+      throw new Error(`OnnxGraphBuilder.initializer ${name}: expected ${count} values for [${dims}], got ${data.length}`);
     this.define(name);
     this.initializers.push({
       name,

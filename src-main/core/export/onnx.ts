@@ -45,7 +45,8 @@ export async function exportResNetOnnx(model: ResNet, opts: OnnxExportOptions = 
   if (opts.inputSize !== undefined && !(Number.isInteger(opts.inputSize) && opts.inputSize >= 1)) {
     throw new Error(`exportResNetOnnx: expected a positive integer inputSize, got ${opts.inputSize}`);
   }
-  if (opts.denseSmallMaps && opts.inputSize === undefined) throw new Error('exportResNetOnnx: expected an inputSize with denseSmallMaps, got none');
+  if (opts.denseSmallMaps && opts.inputSize === undefined)
+    throw new Error('exportResNetOnnx: expected an inputSize with denseSmallMaps, got none');
   const d = model.describe();
   const read = async (name: string) => (await readTensor(model, name)).data;
   const g = new OnnxGraphBuilder();
@@ -73,11 +74,17 @@ export async function exportResNetOnnx(model: ResNet, opts: OnnxExportOptions = 
     const w = g.initializer(`${c.name}.folded.weight`, [c.co, c.ci, c.k, c.k], folded.weight);
     const b = g.initializer(`${c.name}.folded.bias`, [c.co], folded.bias);
     const p = c.pad;
-    return { name: g.node('Conv', c.name, [x.name, w, b], { kernel_shape: [c.k, c.k], strides: [c.stride, c.stride], pads: [p, p, p, p] }), size };
+    return {
+      name: g.node('Conv', c.name, [x.name, w, b], { kernel_shape: [c.k, c.k], strides: [c.stride, c.stride], pads: [p, p, p, p] }),
+      size,
+    };
   };
   const relu = (name: string, x: FeatureMap): FeatureMap => ({ name: g.node('Relu', name, [x.name]), size: x.size });
 
-  const input = layout === 'NCHW' ? g.input('input', ['N', 3, ...hw]) : g.node('Transpose', 'input.to_nchw', [g.input('input', ['N', ...hw, 3])], { perm: [0, 3, 1, 2] });
+  const input =
+    layout === 'NCHW'
+      ? g.input('input', ['N', 3, ...hw])
+      : g.node('Transpose', 'input.to_nchw', [g.input('input', ['N', ...hw, 3])], { perm: [0, 3, 1, 2] });
   let x = relu('relu', await convBn(d.stem.conv, { name: input, size: opts.inputSize ?? null }));
   // torch's MaxPool2d(3, 2, padding 1): ONNX pads MaxPool with -inf, as torch does.
   if (d.stem.maxPool) {
@@ -103,7 +110,10 @@ export async function exportResNetOnnx(model: ResNet, opts: OnnxExportOptions = 
   for (const [i, name] of d.head.linears.entries()) {
     if (i > 0) y = g.node('Relu', `${d.head.linears[i - 1]}.relu`, [y]);
     // torch's Linear: y = x W^T + b with W [out, in], as torch.onnx writes it (transB).
-    const { data, shape: [inDim, outDim] } = await readTensor(model, `${name}.weight`); // [in, out]
+    const {
+      data,
+      shape: [inDim, outDim],
+    } = await readTensor(model, `${name}.weight`); // [in, out]
     const w = g.initializer(`${name}.weight`, [outDim, inDim], transpose2d(data, inDim, outDim));
     const b = g.initializer(`${name}.bias`, [outDim], await read(`${name}.bias`));
     y = g.node('Gemm', name, [y, w, b], { transB: 1 });

@@ -82,11 +82,14 @@ export function writeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, metad
   const entries = [...tensors].map(([name, t], i) => ({ name, t, i }));
   for (const { name, t } of entries) {
     if (name === METADATA_KEY || name.length === 0) throw new InvalidInputError(`${where}: expected a tensor name, got "${name}"`);
-    if (!(t.dtype in SAFETENSORS_DTYPES)) throw new InvalidInputError(`${where}: expected a known dtype for ${name}, got ${String(t.dtype)}`);
+    if (!(t.dtype in SAFETENSORS_DTYPES))
+      throw new InvalidInputError(`${where}: expected a known dtype for ${name}, got ${String(t.dtype)}`);
     const numel = checkShape(`${where} ${name}`, t.shape);
     const expected = numel * SAFETENSORS_DTYPES[t.dtype];
     if (t.data.byteLength !== expected) {
-      throw new InvalidInputError(`${where}: expected ${expected} bytes for ${name} (${t.dtype} [${t.shape.join(', ')}]), got ${t.data.byteLength}`);
+      throw new InvalidInputError(
+        `${where}: expected ${expected} bytes for ${name} (${t.dtype} [${t.shape.join(', ')}]), got ${t.data.byteLength}`,
+      );
     }
   }
   // Largest elements first: with the data starting 8-aligned, every tensor then sits on a multiple of its element size.
@@ -114,11 +117,14 @@ export function writeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, metad
 
 /** Parses and validates a whole file; the tensors' bytes are copied (aligned, independent of `bytes`). */
 export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): SafetensorsFile {
-  if (bytes.byteLength < 8) throw new InvalidInputError(`${where}: expected a safetensors file of at least 8 bytes, got ${bytes.byteLength}`);
+  if (bytes.byteLength < 8)
+    throw new InvalidInputError(`${where}: expected a safetensors file of at least 8 bytes, got ${bytes.byteLength}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = view.getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER_BYTES)) {
-    throw new InvalidInputError(`${where}: expected a header of at most ${MAX_HEADER_BYTES} bytes, got ${n64} (not a safetensors file, or a corrupt one)`);
+    throw new InvalidInputError(
+      `${where}: expected a header of at most ${MAX_HEADER_BYTES} bytes, got ${n64} (not a safetensors file, or a corrupt one)`,
+    );
   }
   const n = Number(n64);
   if (8 + n > bytes.byteLength) {
@@ -130,7 +136,8 @@ export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): S
   } catch {
     throw new InvalidInputError(`${where}: expected a UTF-8 JSON header, got bytes that are not UTF-8`);
   }
-  if (!text.startsWith('{')) throw new InvalidInputError(`${where}: expected the header to start with "{", got ${JSON.stringify(text.slice(0, 16))}`);
+  if (!text.startsWith('{'))
+    throw new InvalidInputError(`${where}: expected the header to start with "{", got ${JSON.stringify(text.slice(0, 16))}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -147,12 +154,16 @@ export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): S
     if (!isPlainObject(info)) throw new InvalidInputError(`${where}: expected an object for tensor ${name}, got ${describe(info)}`);
     const { dtype, shape, data_offsets: offsets } = info;
     if (typeof dtype !== 'string' || !(dtype in SAFETENSORS_DTYPES)) {
-      throw new InvalidInputError(`${where}: expected a dtype of ${Object.keys(SAFETENSORS_DTYPES).join(' | ')} for ${name}, got ${JSON.stringify(dtype)}`);
+      throw new InvalidInputError(
+        `${where}: expected a dtype of ${Object.keys(SAFETENSORS_DTYPES).join(' | ')} for ${name}, got ${JSON.stringify(dtype)}`,
+      );
     }
     if (!Array.isArray(shape)) throw new InvalidInputError(`${where}: expected a shape array for ${name}, got ${describe(shape)}`);
     const numel = checkShape(`${where} ${name}`, shape);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      throw new InvalidInputError(`${where}: expected data_offsets [begin, end] of non-negative integers for ${name}, got ${JSON.stringify(offsets)}`);
+      throw new InvalidInputError(
+        `${where}: expected data_offsets [begin, end] of non-negative integers for ${name}, got ${JSON.stringify(offsets)}`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin || end > dataLength) {
@@ -160,7 +171,9 @@ export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): S
     }
     const size = numel * SAFETENSORS_DTYPES[dtype as SafetensorsDtype];
     if (end - begin !== size) {
-      throw new InvalidInputError(`${where}: expected ${size} bytes for ${name} (${dtype} [${shape.join(', ')}]), got data_offsets [${begin}, ${end}] (${end - begin} bytes)`);
+      throw new InvalidInputError(
+        `${where}: expected ${size} bytes for ${name} (${dtype} [${shape.join(', ')}]), got data_offsets [${begin}, ${end}] (${end - begin} bytes)`,
+      );
     }
     infos.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
   }
@@ -176,7 +189,9 @@ export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): S
     expected = t.end;
   }
   if (expected !== dataLength) {
-    throw new InvalidInputError(`${where}: expected the tensors to cover all ${dataLength} data bytes, got ${expected} (${dataLength - expected} bytes unaccounted for)`);
+    throw new InvalidInputError(
+      `${where}: expected the tensors to cover all ${dataLength} data bytes, got ${expected} (${dataLength - expected} bytes unaccounted for)`,
+    );
   }
 
   const start = 8 + n;
@@ -252,9 +267,11 @@ function parseMetadata(where: string, m: unknown): Record<string, string> {
 function checkShape(where: string, shape: readonly unknown[]): number {
   let numel = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || (d as number) < 0) throw new InvalidInputError(`${where}: expected a shape of non-negative integers, got [${shape.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || (d as number) < 0)
+      throw new InvalidInputError(`${where}: expected a shape of non-negative integers, got [${shape.join(', ')}]`);
     numel *= d as number;
-    if (!Number.isSafeInteger(numel)) throw new InvalidInputError(`${where}: expected a shape of fewer than 2^53 elements, got [${shape.join(', ')}]`);
+    if (!Number.isSafeInteger(numel))
+      throw new InvalidInputError(`${where}: expected a shape of fewer than 2^53 elements, got [${shape.join(', ')}]`);
   }
   return numel;
 }

@@ -24,7 +24,8 @@ type Sym = tf.SymbolicTensor;
 
 /** A LayersModel with the weights and running statistics `model` has now; the caller disposes it. */
 export function buildLayersModel(model: ResNet, inputSize: number): tf.LayersModel {
-  if (!(Number.isInteger(inputSize) && inputSize >= 1)) throw new InvalidInputError(`buildLayersModel: expected a positive integer inputSize, got ${inputSize}`);
+  if (!(Number.isInteger(inputSize) && inputSize >= 1))
+    throw new InvalidInputError(`buildLayersModel: expected a positive integer inputSize, got ${inputSize}`);
   const d = model.describe();
   const param = (name: string) => {
     const v = model.params.get(name) ?? model.buffers.get(name);
@@ -43,7 +44,14 @@ export function buildLayersModel(model: ResNet, inputSize: number): tf.LayersMod
     // torch's padding: 'same' equals it at stride 1; otherwise pad explicitly, then 'valid'.
     const same = c.stride === 1 && 2 * c.pad === c.k - 1;
     const input = c.pad > 0 && !same ? apply(tf.layers.zeroPadding2d({ padding: c.pad, name: `${c.name}.pad` }), x) : x;
-    const conv = tf.layers.conv2d({ filters: c.co, kernelSize: c.k, strides: c.stride, padding: same ? 'same' : 'valid', useBias: false, name: c.name });
+    const conv = tf.layers.conv2d({
+      filters: c.co,
+      kernelSize: c.k,
+      strides: c.stride,
+      padding: same ? 'same' : 'valid',
+      useBias: false,
+      name: c.name,
+    });
     const h = apply(conv, input, () => [param(`${c.name}.weight`)]); // NxHxWxCo, kernel [KH,KW,Ci,Co] as stored
     const bn = tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPS, momentum: 1 - BN_MOMENTUM, name: c.bnName });
     return apply(bn, h, () => ['weight', 'bias', 'running_mean', 'running_var'].map((k) => param(`${c.bnName}.${k}`)));
@@ -78,11 +86,14 @@ export function buildLayersModel(model: ResNet, inputSize: number): tf.LayersMod
       continue;
     }
     // The last linear writes each output twice, (z, -z): Nx(2·outDim).
-    const twice = (t: tf.Tensor) => tf.reshape(tf.stack([t, tf.neg(t)], -1), [...t.shape.slice(0, -1), 2 * (t.shape[t.rank - 1] as number)]);
+    const twice = (t: tf.Tensor) =>
+      tf.reshape(tf.stack([t, tf.neg(t)], -1), [...t.shape.slice(0, -1), 2 * (t.shape[t.rank - 1] as number)]);
     y = apply(tf.layers.dense({ units: 2 * d.outDim, name }), y, () => [twice(w), twice(b)]);
   }
   const D = d.outDim;
-  y = apply(tf.layers.layerNormalization({ axis: -1, epsilon: L2_EPS, center: false, name: 'l2norm' }), y, () => [tf.fill([2 * D], 1 / Math.sqrt(D))]);
+  y = apply(tf.layers.layerNormalization({ axis: -1, epsilon: L2_EPS, center: false, name: 'l2norm' }), y, () => [
+    tf.fill([2 * D], 1 / Math.sqrt(D)),
+  ]);
   y = apply(tf.layers.reshape({ targetShape: [D, 2], name: 'l2norm.pairs' }), y); // NxDx2
   y = apply(tf.layers.dense({ units: 1, useBias: false, name: 'l2norm.first' }), y, () => [tf.tensor2d([1, 0], [2, 1])]); // NxDx1
   const embedding = apply(tf.layers.flatten({ name: 'embedding' }), y); // NxD
@@ -115,7 +126,8 @@ export async function saveLayersModel(lm: tf.LayersModel, userDefinedMetadata?: 
     }),
   );
   const a = artifacts as tf.io.ModelArtifacts | null;
-  if (!a || !a.weightSpecs || a.weightData === undefined) throw new Error('saveLayersModel: expected model artifacts with weights, got none');
+  if (!a || !a.weightSpecs || a.weightData === undefined)
+    throw new Error('saveLayersModel: expected model artifacts with weights, got none');
   const topology = a.modelTopology;
   if (!topology || topology instanceof ArrayBuffer) throw new Error('saveLayersModel: expected a JSON model topology, got none');
   const data = Buffer.from(tf.io.concatenateArrayBuffers(a.weightData));
@@ -144,7 +156,8 @@ export function tfjsFilesHandler(files: ReadonlyMap<string, Uint8Array>): tf.io.
     load: async () => {
       const where = 'tfjsFilesHandler';
       const json = files.get(TFJS_MODEL_FILE);
-      if (!json) throw new InvalidInputError(`${where}: expected a ${TFJS_MODEL_FILE}, got files ${[...files.keys()].join(', ') || 'none'}`);
+      if (!json)
+        throw new InvalidInputError(`${where}: expected a ${TFJS_MODEL_FILE}, got files ${[...files.keys()].join(', ') || 'none'}`);
       let modelJson: tf.io.ModelJSON;
       try {
         modelJson = JSON.parse(Buffer.from(json).toString('utf8')) as tf.io.ModelJSON;

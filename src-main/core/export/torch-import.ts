@@ -36,7 +36,18 @@ const STORAGE_DTYPES: Record<string, TorchDtype> = {
   ByteStorage: 'uint8',
   BoolStorage: 'bool',
 };
-const DTYPE_BYTES: Record<TorchDtype, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 };
+const DTYPE_BYTES: Record<TorchDtype, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
 const SAFETENSORS_TO_TORCH: Partial<Record<SafetensorsDtype, TorchDtype>> = {
   F32: 'float32',
   F64: 'float64',
@@ -75,12 +86,17 @@ export function readTorchFile(bytes: Uint8Array, where = 'readTorchFile'): unkno
           `_use_new_zipfile_serialization=False), which is not supported; in Python: torch.save(torch.load(old_path), new_path)`,
       );
     }
-    throw new InvalidInputError(`${where}: expected a torch checkpoint (a zip archive), got a file starting with bytes ${hexBytes(bytes.subarray(0, 8))}`);
+    throw new InvalidInputError(
+      `${where}: expected a torch checkpoint (a zip archive), got a file starting with bytes ${hexBytes(bytes.subarray(0, 8))}`,
+    );
   }
   const zip = new ZipReader(bytes, where);
   const names = [...zip.entries.keys()];
   const pkl = names.filter((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (pkl.length !== 1) throw new InvalidInputError(`${where}: expected one <archive>/data.pkl in the archive, got ${pkl.length} among ${names.slice(0, 8).join(', ')}`);
+  if (pkl.length !== 1)
+    throw new InvalidInputError(
+      `${where}: expected one <archive>/data.pkl in the archive, got ${pkl.length} among ${names.slice(0, 8).join(', ')}`,
+    );
   const root = pkl[0].slice(0, -'data.pkl'.length);
   if (zip.entries.has(`${root}constants.pkl`) || names.some((n) => n.startsWith(`${root}code/`))) {
     throw new InvalidInputError(
@@ -92,25 +108,33 @@ export function readTorchFile(bytes: Uint8Array, where = 'readTorchFile'): unkno
 
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: unknown): Storage => {
-    if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new InvalidInputError(`${where}: expected a persistent id ('storage', type, key, location, numel), got ${describeValue(pid)}`);
+    if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5)
+      throw new InvalidInputError(`${where}: expected a persistent id ('storage', type, key, location, numel), got ${describeValue(pid)}`);
     const [, type, key, , numel] = pid as [string, unknown, unknown, unknown, unknown];
-    if (!(type instanceof StorageType)) throw new InvalidInputError(`${where}: expected a storage type in the persistent id, got ${describeValue(type)}`);
-    if (typeof key !== 'string' || !Number.isSafeInteger(numel)) throw new InvalidInputError(`${where}: expected a storage key and size, got ${describeValue(key)}, ${describeValue(numel)}`);
+    if (!(type instanceof StorageType))
+      throw new InvalidInputError(`${where}: expected a storage type in the persistent id, got ${describeValue(type)}`);
+    if (typeof key !== 'string' || !Number.isSafeInteger(numel))
+      throw new InvalidInputError(`${where}: expected a storage key and size, got ${describeValue(key)}, ${describeValue(numel)}`);
     const cached = storages.get(key);
     if (cached) return cached;
     const name = `${root}data/${key}`;
-    if (!zip.entries.has(name)) throw new InvalidInputError(`${where}: expected the storage ${name} a tensor refers to, got none in the archive`);
+    if (!zip.entries.has(name))
+      throw new InvalidInputError(`${where}: expected the storage ${name} a tensor refers to, got none in the archive`);
     const data = zip.read(name);
     const expected = (numel as number) * DTYPE_BYTES[type.dtype];
-    if (data.length !== expected) throw new InvalidInputError(`${where}: expected ${expected} bytes in ${name} (${numel} x ${type.dtype}), got ${data.length}`);
+    if (data.length !== expected)
+      throw new InvalidInputError(`${where}: expected ${expected} bytes in ${name} (${numel} x ${type.dtype}), got ${data.length}`);
     const s = new Storage(type.dtype, numel as number, data);
     storages.set(key, s);
     return s;
   };
   const rebuildTensor: PickleCallable = (storage, offset, size, stride) => {
-    if (!(storage instanceof Storage)) throw new InvalidInputError(`${where}: expected a storage to rebuild a tensor from, got ${describeValue(storage)}`);
+    if (!(storage instanceof Storage))
+      throw new InvalidInputError(`${where}: expected a storage to rebuild a tensor from, got ${describeValue(storage)}`);
     if (!Number.isSafeInteger(offset) || !isIntArray(size) || !isIntArray(stride) || size.length !== stride.length) {
-      throw new InvalidInputError(`${where}: expected a tensor's offset, size and stride, got ${describeValue(offset)}, ${describeValue(size)}, ${describeValue(stride)}`);
+      throw new InvalidInputError(
+        `${where}: expected a tensor's offset, size and stride, got ${describeValue(offset)}, ${describeValue(size)}, ${describeValue(stride)}`,
+      );
     }
     return new TorchTensor(storage.dtype, [...size], gather(storage, offset as number, size, stride, where));
   };
@@ -134,10 +158,13 @@ export function readTorchFile(bytes: Uint8Array, where = 'readTorchFile'): unkno
  */
 export function importTorchCheckpoint(bytes: Uint8Array, where = 'importTorchCheckpoint'): Map<string, TorchTensor> {
   const root = readTorchFile(bytes, where);
-  const sd = tensorDict(root) ?? (root instanceof Map ? ['state_dict', 'model', 'module'].map((k) => tensorDict(root.get(k))).find((d) => d) : null);
+  const sd =
+    tensorDict(root) ?? (root instanceof Map ? ['state_dict', 'model', 'module'].map((k) => tensorDict(root.get(k))).find((d) => d) : null);
   if (!sd) {
     const keys = root instanceof Map ? [...root.keys()].map(String).slice(0, 12).join(', ') : describeValue(root);
-    throw new InvalidInputError(`${where}: expected a state_dict of tensors (or a dict with one under 'state_dict' or 'model'), got ${root instanceof Map ? `a dict with keys ${keys}` : keys}`);
+    throw new InvalidInputError(
+      `${where}: expected a state_dict of tensors (or a dict with one under 'state_dict' or 'model'), got ${root instanceof Map ? `a dict with keys ${keys}` : keys}`,
+    );
   }
   return sd;
 }
@@ -148,7 +175,9 @@ export function readWeightsFile(bytes: Uint8Array, where = 'readWeightsFile'): M
   // safetensors: the JSON header opens at byte 8 (a legacy torch pickle starts 0x80 0x02 0x8a).
   if (bytes.length >= 9 && bytes[8] === 0x7b) return fromSafetensors(bytes, where);
   if (bytes[0] === 0x80) return importTorchCheckpoint(bytes, where); // refused with the legacy-format message
-  throw new InvalidInputError(`${where}: expected a torch checkpoint (zip) or a safetensors file, got a file starting with bytes ${hexBytes(bytes.subarray(0, 9))}`);
+  throw new InvalidInputError(
+    `${where}: expected a torch checkpoint (zip) or a safetensors file, got a file starting with bytes ${hexBytes(bytes.subarray(0, 9))}`,
+  );
 }
 
 function fromSafetensors(bytes: Uint8Array, where: string): Map<string, TorchTensor> {
@@ -196,7 +225,10 @@ const QUERY_PREFIXES = ['encoder_q.'];
  * The app's ResNet with the weights of a torch-named state_dict (torch layout); throws an
  * InvalidInputError that lists the problem keys when the state_dict does not fit.
  */
-export function importResNet(stateDict: ReadonlyMap<string, TorchTensor>, opts: TorchImportOptions = {}): { model: ResNet; report: TorchImportReport } {
+export function importResNet(
+  stateDict: ReadonlyMap<string, TorchTensor>,
+  opts: TorchImportOptions = {},
+): { model: ResNet; report: TorchImportReport } {
   const where = 'importResNet';
   const strict = opts.strict ?? true;
   const { prefix, tensors, ignored } = selectEncoder(stateDict);
@@ -204,7 +236,16 @@ export function importResNet(stateDict: ReadonlyMap<string, TorchTensor>, opts: 
   const options = resolveOptions(where, detected, opts.expected ?? {}, [...tensors.keys()]);
   const model = new ResNet(options, null);
   try {
-    const report: TorchImportReport = { prefix, detected, options: model.options, loaded: 0, ignored, unknown: [], missing: [], mismatched: [] };
+    const report: TorchImportReport = {
+      prefix,
+      detected,
+      options: model.options,
+      loaded: 0,
+      ignored,
+      unknown: [],
+      missing: [],
+      mismatched: [],
+    };
     const expectedNames = new Set<string>();
     for (const map of [model.params, model.buffers]) {
       for (const [name, v] of map) {
@@ -246,7 +287,8 @@ export function describeImportReport(r: TorchImportReport): string {
   ];
   if (r.missing.length) lines.push(`missing: ${list(r.missing)}`);
   if (r.unknown.length) lines.push(`unknown: ${list(r.unknown)}`);
-  if (r.mismatched.length) lines.push(`mismatched: ${list(r.mismatched.map((m) => `${m.name} expected [${m.expected.join(', ')}], got [${m.got.join(', ')}]`))}`);
+  if (r.mismatched.length)
+    lines.push(`mismatched: ${list(r.mismatched.map((m) => `${m.name} expected [${m.expected.join(', ')}], got [${m.got.join(', ')}]`))}`);
   return lines.join('\n');
 }
 
@@ -263,7 +305,11 @@ export function summarizeImport(r: TorchImportReport): string {
 }
 
 /** Strips DataParallel's `module.` and keeps the query encoder of a MoCo checkpoint (`encoder_q.`). */
-export function selectEncoder(stateDict: ReadonlyMap<string, TorchTensor>): { prefix: string; tensors: Map<string, TorchTensor>; ignored: string[] } {
+export function selectEncoder(stateDict: ReadonlyMap<string, TorchTensor>): {
+  prefix: string;
+  tensors: Map<string, TorchTensor>;
+  ignored: string[];
+} {
   const names = [...stateDict.keys()];
   const dataParallel = names.length > 0 && names.every((n) => n.startsWith('module.'));
   const strip = (n: string) => (dataParallel ? n.slice('module.'.length) : n);
@@ -285,7 +331,9 @@ const ARCH_BLOCKS: Record<ResNetArch, { bottleneck: boolean; blocks: number[] }>
 };
 
 /** Architecture, stem, width and head from torch names and shapes; fields it cannot tell are left out. */
-export function detectResNetOptions(shapes: ReadonlyMap<string, readonly number[]>): Partial<ResNetOptions> & { blocks?: number[]; bottleneck?: boolean } {
+export function detectResNetOptions(
+  shapes: ReadonlyMap<string, readonly number[]>,
+): Partial<ResNetOptions> & { blocks?: number[]; bottleneck?: boolean } {
   const out: Partial<ResNetOptions> & { blocks?: number[]; bottleneck?: boolean } = {};
   const conv1 = shapes.get('conv1.weight');
   if (conv1?.length === 4) {
@@ -332,7 +380,9 @@ function resolveOptions(
     const seen = blocks
       ? `${bottleneck ? 'bottleneck' : 'basic'} blocks [${blocks.join(', ')}] in layer1..layer4 (ResNet-18: basic [2, 2, 2, 2], ResNet-34: basic [3, 4, 6, 3], ResNet-50: bottleneck [3, 4, 6, 3])`
       : `no layer1..layer4 keys among ${names.length} (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''})`;
-    throw new InvalidInputError(`${where}: expected the keys of a ResNet-18, -34 or -50 to tell the architecture, got ${seen}; pass the architecture to load a partial file`);
+    throw new InvalidInputError(
+      `${where}: expected the keys of a ResNet-18, -34 or -50 to tell the architecture, got ${seen}; pass the architecture to load a partial file`,
+    );
   }
   return { ...DEFAULT_RESNET_OPTIONS, ...found, ...expected, arch };
 }
@@ -347,7 +397,9 @@ function gather(s: Storage, offset: number, size: readonly number[], stride: rea
   let last = offset;
   for (let d = 0; d < size.length; d++) last += (size[d] - 1) * stride[d];
   if (offset < 0 || last >= s.numel) {
-    throw new InvalidInputError(`${where}: expected a tensor within its storage of ${s.numel} elements, got offset ${offset}, size [${size.join(', ')}], stride [${stride.join(', ')}]`);
+    throw new InvalidInputError(
+      `${where}: expected a tensor within its storage of ${s.numel} elements, got offset ${offset}, size [${size.join(', ')}], stride [${stride.join(', ')}]`,
+    );
   }
   const contiguous = size.every((d, i) => d === 1 || stride[i] === size.slice(i + 1).reduce((a, b) => a * b, 1));
   if (contiguous && s.dtype === 'float32') {

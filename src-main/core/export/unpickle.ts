@@ -286,7 +286,8 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, where = 'unpickl
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('a module and name for STACK_GLOBAL', `${describe(module)}, ${describe(name)}`);
+        if (typeof module !== 'string' || typeof name !== 'string')
+          fail('a module and name for STACK_GLOBAL', `${describe(module)}, ${describe(name)}`);
         stack.push(global(module, name));
         break;
       }

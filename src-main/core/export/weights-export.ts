@@ -88,7 +88,8 @@ export async function exportSafetensors(
       range: '[0, 1]',
       normalization: { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] },
     },
-    embedding: 'F.normalize(model(x), dim=1): the head output, L2-normalised; features are the pooled backbone output (model.fc = Identity)',
+    embedding:
+      'F.normalize(model(x), dim=1): the head output, L2-normalised; features are the pooled backbone output (model.fc = Identity)',
     torchvision: recipe,
     training: Object.keys(training).some((k) => k !== 'inputSize') ? training : null,
     source: source.runId !== undefined || source.step !== undefined ? source : null,
@@ -158,7 +159,13 @@ export async function exportTfjs(model: ResNet, inputSize: number): Promise<Expo
       stem: o.stem,
       widthMultiplier: o.widthMultiplier,
       head: o.mlpHead ? 'mlp' : 'linear',
-      input: { shape: [null, inputSize, inputSize, 3], layout: 'NHWC', channels: 'RGB', range: '[0, 1]', normalization: { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] } },
+      input: {
+        shape: [null, inputSize, inputSize, 3],
+        layout: 'NHWC',
+        channels: 'RGB',
+        range: '[0, 1]',
+        normalization: { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] },
+      },
       outputs: { features: `N x ${model.featureDim}, pooled backbone`, embedding: `N x ${o.outDim}, L2-normalised head output` },
     });
   } finally {
@@ -178,7 +185,10 @@ export interface EmbeddingRowInfo {
 
 /** One CSV record per .npy row, in row order: row, image_id, path. */
 export function exportEmbeddingIdsCsv(rows: readonly EmbeddingRowInfo[]): string {
-  return toCsv(['row', 'image_id', 'path'], rows.map((r, i) => [i, r.imageId, r.path]));
+  return toCsv(
+    ['row', 'image_id', 'path'],
+    rows.map((r, i) => [i, r.imageId, r.path]),
+  );
 }
 
 /** A run's config given with the model must describe that model. */
@@ -191,6 +201,7 @@ function checkConfigMatches(o: ResNetOptions, c: EncoderExportConfig): void {
     ['mlpHead', c.mlpHead, o.mlpHead],
   ];
   for (const [k, given, actual] of pairs) {
-    if (given !== undefined && given !== actual) throw new InvalidInputError(`exportSafetensors: expected config.${k} ${String(actual)} (the model's), got ${String(given)}`);
+    if (given !== undefined && given !== actual)
+      throw new InvalidInputError(`exportSafetensors: expected config.${k} ${String(actual)} (the model's), got ${String(given)}`);
   }
 }

@@ -86,7 +86,8 @@ export class ZipReader {
     if (p + 30 > this.bytes.length || this.u32(p) !== SIG_LOCAL) this.fail(`the local header of ${name} at byte ${p}`, 'something else');
     // The local extra field may differ from the central one (torch pads it to align the data).
     const start = p + 30 + this.u16(p + 26) + this.u16(p + 28);
-    if (start + e.compressedSize > this.bytes.length) this.fail(`${e.compressedSize} bytes of ${name}`, `a file ending ${start + e.compressedSize - this.bytes.length} bytes early`);
+    if (start + e.compressedSize > this.bytes.length)
+      this.fail(`${e.compressedSize} bytes of ${name}`, `a file ending ${start + e.compressedSize - this.bytes.length} bytes early`);
     const raw = this.bytes.subarray(start, start + e.compressedSize);
     let data: Uint8Array;
     if (e.method === STORED) {
@@ -127,7 +128,8 @@ export class ZipReader {
       size = this.u64(e64 + 40);
       offset = this.u64(e64 + 48);
     }
-    if (offset + size > b.length) this.fail(`a central directory within the file (${offset} + ${size} bytes)`, `a file of ${b.length} bytes`);
+    if (offset + size > b.length)
+      this.fail(`a central directory within the file (${offset} + ${size} bytes)`, `a file of ${b.length} bytes`);
     return { count, offset, size };
   }
 

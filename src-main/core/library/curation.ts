@@ -69,7 +69,9 @@ export function createCurationApi(deps: CurationDeps): CurationApi {
       }
       if (trashed) deps.onForgotten();
       if (failures.length) {
-        throw new ConflictError(`trashImages: expected every file moved to the trash, got ${failures.length} that could not be: ${failures.slice(0, 5).join('; ')}${trashed ? `; ${trashed} others were moved` : ''}`);
+        throw new ConflictError(
+          `trashImages: expected every file moved to the trash, got ${failures.length} that could not be: ${failures.slice(0, 5).join('; ')}${trashed ? `; ${trashed} others were moved` : ''}`,
+        );
       }
       return { trashed };
     },

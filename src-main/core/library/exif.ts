@@ -28,7 +28,5 @@ export async function readTakenAt(file: Buffer): Promise<string | null> {
     return null;
   }
   if (!tags) return null;
-  return (
-    exifDateToIso(tags.DateTimeOriginal, tags.OffsetTimeOriginal) ?? exifDateToIso(tags.CreateDate, tags.OffsetTime)
-  );
+  return exifDateToIso(tags.DateTimeOriginal, tags.OffsetTimeOriginal) ?? exifDateToIso(tags.CreateDate, tags.OffsetTime);
 }

@@ -36,13 +36,17 @@ export async function checkNewFolder(input: string, existing: readonly string[])
   for (const other of existing) {
     const otherReal = await realpath(other).catch(() => resolve(other));
     if (real === otherReal || path === other) {
-      throw new ConflictError(`${where}: expected a folder not yet in the library, got ${path}, which is already added${other !== path ? ` as ${other}` : ''}`);
+      throw new ConflictError(
+        `${where}: expected a folder not yet in the library, got ${path}, which is already added${other !== path ? ` as ${other}` : ''}`,
+      );
     }
     if (isInside(real, otherReal)) {
       throw new ConflictError(`${where}: expected a folder outside the library's folders, got ${path}, which is inside ${other}`);
     }
     if (isInside(otherReal, real)) {
-      throw new ConflictError(`${where}: expected a folder that does not contain a library folder, got ${path}, which contains ${other}; remove ${other} first`);
+      throw new ConflictError(
+        `${where}: expected a folder that does not contain a library folder, got ${path}, which contains ${other}; remove ${other} first`,
+      );
     }
   }
   return real;

@@ -131,7 +131,9 @@ function notAnImage(path: string): Inspection {
 function corrupt(err: unknown, bytes: Buffer, format: string | null): Inspection {
   const cut = cutShort(bytes, format);
   if (cut) return problem('corrupt', `The image data is damaged or cut short and cannot be decoded (${cut}).`);
-  const raw = String(err instanceof Error ? err.message : err).split('\n')[0].trim();
+  const raw = String(err instanceof Error ? err.message : err)
+    .split('\n')[0]
+    .trim();
   const detail = !raw || /^unknown error\.?$/i.test(raw) ? 'the decoder gave no reason' : raw;
   return problem('corrupt', `The image data is damaged or cut short and cannot be decoded (${detail}).`);
 }

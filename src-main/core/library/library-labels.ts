@@ -25,7 +25,13 @@ export function libraryImages(db: Db, folderIds: readonly number[]): LibraryImag
   const wanted = folderIds.length ? new Set(folderIds) : null;
   return rows
     .filter((r) => !wanted || wanted.has(r.folder_id))
-    .map((r) => ({ id: r.id, folderId: r.folder_id, path: r.path, relPath: r.rel_path.replaceAll('\\', '/'), tags: JSON.parse(r.tags ?? '[]') as string[] }));
+    .map((r) => ({
+      id: r.id,
+      folderId: r.folder_id,
+      path: r.path,
+      relPath: r.rel_path.replaceAll('\\', '/'),
+      tags: JSON.parse(r.tags ?? '[]') as string[],
+    }));
 }
 
 /** The label of each image: its folder at a level, or its one tag (none or several: no label). */

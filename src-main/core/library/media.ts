@@ -39,11 +39,7 @@ async function remakeThumb(row: ImageRow, opts: MediaOptions): Promise<string> {
   return storeThumb(thumb, opts.dataDir, hash, opts.thumbnailSize);
 }
 
-export async function previewBytes(
-  row: ImageRow,
-  maxSize: number,
-  maxPixels: number,
-): Promise<{ body: Buffer; contentType: string }> {
+export async function previewBytes(row: ImageRow, maxSize: number, maxPixels: number): Promise<{ body: Buffer; contentType: string }> {
   const bytes = await readImageFile(row, 'preview');
   return decodeOrExplain(row, 'preview', async () => {
     const image = sharp(bytes, { failOn: 'none', limitInputPixels: maxPixels });
@@ -62,7 +58,9 @@ async function readImageFile(row: ImageRow, where: string): Promise<Buffer> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new NotFoundError(`${where}: expected the file of image ${row.id} at ${row.path}, got nothing there (moved or deleted? rescan the folder)`);
+      throw new NotFoundError(
+        `${where}: expected the file of image ${row.id} at ${row.path}, got nothing there (moved or deleted? rescan the folder)`,
+      );
     }
     throw new AppError('Unreadable', `${where}: expected to read ${row.path}, got ${code ?? String(err)}`);
   }

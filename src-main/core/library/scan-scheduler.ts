@@ -97,7 +97,10 @@ export class ScanScheduler {
       job = new ScanJob(req, { onProgress: this.hooks.onProgress, onCommitted: this.hooks.onCommitted });
     } catch (err) {
       // The worker could not even start (its file is missing): a failed scan, not a crash.
-      const failed: ScanProgress = { ...emptyProgress(jobId, req.folderIds, 'failed'), error: `scan: ${err instanceof Error ? err.message : String(err)}` };
+      const failed: ScanProgress = {
+        ...emptyProgress(jobId, req.folderIds, 'failed'),
+        error: `scan: ${err instanceof Error ? err.message : String(err)}`,
+      };
       this.last = failed;
       this.hooks.onProgress(failed);
       this.hooks.onEnd(failed);

@@ -199,6 +199,7 @@ async function outcomeOf(folderId: number, file: WalkedFile, opts: InspectOption
   const result = await inspectFile(file.path, file.size, opts);
   const base = { folderId, path: file.path };
   if (result.kind === 'image') return { kind: 'image', ...base, relPath: file.relPath, mtimeMs: file.mtimeMs, facts: result.facts };
-  if (result.kind === 'problem') return { kind: 'problem', ...base, reason: result.reason, message: result.message, size: file.size, mtimeMs: file.mtimeMs };
+  if (result.kind === 'problem')
+    return { kind: 'problem', ...base, reason: result.reason, message: result.message, size: file.size, mtimeMs: file.mtimeMs };
   return { kind: 'vanished', path: file.path };
 }

@@ -59,11 +59,7 @@ async function ensureDir(dir: string): Promise<void> {
 export async function removeStaleTemps(dataDir: string): Promise<void> {
   const tmpDir = join(dataDir, 'thumbs', TMP_DIR);
   const names = await readdir(tmpDir).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((n) => !isAlive(Number(n.split('-')[0])))
-      .map((n) => rm(join(tmpDir, n), { force: true })),
-  );
+  await Promise.all(names.filter((n) => !isAlive(Number(n.split('-')[0]))).map((n) => rm(join(tmpDir, n), { force: true })));
 }
 
 function isAlive(pid: number): boolean {

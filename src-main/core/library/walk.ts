@@ -150,7 +150,10 @@ export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkR
     stack.push(...fresh.sort().reverse());
     opts.onProgress?.(result.files.length);
   }
-  const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const byKey =
+    <T>(key: (t: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
   result.files.sort(byKey((f) => f.relPath));
   result.problems.sort(byKey((p) => p.path));
   return result;

@@ -59,11 +59,15 @@ export class WatchControl {
       if (old) this.hooks.onStatus(OFF);
       return;
     }
-    const watcher = new LibraryWatcher(this.hooks.folders(), { skipHidden: settings.skipHidden }, {
-      onChange: (folderId) => this.debounce(folderId),
-      onPoll: () => this.hooks.rescan(this.hooks.folders().map((f) => f.id)),
-      onStatus: this.hooks.onStatus,
-    });
+    const watcher = new LibraryWatcher(
+      this.hooks.folders(),
+      { skipHidden: settings.skipHidden },
+      {
+        onChange: (folderId) => this.debounce(folderId),
+        onPoll: () => this.hooks.rescan(this.hooks.folders().map((f) => f.id)),
+        onStatus: this.hooks.onStatus,
+      },
+    );
     this.watcher = watcher;
     await watcher.start();
   }

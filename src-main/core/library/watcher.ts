@@ -62,9 +62,11 @@ export class LibraryWatcher {
     if (!this.folders.length) return Promise.resolve(this.setStatus({ mode: 'off', message: null }));
     const { dirs, limit, over } = this.budget(this.folders);
     if (over) {
-      return Promise.resolve(this.poll(
-        `The library has ${dirs} folders but the system allows ${limit} watches (fs.inotify.max_user_watches), so changes are picked up by rescanning every ${this.pollSeconds()} s instead.`,
-      ));
+      return Promise.resolve(
+        this.poll(
+          `The library has ${dirs} folders but the system allows ${limit} watches (fs.inotify.max_user_watches), so changes are picked up by rescanning every ${this.pollSeconds()} s instead.`,
+        ),
+      );
     }
     const writeFinish = this.opts.writeFinishMs ?? 2000;
     const watcher = watch(

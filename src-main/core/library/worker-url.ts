@@ -19,7 +19,11 @@ export function spawnWorker(name: string, source: URL, options: WorkerOptions): 
   if (!existsSync(fileURLToPath(source))) {
     throw new Error(`${name}: expected ${fileURLToPath(built)} or ${fileURLToPath(source)}, got neither`);
   }
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const api = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const boot = `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(source.href)}, ${JSON.stringify(source.href)}))`;
   return new Worker(boot, { ...options, eval: true });
 }

@@ -19,10 +19,15 @@ export type InfoNceResult = LossTerms & {
 
 /** q, k: NxC (L2-normalised), queue: KxC, T: temperature. */
 export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, queue: tf.Tensor2D, T: number): InfoNceResult {
-  if (q.rank !== 2 || k.rank !== 2 || queue.rank !== 2 || k.shape[0] !== q.shape[0] || k.shape[1] !== q.shape[1] || queue.shape[1] !== q.shape[1]) {
-    throw new InvalidInputError(
-      `infoNce: expected q NxC, k NxC, queue KxC, got [${q.shape}], [${k.shape}], [${queue.shape}]`,
-    );
+  if (
+    q.rank !== 2 ||
+    k.rank !== 2 ||
+    queue.rank !== 2 ||
+    k.shape[0] !== q.shape[0] ||
+    k.shape[1] !== q.shape[1] ||
+    queue.shape[1] !== q.shape[1]
+  ) {
+    throw new InvalidInputError(`infoNce: expected q NxC, k NxC, queue KxC, got [${q.shape}], [${k.shape}], [${queue.shape}]`);
   }
   checkTemperature('infoNce', T);
   return tf.tidy(() => {

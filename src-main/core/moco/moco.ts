@@ -110,7 +110,9 @@ export class MocoModel {
       throw new InvalidInputError(`MoCo: expected bnGroups 'auto' or a positive integer, got ${String(bnGroups)}`);
     }
     if (dictionary === 'memory-bank' && symmetric) {
-      throw new InvalidInputError(`MoCo: expected symmetric false with the memory bank (its positive is the stored entry, there is no key view to swap), got true`);
+      throw new InvalidInputError(
+        `MoCo: expected symmetric false with the memory bank (its positive is the stored entry, there is no key view to swap), got true`,
+      );
     }
     this.rng = new Rng(this.options.seed);
     this.encoderQ = new ResNet(this.options, this.rng);
@@ -137,12 +139,18 @@ export class MocoModel {
     this.dictionary.check(n, samples);
     const bnGroups = this.bnGroupsFor(n);
     // Checks above throw at the call; the step itself resolves once its loss is read back.
-    return this.dictionary.step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer)).then((r) => ({ ...r, fill: this.dictionary.fill }));
+    return this.dictionary
+      .step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer))
+      .then((r) => ({ ...r, fill: this.dictionary.fill }));
   }
 
   /** Disposes both parts even when the first fails (after a wasm abort); throws the first error. */
   dispose(): void {
-    closeAll(false, () => this.encoderQ.dispose(), () => this.dictionary.dispose());
+    closeAll(
+      false,
+      () => this.encoderQ.dispose(),
+      () => this.dictionary.dispose(),
+    );
   }
 
   private sgdStep(optimizer: tf.Optimizer): SgdStep {

@@ -14,7 +14,8 @@ export function checkQueueFits(K: number, batch: number, viewsPerStep: 1 | 2 = 1
     throw new InvalidInputError(`MoCo queue: expected a positive integer batch size, got ${batch}`);
   }
   const keys = viewsPerStep * batch;
-  const what = viewsPerStep === 1 ? `the batch size ${batch}` : `2 x batch size = ${keys} (the symmetric loss enqueues the keys of both views)`;
+  const what =
+    viewsPerStep === 1 ? `the batch size ${batch}` : `2 x batch size = ${keys} (the symmetric loss enqueues the keys of both views)`;
   if (K < keys) throw new InvalidInputError(`MoCo queue: expected K >= ${viewsPerStep === 1 ? `batch size ${batch}` : what}, got K = ${K}`);
   if (K % keys !== 0) throw new InvalidInputError(`MoCo queue: expected K a multiple of ${what}, got K = ${K}`);
 }

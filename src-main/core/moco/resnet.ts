@@ -82,7 +82,11 @@ export type ResNetConvSpec = Readonly<ConvSpec>;
  */
 export interface ResNetDescription {
   readonly stem: { readonly conv: ResNetConvSpec; readonly maxPool: boolean };
-  readonly blocks: readonly { readonly prefix: string; readonly convs: readonly ResNetConvSpec[]; readonly downsample: ResNetConvSpec | null }[];
+  readonly blocks: readonly {
+    readonly prefix: string;
+    readonly convs: readonly ResNetConvSpec[];
+    readonly downsample: ResNetConvSpec | null;
+  }[];
   readonly head: { readonly linears: readonly string[] };
   readonly featureDim: number;
   readonly outDim: number;
@@ -233,9 +237,7 @@ export class ResNet {
   }
 
   private addLinear(rng: Rng | null, name: string, inDim: number, outDim: number): void {
-    const { weight, bias } = rng
-      ? linearParams(rng, inDim, outDim)
-      : { weight: tf.zeros([inDim, outDim]), bias: tf.zeros([outDim]) };
+    const { weight, bias } = rng ? linearParams(rng, inDim, outDim) : { weight: tf.zeros([inDim, outDim]), bias: tf.zeros([outDim]) };
     this.store.addParam(`${name}.weight`, weight);
     this.store.addParam(`${name}.bias`, bias);
   }
@@ -253,7 +255,17 @@ export function torchConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: n
 
 /** torch's MaxPool2d(3, stride 2, padding 1). Its input follows a ReLU (>= 0), so zero padding equals torch's -inf. */
 function maxPool3x3s2p1(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid');
+  return tf.maxPool(
+    tf.pad(x, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]),
+    3,
+    2,
+    'valid',
+  );
 }
 
 function validateOptions(o: ResNetOptions): void {

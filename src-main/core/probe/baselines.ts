@@ -27,10 +27,16 @@ export const RAW_PIXELS_SIDE = 16;
  */
 export function rawPixelFeatures(batch: Float32Array, n: number, R: number, side = RAW_PIXELS_SIDE): Float32Array {
   const where = 'rawPixelFeatures';
-  for (const [name, v] of [['n', n], ['R', R], ['side', side]] as const) {
-    if (!Number.isInteger(v) || v < (name === 'n' ? 0 : 1)) throw new InvalidInputError(`${where}: expected ${name} to be a positive integer, got ${v}`);
+  for (const [name, v] of [
+    ['n', n],
+    ['R', R],
+    ['side', side],
+  ] as const) {
+    if (!Number.isInteger(v) || v < (name === 'n' ? 0 : 1))
+      throw new InvalidInputError(`${where}: expected ${name} to be a positive integer, got ${v}`);
   }
-  if (batch.length !== n * R * R * 3) throw new InvalidInputError(`${where}: expected ${n} x ${R} x ${R} x 3 = ${n * R * R * 3} values, got ${batch.length}`);
+  if (batch.length !== n * R * R * 3)
+    throw new InvalidInputError(`${where}: expected ${n} x ${R} x ${R} x 3 = ${n * R * R * 3} values, got ${batch.length}`);
   const taps = areaTaps(R, side);
   const D = side * side * 3;
   const out = new Float32Array(n * D);

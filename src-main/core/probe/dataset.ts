@@ -23,8 +23,12 @@ export function checkProbeData(where: string, data: ProbeData): { nTrain: number
   const { d, numClasses, trainX, trainY, testX, testY } = data;
   checkInt(where, 'd', d, 1);
   checkInt(where, 'numClasses', numClasses, 2);
-  for (const [name, y] of [['trainY', trainY], ['testY', testY]] as const) {
-    if (!(y instanceof Int32Array)) throw new InvalidInputError(`${where}: expected ${name} to be an Int32Array, got ${y === null ? 'null' : typeof y}`);
+  for (const [name, y] of [
+    ['trainY', trainY],
+    ['testY', testY],
+  ] as const) {
+    if (!(y instanceof Int32Array))
+      throw new InvalidInputError(`${where}: expected ${name} to be an Int32Array, got ${y === null ? 'null' : typeof y}`);
   }
   const nTrain = trainY.length;
   const nTest = testY.length;
@@ -34,9 +38,13 @@ export function checkProbeData(where: string, data: ProbeData): { nTrain: number
   checkMatrix(where, 'testX', testX, nTest, d);
   checkFinite(where, 'trainX', trainX, d);
   checkFinite(where, 'testX', testX, d);
-  for (const [name, y] of [['trainY', trainY], ['testY', testY]] as const) {
+  for (const [name, y] of [
+    ['trainY', trainY],
+    ['testY', testY],
+  ] as const) {
     for (let i = 0; i < y.length; i++) {
-      if (y[i] < 0 || y[i] >= numClasses) throw new InvalidInputError(`${where}: expected ${name} in [0, ${numClasses - 1}], got ${y[i]} at row ${i}`);
+      if (y[i] < 0 || y[i] >= numClasses)
+        throw new InvalidInputError(`${where}: expected ${name} in [0, ${numClasses - 1}], got ${y[i]} at row ${i}`);
     }
   }
   return { nTrain, nTest };
@@ -88,7 +96,8 @@ export function fitStandardization(x: Float32Array, n: number, d: number): Stand
  * becomes 0: it carries no information and must not blow up.
  */
 export function applyStandardization(x: Float32Array, d: number, s: Standardization, scale = 1): Float32Array {
-  if (s.mean.length !== d || s.std.length !== d) throw new InvalidInputError(`applyStandardization: expected statistics of ${d} columns, got ${s.mean.length}`);
+  if (s.mean.length !== d || s.std.length !== d)
+    throw new InvalidInputError(`applyStandardization: expected statistics of ${d} columns, got ${s.mean.length}`);
   const out = new Float32Array(x.length);
   const inv = s.std.map((v) => (v > 0 ? scale / v : 0));
   for (let o = 0; o < x.length; o += d) {

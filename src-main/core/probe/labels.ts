@@ -32,9 +32,7 @@ export interface LabelImage {
   tags?: readonly string[];
 }
 
-export type LabelSource =
-  | { kind: 'folder'; level: number }
-  | { kind: 'tags'; only?: readonly string[] };
+export type LabelSource = { kind: 'folder'; level: number } | { kind: 'tags'; only?: readonly string[] };
 
 export interface LabelOptions {
   /** classes with fewer images are left out (default 5, at least 2) */
@@ -65,7 +63,10 @@ export interface Labelling {
 
 /** The folder label of one relative path at `level`, or null (see the header). */
 export function folderLabel(relPath: string, level: number): string | null {
-  const dirs = relPath.split('/').slice(0, -1).filter((s) => s !== '' && s !== '.');
+  const dirs = relPath
+    .split('/')
+    .slice(0, -1)
+    .filter((s) => s !== '' && s !== '.');
   const i = level >= 0 ? level : dirs.length + level;
   return i >= 0 && i < dirs.length ? dirs[i] : null;
 }
@@ -74,7 +75,8 @@ export function folderLabel(relPath: string, level: number): string | null {
 export function labelImages(images: readonly LabelImage[], source: LabelSource, opts: LabelOptions = {}): Labelling {
   const where = 'labelImages';
   const minPerClass = opts.minPerClass ?? DEFAULT_MIN_PER_CLASS;
-  if (!Number.isInteger(minPerClass) || minPerClass < 2) throw new InvalidInputError(`${where}: expected minPerClass to be an integer >= 2, got ${minPerClass}`);
+  if (!Number.isInteger(minPerClass) || minPerClass < 2)
+    throw new InvalidInputError(`${where}: expected minPerClass to be an integer >= 2, got ${minPerClass}`);
   const raw = new Array<string | null>(images.length);
   const ambiguous: number[] = [];
   if (source.kind === 'folder') {
@@ -95,7 +97,9 @@ export function labelImages(images: readonly LabelImage[], source: LabelSource, 
       raw[i] = found.size === 1 ? nameOf.get([...found][0])! : null;
     });
   } else {
-    throw new InvalidInputError(`${where}: expected a label source of kind 'folder' or 'tags', got ${String((source as { kind: unknown }).kind)}`);
+    throw new InvalidInputError(
+      `${where}: expected a label source of kind 'folder' or 'tags', got ${String((source as { kind: unknown }).kind)}`,
+    );
   }
 
   const sizes = new Map<string, number>();
@@ -109,9 +113,13 @@ export function labelImages(images: readonly LabelImage[], source: LabelSource, 
   const tooSmall = names.filter((c) => sizes.get(c)! < minPerClass).map((name) => ({ name, count: sizes.get(name)! }));
   if (classes.length < 2) {
     const kept = classes.map((c) => `${c} (${sizes.get(c)})`).join(', ') || 'none';
-    const small = tooSmall.length ? `; left out for fewer than ${minPerClass} images: ${tooSmall.map((c) => `${c.name} (${c.count})`).join(', ')}` : '';
+    const small = tooSmall.length
+      ? `; left out for fewer than ${minPerClass} images: ${tooSmall.map((c) => `${c.name} (${c.count})`).join(', ')}`
+      : '';
     const why = source.kind === 'folder' ? `folder level ${source.level}` : 'tags';
-    throw new InvalidInputError(`${where}: expected at least 2 classes with ${minPerClass} or more images each from ${why}, got ${classes.length}: ${kept}${small}`);
+    throw new InvalidInputError(
+      `${where}: expected at least 2 classes with ${minPerClass} or more images each from ${why}, got ${classes.length}: ${kept}${small}`,
+    );
   }
   const index = new Map(classes.map((c, i) => [c, i]));
   const rows: number[] = [];
@@ -122,7 +130,15 @@ export function labelImages(images: readonly LabelImage[], source: LabelSource, 
     rows.push(i);
     labels.push(c);
   });
-  return { classes, counts: classes.map((c) => sizes.get(c)!), rows: Int32Array.from(rows), labels: Int32Array.from(labels), unlabelled, ambiguous, tooSmall };
+  return {
+    classes,
+    counts: classes.map((c) => sizes.get(c)!),
+    rows: Int32Array.from(rows),
+    labels: Int32Array.from(labels),
+    unlabelled,
+    ambiguous,
+    tooSmall,
+  };
 }
 
 export interface LabelledSplit extends Labelling {

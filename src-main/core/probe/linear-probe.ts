@@ -126,7 +126,9 @@ export async function trainLinearProbe(data: ProbeData, opts: LinearProbeOptions
         const [lossSum, correct] = await sumStats(stats);
         const p: ProbeEpoch = { epoch: epoch + 1, epochs: o.epochs, lr, loss: lossSum / nTrain, trainAccuracy: correct / nTrain };
         if (!Number.isFinite(p.loss)) {
-          throw new InvalidInputError(`${where}: expected a finite loss, got ${p.loss} in epoch ${p.epoch} (lr ${lr}); standardize the features or lower the lr`);
+          throw new InvalidInputError(
+            `${where}: expected a finite loss, got ${p.loss} in epoch ${p.epoch} (lr ${lr}); standardize the features or lower the lr`,
+          );
         }
         history.push(p);
         o.onEpoch?.(p);
@@ -141,7 +143,12 @@ export async function trainLinearProbe(data: ProbeData, opts: LinearProbeOptions
     const confidence = new Float32Array(nTest);
     for (let s = 0; s < nTest; s += EVAL_BLOCK) {
       const m = Math.min(EVAL_BLOCK, nTest - s);
-      const logits = tf.tidy(() => tf.tensor2d(testX.subarray(s * d, (s + m) * d), [m, d]).matMul(W).add(b)); // mxC
+      const logits = tf.tidy(() =>
+        tf
+          .tensor2d(testX.subarray(s * d, (s + m) * d), [m, d])
+          .matMul(W)
+          .add(b),
+      ); // mxC
       const values = (await logits.data()) as Float32Array;
       logits.dispose();
       const r = rankClasses(values, m, C, k);
@@ -187,7 +194,16 @@ interface Batch {
  * g += wd·p, v = momentum·v + g, p -= lr·v. Returns [summed loss, correct count] of the batch,
  * computed with the weights before the update.
  */
-function sgdStep(W: tf.Variable, b: tf.Variable, vW: tf.Variable, vb: tf.Variable, batch: Batch, lr: number, momentum: number, weightDecay: number): tf.Tensor1D {
+function sgdStep(
+  W: tf.Variable,
+  b: tf.Variable,
+  vW: tf.Variable,
+  vb: tf.Variable,
+  batch: Batch,
+  lr: number,
+  momentum: number,
+  weightDecay: number,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const { B, d, C } = batch;
     const x = tf.tensor2d(batch.x, [B, d]); // Bxd
@@ -196,7 +212,10 @@ function sgdStep(W: tf.Variable, b: tf.Variable, vW: tf.Variable, vb: tf.Variabl
     const logp = tf.logSoftmax(logits); // BxC
     const lossSum = logp.mul(y).sum().neg();
     const correct = tf.argMax(logits, 1).equal(tf.tensor1d(batch.y, 'int32')).sum().toFloat();
-    const g = tf.exp(logp).sub(y).mul(1 / B); // BxC
+    const g = tf
+      .exp(logp)
+      .sub(y)
+      .mul(1 / B); // BxC
     let gW = tf.matMul(tf.tensor2d(batch.xT, [d, B]), g) as tf.Tensor; // dxC
     let gb = g.sum(0) as tf.Tensor; // C
     if (weightDecay > 0) {
@@ -281,7 +300,18 @@ function resolveOptions(where: string, opts: LinearProbeOptions) {
   for (const m of schedule) nonNegative('each schedule epoch', m);
   const seed = opts.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new InvalidInputError(`${where}: expected an integer seed, got ${seed}`);
-  return { epochs, batchSize, lr, momentum, weightDecay, schedule, seed, standardize: opts.standardize ?? false, signal: opts.signal, onEpoch: opts.onEpoch };
+  return {
+    epochs,
+    batchSize,
+    lr,
+    momentum,
+    weightDecay,
+    schedule,
+    seed,
+    standardize: opts.standardize ?? false,
+    signal: opts.signal,
+    onEpoch: opts.onEpoch,
+  };
 }
 
 /** A variable holding a copy of `values` (the initial tensor is freed). */

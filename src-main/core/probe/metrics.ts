@@ -77,12 +77,14 @@ export function rankClasses(scores: ArrayLike<number>, n: number, C: number, k: 
 
 /** C x C counts, rows = true class. */
 export function confusionMatrix(truth: Int32Array, predicted: Int32Array, C: number): Int32Array {
-  if (predicted.length !== truth.length) throw new InvalidInputError(`confusionMatrix: expected one prediction per sample (${truth.length}), got ${predicted.length}`);
+  if (predicted.length !== truth.length)
+    throw new InvalidInputError(`confusionMatrix: expected one prediction per sample (${truth.length}), got ${predicted.length}`);
   const m = new Int32Array(C * C);
   for (let i = 0; i < truth.length; i++) {
     const t = truth[i];
     const p = predicted[i];
-    if (!(t >= 0 && t < C && p >= 0 && p < C)) throw new InvalidInputError(`confusionMatrix: expected classes in [0, ${C - 1}], got true ${t}, predicted ${p} at sample ${i}`);
+    if (!(t >= 0 && t < C && p >= 0 && p < C))
+      throw new InvalidInputError(`confusionMatrix: expected classes in [0, ${C - 1}], got true ${t}, predicted ${p} at sample ${i}`);
     m[t * C + p]++;
   }
   return m;
@@ -90,7 +92,8 @@ export function confusionMatrix(truth: Int32Array, predicted: Int32Array, C: num
 
 /** Fraction of samples whose true class is among the first k of its `width` ranked classes. */
 export function topKAccuracy(truth: Int32Array, ranked: Int32Array, width: number, k: number): number {
-  if (ranked.length !== truth.length * width) throw new InvalidInputError(`topKAccuracy: expected ${truth.length} x ${width} ranked classes, got ${ranked.length}`);
+  if (ranked.length !== truth.length * width)
+    throw new InvalidInputError(`topKAccuracy: expected ${truth.length} x ${width} ranked classes, got ${ranked.length}`);
   if (!Number.isInteger(k) || k < 1 || k > width) throw new InvalidInputError(`topKAccuracy: expected k in [1, ${width}], got ${k}`);
   if (truth.length === 0) return 0;
   let hits = 0;
@@ -124,14 +127,19 @@ export function perClassMetrics(confusion: Int32Array, C: number): ClassMetrics[
 
 /** Unweighted means over the classes given. */
 export function macroAverage(perClass: readonly ClassMetrics[]): { precision: number; recall: number; f1: number } {
-  const mean = (f: (m: ClassMetrics) => number) => ratio(perClass.reduce((s, m) => s + f(m), 0), perClass.length);
+  const mean = (f: (m: ClassMetrics) => number) =>
+    ratio(
+      perClass.reduce((s, m) => s + f(m), 0),
+      perClass.length,
+    );
   return { precision: mean((m) => m.precision), recall: mean((m) => m.recall), f1: mean((m) => m.f1) };
 }
 
 /** Every metric of a ranking (n x width classes, best first) against the truth. */
 export function evaluateRanking(truth: Int32Array, ranked: Int32Array, width: number, C: number): ClassificationMetrics {
   const n = truth.length;
-  if (ranked.length !== n * width) throw new InvalidInputError(`evaluateRanking: expected ${n} x ${width} ranked classes, got ${ranked.length}`);
+  if (ranked.length !== n * width)
+    throw new InvalidInputError(`evaluateRanking: expected ${n} x ${width} ranked classes, got ${ranked.length}`);
   const predicted = bestOf(ranked, n, width);
   const confusion = confusionMatrix(truth, predicted, C);
   const perClass = perClassMetrics(confusion, C);

@@ -29,7 +29,15 @@ interface Features {
 }
 
 export async function runProbe(req: ProbeRequest, post: (m: ProbeWorkerMessage) => void, signal: AbortSignal): Promise<ProbeEndStatus> {
-  let progress: ProbeProgress = { probeId: req.probeId, phase: 'preparing', model: null, done: 0, total: 0, loss: null, message: 'Loading the encoders' };
+  let progress: ProbeProgress = {
+    probeId: req.probeId,
+    phase: 'preparing',
+    model: null,
+    done: 0,
+    total: 0,
+    loss: null,
+    message: 'Loading the encoders',
+  };
   const report = (p: Partial<ProbeProgress>) => {
     progress = { ...progress, ...p };
     post({ type: 'progress', progress });
@@ -53,7 +61,11 @@ export async function runProbe(req: ProbeRequest, post: (m: ProbeWorkerMessage) 
         numClasses: req.classes.length,
         trainX: gather(f.x, f.d, keepTrain),
         trainY: Int32Array.from(keepTrain, (i) => req.train.labels[i]),
-        testX: gather(f.x, f.d, keepTest.map((i) => nTrain + i)),
+        testX: gather(
+          f.x,
+          f.d,
+          keepTest.map((i) => nTrain + i),
+        ),
         testY: Int32Array.from(keepTest, (i) => req.test.labels[i]),
       };
       const { linear, knn } = req.config;
@@ -99,7 +111,12 @@ function publish(
   const C = r.metrics.numClasses;
   const confusion = Array.from({ length: C }, (_, t) => Array.from(r.metrics.confusion.subarray(t * C, (t + 1) * C)));
   const perClass: ApiClassMetrics[] = r.metrics.perClass.map((m, c) => ({ name: req.classes[c], ...m }));
-  const result: ProbeResult = { model, method, metrics: { top1: r.metrics.top1, top5: r.metrics.top5, perClass, confusion }, ...(diverged ? { diverged } : {}) };
+  const result: ProbeResult = {
+    model,
+    method,
+    metrics: { top1: r.metrics.top1, top5: r.metrics.top5, perClass, confusion },
+    ...(diverged ? { diverged } : {}),
+  };
   post({
     type: 'result',
     result,
@@ -127,10 +144,18 @@ async function extractFeatures(
     encoders.push({ model: 'pretrained', net: loadRunEncoder('startProbe', req.runDir, c).model, embedder: null });
     if (req.config.baselines.randomInit) {
       const options = { arch: c.arch, stem: c.stem, widthMultiplier: c.widthMultiplier, outDim: c.dim, mlpHead: c.mlpHead };
-      encoders.push({ model: 'random-init', net: new ResNet(options, new Rng((req.config.seed + RANDOM_INIT_SALT) >>> 0)), embedder: null });
+      encoders.push({
+        model: 'random-init',
+        net: new ResNet(options, new Rng((req.config.seed + RANDOM_INIT_SALT) >>> 0)),
+        embedder: null,
+      });
     }
     for (const e of encoders) e.embedder = await createEmbedder(e.net, R, 'auto');
-    const out: Features[] = encoders.map((e) => ({ model: e.model, d: e.embedder!.featureDim, x: new Float32Array(n * e.embedder!.featureDim) }));
+    const out: Features[] = encoders.map((e) => ({
+      model: e.model,
+      d: e.embedder!.featureDim,
+      x: new Float32Array(n * e.embedder!.featureDim),
+    }));
     let raw: Features | null = null;
     const ok = new Uint8Array(n);
     report({ phase: 'features', model: null, done: 0, total: n, message: `Features of ${n} images (${encoders[0].embedder!.engine})` });

@@ -1,6 +1,15 @@
 // The evaluation part of the API: labels and their split (previewed, then frozen into a probe),
 // one probe at a time in a worker, and probes with their per-image predictions in SQLite.
-import type { ApiEvents, ImageSummary, LabelPreview, LabelSource, ProbeCellQuery, ProbeConfig, ProbeProgress, ProbeRun } from '../../api/contract';
+import type {
+  ApiEvents,
+  ImageSummary,
+  LabelPreview,
+  LabelSource,
+  ProbeCellQuery,
+  ProbeConfig,
+  ProbeProgress,
+  ProbeRun,
+} from '../../api/contract';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
 import type { Db } from '../db/connection';
 import { describeOwner, Lease, type OwnerIdentity } from '../db/job-owner';
@@ -27,7 +36,11 @@ interface SplitRequest {
 export class ProbeService {
   private readonly probes: ProbesStore;
   private readonly runs: RunsStore;
-  private job: { probeId: number; job: WorkerJob<ProbeRequest, ProbeHostMessage, ProbeWorkerMessage, ProbeEndStatus>; ended: Promise<void> } | null = null;
+  private job: {
+    probeId: number;
+    job: WorkerJob<ProbeRequest, ProbeHostMessage, ProbeWorkerMessage, ProbeEndStatus>;
+    ended: Promise<void>;
+  } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -48,16 +61,21 @@ export class ProbeService {
 
   async startProbe(config: ProbeConfig): Promise<ProbeRun> {
     const where = 'startProbe';
-    if (this.job) throw new ConflictError(`${where}: expected no probe in progress, got probe ${this.job.probeId} running (cancel it first)`);
+    if (this.job)
+      throw new ConflictError(`${where}: expected no probe in progress, got probe ${this.job.probeId} running (cancel it first)`);
     const run = this.runs.get(config.runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${config.runId}`);
     if (run.status === 'running') {
-      throw new ConflictError(`${where}: expected a run that is not training, got run ${run.id} running${run.owner ? ` in ${describeOwner(run.owner)}` : ''} (pause it first)`);
+      throw new ConflictError(
+        `${where}: expected a run that is not training, got run ${run.id} running${run.owner ? ` in ${describeOwner(run.owner)}` : ''} (pause it first)`,
+      );
     }
     const runDir = runDirIn(this.dataDir, run.id);
-    if (latestCheckpointStep(runDir) === null) throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${run.id} without one (train it first)`);
+    if (latestCheckpointStep(runDir) === null)
+      throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${run.id} without one (train it first)`);
     const inputSize = config.inputSize ?? run.config.inputSize;
-    if (run.config.stem === 'small' && inputSize > 64) throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
+    if (run.config.stem === 'small' && inputSize > 64)
+      throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
     const { split, images } = this.split(where, config.labels, config);
     const probeId = this.probes.create(run.id, config);
     this.probes.setSplit(probeId, classCounts(split), split.tooSmall);
@@ -91,8 +109,10 @@ export class ProbeService {
 
   async deleteProbe(probeId: number): Promise<void> {
     const probe = this.requireProbe('deleteProbe', probeId);
-    if (this.job?.probeId === probeId) throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running (cancel it first)`);
-    if (probe.owner) throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running in ${describeOwner(probe.owner)}`);
+    if (this.job?.probeId === probeId)
+      throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running (cancel it first)`);
+    if (probe.owner)
+      throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running in ${describeOwner(probe.owner)}`);
     this.probes.delete(probeId);
     this.emit('probes.changed', { probeId });
   }
@@ -117,12 +137,22 @@ export class ProbeService {
     await job.ended;
   }
 
-  private split(where: string, source: LabelSource, opts: SplitRequest): { split: LabelledSplit; images: LibraryImage[]; unlabelled: number } {
-    const known = new Set(this.db.prepare<[], { id: number }>('SELECT id FROM folders').all().map((f) => f.id));
+  private split(
+    where: string,
+    source: LabelSource,
+    opts: SplitRequest,
+  ): { split: LabelledSplit; images: LibraryImage[]; unlabelled: number } {
+    const known = new Set(
+      this.db
+        .prepare<[], { id: number }>('SELECT id FROM folders')
+        .all()
+        .map((f) => f.id),
+    );
     const unknown = opts.folderIds.filter((id) => !known.has(id));
     if (unknown.length) throw new NotFoundError(`${where}: expected folder ids of the library, got ${unknown.join(', ')}`);
     const images = libraryImages(this.db, opts.folderIds);
-    if (images.length === 0) throw new InvalidInputError(`${where}: expected images to evaluate on, got none (add a folder, or include excluded images again)`);
+    if (images.length === 0)
+      throw new InvalidInputError(`${where}: expected images to evaluate on, got none (add a folder, or include excluded images again)`);
     try {
       const split = labelledSplit(images, source.kind === 'tag' ? { kind: 'tags' } : source, {
         minPerClass: opts.minPerClass,
@@ -132,7 +162,8 @@ export class ProbeService {
       return { split, images, unlabelled: split.unlabelled };
     } catch (err) {
       // The labelling's own words, told from this call.
-      if (err instanceof InvalidInputError) throw new InvalidInputError(err.message.replace(/^labelImages:|^stratifiedSplit:/, `${where}:`));
+      if (err instanceof InvalidInputError)
+        throw new InvalidInputError(err.message.replace(/^labelImages:|^stratifiedSplit:/, `${where}:`));
       throw err;
     }
   }
@@ -149,7 +180,13 @@ export class ProbeService {
           last = m.progress;
           this.emit('probe.progress', m.progress);
         } else {
-          this.probes.addResult(probeId, m.result, { model: m.model, method: m.method, imageIds: m.imageIds, trueClass: m.trueClass, predicted: m.predicted });
+          this.probes.addResult(probeId, m.result, {
+            model: m.model,
+            method: m.method,
+            imageIds: m.imageIds,
+            trueClass: m.trueClass,
+            predicted: m.predicted,
+          });
           this.emit('probes.changed', { probeId });
         }
       },

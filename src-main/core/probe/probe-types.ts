@@ -25,5 +25,13 @@ export type ProbeEndStatus = 'done' | 'cancelled' | 'failed';
 
 export type ProbeWorkerMessage =
   | { type: 'progress'; progress: ProbeProgress }
-  | { type: 'result'; result: ProbeResult; model: ProbeModel; method: ProbeMethod; imageIds: number[]; trueClass: number[]; predicted: number[] }
+  | {
+      type: 'result';
+      result: ProbeResult;
+      model: ProbeModel;
+      method: ProbeMethod;
+      imageIds: number[];
+      trueClass: number[];
+      predicted: number[];
+    }
   | { type: 'end'; status: ProbeEndStatus; progress: ProbeProgress; error?: string };

@@ -31,7 +31,8 @@ export function stratifiedSplit(labels: Int32Array, numClasses: number, opts: Sp
   const members: number[][] = Array.from({ length: numClasses }, () => []);
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];
-    if (!(c >= 0 && c < numClasses)) throw new InvalidInputError(`stratifiedSplit: expected labels in [0, ${numClasses - 1}], got ${c} at ${i}`);
+    if (!(c >= 0 && c < numClasses))
+      throw new InvalidInputError(`stratifiedSplit: expected labels in [0, ${numClasses - 1}], got ${c} at ${i}`);
     members[c].push(i);
   }
   const rng = new Rng(seed);

@@ -37,7 +37,13 @@ export class ApproxIndex {
   ) {}
 
   /** An HNSW index over the n x d unit rows of `vectors`. */
-  static async build(vectors: Float32Array, n: number, d: number, opts: ApproxOptions = {}, progress: BuildProgress = {}): Promise<ApproxIndex> {
+  static async build(
+    vectors: Float32Array,
+    n: number,
+    d: number,
+    opts: ApproxOptions = {},
+    progress: BuildProgress = {},
+  ): Promise<ApproxIndex> {
     checkMatrix('ApproxIndex.build', 'the vectors', vectors, n, d);
     const approx = new ApproxIndex(createIndex(d, opts), opts.threads ?? 0);
     for (let r0 = 0; r0 < n; r0 += BUILD_CHUNK) {
@@ -67,7 +73,9 @@ export class ApproxIndex {
     try {
       index[how](path);
     } catch (err) {
-      throw new InvalidInputError(`ApproxIndex.${how}: expected a usearch index file, got ${path} (${err instanceof Error ? err.message : String(err)})`);
+      throw new InvalidInputError(
+        `ApproxIndex.${how}: expected a usearch index file, got ${path} (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     return new ApproxIndex(index, opts.threads ?? 0);
   }
@@ -141,7 +149,13 @@ export interface RecallReport {
 }
 
 /** recall@k of `approx` against exact search on the same queries (nq x d unit rows). */
-export async function measureRecall(approx: ApproxIndex, exact: ExactIndex, queries: Float32Array, nq: number, k = 10): Promise<RecallReport> {
+export async function measureRecall(
+  approx: ApproxIndex,
+  exact: ExactIndex,
+  queries: Float32Array,
+  nq: number,
+  k = 10,
+): Promise<RecallReport> {
   let t = performance.now();
   const a = await approx.search(queries, nq, k);
   const approxMs = performance.now() - t;

@@ -36,7 +36,11 @@ async function decodeBatch(items: EmbedTarget[], R: number): Promise<DecodedBatc
   return { items: ok, x: packed.subarray(0, ok.length * R * R * 3), failed };
 }
 
-export async function runEmbedding(req: EmbedRequest, post: (m: EmbedWorkerMessage) => void, cancelled: () => boolean): Promise<EmbedEndStatus> {
+export async function runEmbedding(
+  req: EmbedRequest,
+  post: (m: EmbedWorkerMessage) => void,
+  cancelled: () => boolean,
+): Promise<EmbedEndStatus> {
   let progress: EmbedProgress = {
     setId: req.setId,
     phase: 'preparing',

@@ -10,5 +10,9 @@ port.on('message', (m: EmbedHostMessage) => {
   if (m.type === 'cancel') cancelled = true;
 });
 
-await runEmbedding(workerData as EmbedRequest, (m: EmbedWorkerMessage) => port.postMessage(m), () => cancelled);
+await runEmbedding(
+  workerData as EmbedRequest,
+  (m: EmbedWorkerMessage) => port.postMessage(m),
+  () => cancelled,
+);
 port.close();

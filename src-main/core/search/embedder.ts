@@ -62,7 +62,8 @@ export function checkInputSize(inputSize: number, where: string): void {
 
 /** The batch must hold exactly n NHWC images of inputSize². */
 export function checkEmbedInput(x: Float32Array, n: number, inputSize: number, where: string): void {
-  if (!(x instanceof Float32Array)) throw new InvalidInputError(`${where}: expected a Float32Array batch, got ${Object.prototype.toString.call(x)}`);
+  if (!(x instanceof Float32Array))
+    throw new InvalidInputError(`${where}: expected a Float32Array batch, got ${Object.prototype.toString.call(x)}`);
   if (!(Number.isInteger(n) && n >= 1)) throw new InvalidInputError(`${where}: expected a positive integer image count, got ${n}`);
   const expected = n * inputSize * inputSize * 3;
   if (x.length !== expected) {

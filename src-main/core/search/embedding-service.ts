@@ -51,7 +51,8 @@ export class EmbeddingService {
 
   async startEmbedding(runId: number, options: StartEmbeddingOptions = {}): Promise<EmbeddingSet> {
     const where = 'startEmbedding';
-    if (this.job) throw new ConflictError(`${where}: expected no embedding pass in progress, got set ${this.job.setId} running (cancel it first)`);
+    if (this.job)
+      throw new ConflictError(`${where}: expected no embedding pass in progress, got set ${this.job.setId} running (cancel it first)`);
     const run = this.runs.get(runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
     if (run.status === 'running') {
@@ -60,10 +61,13 @@ export class EmbeddingService {
       );
     }
     const step = latestCheckpointStep(runDirIn(this.dataDir, runId));
-    if (step === null) throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${runId} without one (train it first)`);
+    if (step === null)
+      throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${runId} without one (train it first)`);
     const set = this.store.forEncoder(runId, step) ?? this.createSet(run, step);
     const busy = (s: EmbeddingSet) =>
-      new ConflictError(`${where}: expected a set no process is computing, got set ${s.id} running in ${s.owner ? describeOwner(s.owner) : 'this process'}`);
+      new ConflictError(
+        `${where}: expected a set no process is computing, got set ${s.id} running in ${s.owner ? describeOwner(s.owner) : 'this process'}`,
+      );
     if (set.status === 'running') throw busy(set);
     if (set.stale === 0 && set.count > 0) {
       this.store.setStatus(set.id, 'done');
@@ -85,8 +89,12 @@ export class EmbeddingService {
 
   async deleteEmbeddings(setId: number): Promise<void> {
     const set = this.requireSet('deleteEmbeddings', setId);
-    if (this.job?.setId === setId) throw new ConflictError(`deleteEmbeddings: expected a set not being computed, got set ${setId} running (cancel it first)`);
-    if (set.owner) throw new ConflictError(`deleteEmbeddings: expected a set not being computed, got set ${setId} running in ${describeOwner(set.owner)}`);
+    if (this.job?.setId === setId)
+      throw new ConflictError(`deleteEmbeddings: expected a set not being computed, got set ${setId} running (cancel it first)`);
+    if (set.owner)
+      throw new ConflictError(
+        `deleteEmbeddings: expected a set not being computed, got set ${setId} running in ${describeOwner(set.owner)}`,
+      );
     this.store.delete(setId);
     this.vectors.forget(setId);
     await this.queryEncoders.forget(setId);
@@ -97,11 +105,15 @@ export class EmbeddingService {
   searchableSet(where: string, setId?: number): EmbeddingSet {
     if (setId !== undefined) {
       const set = this.requireSet(where, setId);
-      if (set.count === 0) throw new InvalidInputError(`${where}: expected a set with embeddings, got set ${setId} with none (compute embeddings first)`);
+      if (set.count === 0)
+        throw new InvalidInputError(`${where}: expected a set with embeddings, got set ${setId} with none (compute embeddings first)`);
       return set;
     }
     const set = this.store.list().find((s) => s.count > 0 && (SEARCHABLE.has(s.status) || s.id === this.job?.setId));
-    if (!set) throw new InvalidInputError(`${where}: expected computed embeddings, got none (train a model, then compute embeddings for the library)`);
+    if (!set)
+      throw new InvalidInputError(
+        `${where}: expected computed embeddings, got none (train a model, then compute embeddings for the library)`,
+      );
     return set;
   }
 
@@ -135,13 +147,13 @@ export class EmbeddingService {
     let id: number;
     try {
       id = this.store.create({
-      runId: run.id,
-      checkpointStep: step,
-      name: `${run.name} · step ${step}`,
-      featureDim: Math.max(1, Math.round(512 * c.widthMultiplier)) * expansion,
-      outDim: c.dim,
-      inputSize: c.inputSize,
-    });
+        runId: run.id,
+        checkpointStep: step,
+        name: `${run.name} · step ${step}`,
+        featureDim: Math.max(1, Math.round(512 * c.widthMultiplier)) * expansion,
+        outDim: c.dim,
+        inputSize: c.inputSize,
+      });
     } catch (err) {
       // Another process made the set for this encoder a moment ago: use that one.
       const made = (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? this.store.forEncoder(run.id, step) : undefined;
@@ -199,7 +211,16 @@ export class EmbeddingService {
       const status = end.status === 'done' ? (set && set.stale > 0 ? 'partial' : 'done') : end.status;
       if (!lost) this.store.setStatus(setId, status, end.error ?? null);
       if (end.status === 'failed' && slot.last?.phase !== 'failed') {
-        const last = slot.last ?? { setId, phase: 'failed', done: 0, total: 0, imagesPerSec: null, etaSeconds: null, engine: null, message: null };
+        const last = slot.last ?? {
+          setId,
+          phase: 'failed',
+          done: 0,
+          total: 0,
+          imagesPerSec: null,
+          etaSeconds: null,
+          engine: null,
+          message: null,
+        };
         this.emit('embed.progress', { ...last, phase: 'failed', error: end.error ?? 'embedding worker ended' });
       }
       this.vectors.forget(setId);

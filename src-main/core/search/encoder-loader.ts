@@ -27,7 +27,8 @@ export function encoderFromTensors(config: TrainConfig, tensors: ReadonlyMap<str
       for (const [name, v] of map) {
         const b = tensors.get(prefix + name);
         if (!b) throw new Error(`encoder: expected a tensor named ${prefix + name}, got none`);
-        if (b.shape.join('x') !== v.shape.join('x')) throw new Error(`encoder: expected ${prefix + name} of shape [${v.shape}], got [${b.shape}]`);
+        if (b.shape.join('x') !== v.shape.join('x'))
+          throw new Error(`encoder: expected ${prefix + name} of shape [${v.shape}], got [${b.shape}]`);
         tf.tidy(() => v.assign(tf.tensor(b.data, b.shape, b.dtype)));
       }
     }

@@ -85,12 +85,16 @@ export class ExactIndex {
     }
     let self: Int32Array | null = null;
     if (opts.excludeSelf) {
-      if (opts.excludeSelf.length !== nq) throw new InvalidInputError(`${where}: expected excludeSelf to hold one row per query (${nq}), got ${opts.excludeSelf.length}`);
+      if (opts.excludeSelf.length !== nq)
+        throw new InvalidInputError(`${where}: expected excludeSelf to hold one row per query (${nq}), got ${opts.excludeSelf.length}`);
       self = Int32Array.from(opts.excludeSelf);
       for (let q = 0; q < nq; q++) if (self[q] !== -1) checkInt(where, `excludeSelf[${q}]`, self[q], 0, n - 1);
     }
 
-    const skip = skipped || self ? (q: number, row: number) => (self !== null && self[q] === row) || (skipped !== null && skipped.has(row)) : undefined;
+    const skip =
+      skipped || self
+        ? (q: number, row: number) => (self !== null && self[q] === row) || (skipped !== null && skipped.has(row))
+        : undefined;
     const top = new TopK(nq, width, skip);
     if (width === 0 || allowed === 0 || nq === 0) return top.result();
 

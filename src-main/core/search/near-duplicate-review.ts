@@ -3,7 +3,15 @@
 // threshold asked for and a curve of group counts for a live count while the slider moves.
 import type { NearDuplicateRequest, NearDuplicateResult } from '../../api/contract';
 import { toImageSummary } from '../db/rows';
-import { countAt, findSimilarPairs, groupCountCurve, groupsAt, type FixedPairs, type GroupCountCurve, type SimilarPairs } from './near-duplicates';
+import {
+  countAt,
+  findSimilarPairs,
+  groupCountCurve,
+  groupsAt,
+  type FixedPairs,
+  type GroupCountCurve,
+  type SimilarPairs,
+} from './near-duplicates';
 import { nearPairs, rowCosine, rowHashes } from './near-hash-rows';
 import type { SimilarDeps } from './similar';
 import type { SpaceVectors } from './vector-cache';

@@ -239,7 +239,12 @@ export function groupsAt(pairs: SimilarPairs, threshold: number, fixed: FixedPai
   };
   for (let i = 0; i < m; i++) add(pairs.a[i], pairs.b[i], pairs.scores[i], false);
   for (let i = 0; i < fixed.a.length; i++) add(fixed.a[i], fixed.b[i], fixed.scores[i], true);
-  const groups = [...byRoot.values()].map((g) => ({ rows: Int32Array.from(g.rows).sort(), maxScore: g.maxScore, minScore: g.minScore, byHash: g.byHash }));
+  const groups = [...byRoot.values()].map((g) => ({
+    rows: Int32Array.from(g.rows).sort(),
+    maxScore: g.maxScore,
+    minScore: g.minScore,
+    byHash: g.byHash,
+  }));
   return groups.sort((x, y) => y.rows.length - x.rows.length || x.rows[0] - y.rows[0]);
 }
 
@@ -292,7 +297,13 @@ export function groupCountCurve(pairs: SimilarPairs, fixed: FixedPairs = NO_PAIR
       rows.push(r);
     }
   }
-  return { thresholds: Float32Array.from(thresholds), groups: Int32Array.from(groups), rows: Int32Array.from(rows), minScore: pairs.minScore, base };
+  return {
+    thresholds: Float32Array.from(thresholds),
+    groups: Int32Array.from(groups),
+    rows: Int32Array.from(rows),
+    minScore: pairs.minScore,
+    base,
+  };
 }
 
 /** Groups and grouped rows at any threshold >= curve.minScore, by binary search. */

@@ -61,7 +61,12 @@ export async function fileNearHash(deps: NearHashDeps, bytes: Buffer): Promise<U
 }
 
 /** Allowed rows within `maxDistance` of the query's hashes: nearest first, then by row. */
-export function nearRows(h: RowHashes, query: Uint32Array, allow: Uint8Array, maxDistance = NEAR_HASH_THRESHOLD): { row: number; distance: number }[] {
+export function nearRows(
+  h: RowHashes,
+  query: Uint32Array,
+  allow: Uint8Array,
+  maxDistance = NEAR_HASH_THRESHOLD,
+): { row: number; distance: number }[] {
   const out: { row: number; distance: number }[] = [];
   for (let r = 0; r < h.has.length; r++) {
     if (!h.has[r] || !allow[r]) continue;
@@ -72,7 +77,11 @@ export function nearRows(h: RowHashes, query: Uint32Array, allow: Uint8Array, ma
 }
 
 /** Every pair of allowed rows (a < b) within `maxDistance`. */
-export function nearPairs(h: RowHashes, allow: Uint8Array | undefined, maxDistance = NEAR_HASH_THRESHOLD): { a: Int32Array; b: Int32Array } {
+export function nearPairs(
+  h: RowHashes,
+  allow: Uint8Array | undefined,
+  maxDistance = NEAR_HASH_THRESHOLD,
+): { a: Int32Array; b: Int32Array } {
   const a: number[] = [];
   const b: number[] = [];
   const n = h.has.length;

@@ -52,7 +52,8 @@ export class OnnxEmbedder implements Embedder {
     const want = opts.device ?? 'auto';
     if (!['auto', 'cpu', 'cuda'].includes(want)) throw new Error(`OnnxEmbedder: expected device auto | cpu | cuda, got ${String(want)}`);
     const threads = opts.threads ?? os.availableParallelism();
-    if (!(Number.isInteger(threads) && threads >= 1)) throw new Error(`OnnxEmbedder: expected a positive integer thread count, got ${threads}`);
+    if (!(Number.isInteger(threads) && threads >= 1))
+      throw new Error(`OnnxEmbedder: expected a positive integer thread count, got ${threads}`);
     const transpose = opts.transpose ?? 'js';
     const ort = await loadOrt();
     const bytes = await exportResNetOnnx(model, {
@@ -90,7 +91,9 @@ export class OnnxEmbedder implements Embedder {
     const s = this.inputSize;
     // A fresh buffer per call: concurrent calls must not share their input.
     const input =
-      this.transpose === 'graph' ? new this.ort.Tensor('float32', x, [n, s, s, 3]) : new this.ort.Tensor('float32', nhwcToNchw(x, n, s * s), [n, 3, s, s]);
+      this.transpose === 'graph'
+        ? new this.ort.Tensor('float32', x, [n, s, s, 3])
+        : new this.ort.Tensor('float32', nhwcToNchw(x, n, s * s), [n, 3, s, s]);
     const out = await this.session.run({ input });
     return { features: floatData(out.features, n * this.featureDim), embedding: floatData(out.embedding, n * this.outDim) };
   }
@@ -129,14 +132,24 @@ async function loadOrt(): Promise<OrtModule> {
 function cudaMissing(ort: OrtModule): string | null {
   if (!ort.listSupportedBackends().some((b) => b.name === 'cuda')) return 'this onnxruntime-node build has no CUDA provider';
   const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-  const binDir = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
-  if (!existsSync(join(binDir, lib))) return `the CUDA provider library is not installed (${lib}; onnxruntime-node installed with its CPU binaries only)`;
+  const binDir = join(
+    dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+  );
+  if (!existsSync(join(binDir, lib)))
+    return `the CUDA provider library is not installed (${lib}; onnxruntime-node installed with its CPU binaries only)`;
   return null;
 }
 
 function floatData(t: Ort.Tensor | undefined, expected: number): Float32Array {
   if (!t || !(t.data instanceof Float32Array) || t.data.length !== expected) {
-    throw new Error(`OnnxEmbedder.embed: expected a float32 output of ${expected} values, got ${t ? `${t.type} x ${t.data.length}` : 'none'}`);
+    throw new Error(
+      `OnnxEmbedder.embed: expected a float32 output of ${expected} values, got ${t ? `${t.type} x ${t.data.length}` : 'none'}`,
+    );
   }
   return t.data;
 }

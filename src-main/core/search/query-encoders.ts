@@ -22,7 +22,11 @@ export class QueryEncoders {
   constructor(private readonly dataDir: string) {}
 
   /** Vectors of one image file (path or bytes) by a set's encoder; throws when it cannot be decoded. */
-  async embedFile(set: { id: number; runId: number; checkpointStep: number }, config: TrainConfig, input: string | Buffer): Promise<{ features: Float32Array; embedding: Float32Array }> {
+  async embedFile(
+    set: { id: number; runId: number; checkpointStep: number },
+    config: TrainConfig,
+    input: string | Buffer,
+  ): Promise<{ features: Float32Array; embedding: Float32Array }> {
     const R = config.inputSize;
     const x = new Float32Array(R * R * 3);
     await decodeForEncoder(input, R, x, 0);

@@ -50,7 +50,10 @@ export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Prom
     const nh = deps.nearHash;
     if (nh) queryNear = rowHashes(nh, vectors).then(() => nearHashWords(nh.store.of(row.id)));
     const r = vectors.rowOf.get(row.id);
-    query = r !== undefined ? vectors.matrix.slice(r * vectors.dim, (r + 1) * vectors.dim) : await embedOutside(deps, set, row.path, row.path, space);
+    query =
+      r !== undefined
+        ? vectors.matrix.slice(r * vectors.dim, (r + 1) * vectors.dim)
+        : await embedOutside(deps, set, row.path, row.path, space);
   } else {
     queryName = req.query.fileName;
     const bytes = Buffer.from(req.query.dataBase64, 'base64');
@@ -67,10 +70,19 @@ export async function searchSimilar(deps: SimilarDeps, req: SearchRequest): Prom
   let hits = await topHits(vectors, search, query, k, dedupe ? queryHash : undefined, dedupe);
   // Filters can leave an approximate search short of k: exact search answers then.
   const exactFallback = approx !== null && hits.length < Math.min(k, countAllowed(allow));
-  if (exactFallback) hits = await topHits(vectors, (q, want) => vectors.index.search(q, 1, want, { allow }), query, k, dedupe ? queryHash : undefined, dedupe);
+  if (exactFallback)
+    hits = await topHits(
+      vectors,
+      (q, want) => vectors.index.search(q, 1, want, { allow }),
+      query,
+      k,
+      dedupe ? queryHash : undefined,
+      dedupe,
+    );
   // A file from outside: its copies in the library come first. A library image: the ranking stays
   // the embedding's (scores descending) and its copies among the hits are marked.
-  if (queryImageId === null) hits = await nearFirst(deps, vectors, await queryNear, query, allow, hits, k, dedupe ? queryHash : undefined, dedupe);
+  if (queryImageId === null)
+    hits = await nearFirst(deps, vectors, await queryNear, query, allow, hits, k, dedupe ? queryHash : undefined, dedupe);
   else hits = await markNear(deps, vectors, await queryNear, allow, hits);
   return {
     setId: set.id,
@@ -223,9 +235,10 @@ async function embedOutside(
   } catch (err) {
     if (err instanceof NotFoundError) throw err;
     const why = err instanceof Error ? err.message : String(err);
-    throw new InvalidInputError(`${WHERE}: expected an image file (JPEG, PNG, WebP, AVIF, GIF, TIFF), got ${name}, which cannot be decoded (${why})`);
+    throw new InvalidInputError(
+      `${WHERE}: expected an image file (JPEG, PNG, WebP, AVIF, GIF, TIFF), got ${name}, which cannot be decoded (${why})`,
+    );
   }
   const q = space === 'features' ? vec.features : vec.embedding;
   return normalizeRows(Float32Array.from(q), 1, q.length);
 }
-

@@ -53,7 +53,10 @@ function dots(queries: Float32Array, q0: number, m: number, rows: Float32Array, 
   const o = r * d;
   const a = q0 * d;
   if (m === TILE) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let j = 0; j < d; j++) {
       const x = rows[o + j];
       s0 += queries[a + j] * x;

@@ -135,13 +135,20 @@ class Graph {
 
   node(opType: string, input: string[], output: string[], attrs: Record<string, number | number[]> = {}): void {
     const A = onnx.AttributeProto.AttributeType;
-    const attribute = Object.entries(attrs).map(([name, v]) => (Array.isArray(v) ? { name, type: A.INTS, ints: v } : { name, type: A.INT, i: v }));
+    const attribute = Object.entries(attrs).map(([name, v]) =>
+      Array.isArray(v) ? { name, type: A.INTS, ints: v } : { name, type: A.INT, i: v },
+    );
     this.nodes.push({ opType, name: `${opType}_${this.nodes.length}`, input, output, attribute });
   }
 
   encode(name: string): Uint8Array {
     const graph = { name, node: this.nodes, input: this.inputs, output: this.outputs, initializer: this.inits };
-    return onnx.ModelProto.encode({ irVersion: 8, producerName: 'moco-studio', opsetImport: [{ domain: '', version: 17 }], graph }).finish();
+    return onnx.ModelProto.encode({
+      irVersion: 8,
+      producerName: 'moco-studio',
+      opsetImport: [{ domain: '', version: 17 }],
+      graph,
+    }).finish();
   }
 }
 

@@ -76,7 +76,8 @@ export function float32AtMost(x: number): number {
   const a = new Float32Array([f]);
   const bits = new Int32Array(a.buffer);
   if (f > 0) bits[0]--;
-  else if (f === 0) bits[0] = 0x80000001; // the negative float32 closest to zero
+  else if (f === 0)
+    bits[0] = 0x80000001; // the negative float32 closest to zero
   else bits[0]++;
   return a[0];
 }

@@ -64,7 +64,11 @@ export const PROGRAM = 'moco-studio';
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  db: { type: 'string', value: '<file>', help: `the library database; thumbnails are cached next to it (default: ${dbPathIn(defaultDataDir())})` },
+  db: {
+    type: 'string',
+    value: '<file>',
+    help: `the library database; thumbnails are cached next to it (default: ${dbPathIn(defaultDataDir())})`,
+  },
   json: { type: 'boolean', help: 'machine-readable output: JSON on stdout, progress as JSON lines on stderr' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
 };
@@ -96,7 +100,10 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { positionals: s
     throw new UsageError(`${cmd.name}: expected ${cmd.args || 'no arguments'}, got ${n === 0 ? 'none' : n}`, cmd.name);
   }
   if (n > cmd.maxArgs) {
-    const extra = parsed.positionals.slice(cmd.maxArgs).map((a) => JSON.stringify(a)).join(' ');
+    const extra = parsed.positionals
+      .slice(cmd.maxArgs)
+      .map((a) => JSON.stringify(a))
+      .join(' ');
     throw new UsageError(`${cmd.name}: expected ${cmd.args || 'no arguments'}, got extra ${extra}`, cmd.name);
   }
   return { positionals: parsed.positionals, values };

@@ -30,14 +30,18 @@ export function parseLabels(command: string, raw: string | undefined): LabelSour
   if (raw === 'tags' || raw === 'tag') return { kind: 'tag' };
   const m = /^folder:(-?\d+)$/.exec(raw);
   if (m) return { kind: 'folder', level: Number(m[1]) };
-  throw new UsageError(`${command}: --labels: expected folder, folder:<level> (0 = first folder under the library folder, -1 = the image's own) or tags, got ${JSON.stringify(raw)}`, command);
+  throw new UsageError(
+    `${command}: --labels: expected folder, folder:<level> (0 = first folder under the library folder, -1 = the image's own) or tags, got ${JSON.stringify(raw)}`,
+    command,
+  );
 }
 
 function folderIdsFlag(command: string, values: OptionValues): number[] {
   const raw = str(values, 'folder');
   if (raw === undefined) return [];
   return raw.split(',').map((s) => {
-    if (!/^[1-9]\d*$/.test(s.trim())) throw new UsageError(`${command}: --folder: expected folder ids like 1,3, got ${JSON.stringify(raw)}`, command);
+    if (!/^[1-9]\d*$/.test(s.trim()))
+      throw new UsageError(`${command}: --folder: expected folder ids like 1,3, got ${JSON.stringify(raw)}`, command);
     return Number(s);
   });
 }
@@ -45,7 +49,8 @@ function folderIdsFlag(command: string, values: OptionValues): number[] {
 async function pickRun(ctx: CommandContext, command: string, arg: string | undefined): Promise<RunSummary> {
   const runs = await ctx.api.listRuns();
   if (arg !== undefined) {
-    if (!/^[1-9]\d*$/.test(arg)) throw new UsageError(`${command}: expected a run id (see '${PROGRAM} runs'), got ${JSON.stringify(arg)}`, command);
+    if (!/^[1-9]\d*$/.test(arg))
+      throw new UsageError(`${command}: expected a run id (see '${PROGRAM} runs'), got ${JSON.stringify(arg)}`, command);
     const run = runs.find((r) => r.id === Number(arg));
     if (!run) throw new UsageError(`${command}: expected a run id (see '${PROGRAM} runs'), got ${arg}, which is not a run`, command);
     return run;
@@ -58,13 +63,25 @@ async function pickRun(ctx: CommandContext, command: string, arg: string | undef
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function printProbe(ctx: CommandContext, probe: ProbeRun): void {
-  ctx.print(`Probe ${probe.id} of ${probe.runName}: ${probe.status}, ${probe.classes.length} classes (${probe.classes.map((c) => `${c.name} ${c.train}/${c.test}`).join(', ')})`);
+  ctx.print(
+    `Probe ${probe.id} of ${probe.runName}: ${probe.status}, ${probe.classes.length} classes (${probe.classes.map((c) => `${c.name} ${c.train}/${c.test}`).join(', ')})`,
+  );
   if (probe.leftOut.length) ctx.print(`Left out (too few images): ${probe.leftOut.map((c) => `${c.name} (${c.count})`).join(', ')}`);
-  ctx.print(table([['MODEL', 'METHOD', 'TOP-1', 'TOP-5'], ...probe.results.map((r) => [r.model, r.method, pct(r.metrics.top1), pct(r.metrics.top5)])]));
+  ctx.print(
+    table([
+      ['MODEL', 'METHOD', 'TOP-1', 'TOP-5'],
+      ...probe.results.map((r) => [r.model, r.method, pct(r.metrics.top1), pct(r.metrics.top5)]),
+    ]),
+  );
   const main = probe.results.find((r) => r.model === 'pretrained' && r.method === 'linear');
   if (main) {
     ctx.print('');
-    ctx.print(table([['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'], ...main.metrics.perClass.map((c) => [c.name, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)])]));
+    ctx.print(
+      table([
+        ['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'],
+        ...main.metrics.perClass.map((c) => [c.name, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)]),
+      ]),
+    );
   }
   if (probe.error) ctx.print(`Error: ${probe.error}`);
 }
@@ -88,7 +105,10 @@ const probe: Command = {
     epochs: { type: 'string', value: '<n>', help: 'linear probe epochs (default 100)' },
     lr: { type: 'string', value: '<x>', help: 'linear probe learning rate (default 30)' },
     'batch-size': { type: 'string', value: '<n>', help: 'linear probe batch (default 256)' },
-    'raw-features': { type: 'boolean', help: 'linear probe on features as they are (default: standardised on the train split, which lr 30 needs)' },
+    'raw-features': {
+      type: 'boolean',
+      help: 'linear probe on features as they are (default: standardised on the train split, which lr 30 needs)',
+    },
     'knn-k': { type: 'string', value: '<n>', help: 'neighbours of the kNN classifier (default 200)' },
     'knn-t': { type: 'string', value: '<x>', help: 'temperature of the kNN weights (default 0.1)' },
     'no-baselines': { type: 'boolean', help: 'skip the random-init and raw-pixel baselines' },
@@ -124,7 +144,12 @@ const probe: Command = {
       if (ctx.json) return void ctx.io.stderr.write(`${JSON.stringify({ event: 'probe.progress', ...p })}\n`);
       if (Date.now() - last < (ctx.io.stderr.isTTY ? 200 : 5000) && p.phase !== 'done') return;
       last = Date.now();
-      const what = p.phase === 'features' ? `features ${p.done}/${p.total}` : p.phase === 'linear' ? `${p.model} linear probe epoch ${p.done}/${p.total}${p.loss !== null ? ` loss ${p.loss.toFixed(3)}` : ''}` : `${p.model ?? ''} ${p.phase}`;
+      const what =
+        p.phase === 'features'
+          ? `features ${p.done}/${p.total}`
+          : p.phase === 'linear'
+            ? `${p.model} linear probe epoch ${p.done}/${p.total}${p.loss !== null ? ` loss ${p.loss.toFixed(3)}` : ''}`
+            : `${p.model ?? ''} ${p.phase}`;
       ctx.io.stderr.write(ctx.io.stderr.isTTY ? `\rProbe: ${what}\x1b[K` : `Probe: ${what}\n`);
     });
     const onSigint = () => {
@@ -182,8 +207,16 @@ const exportCommand: Command = {
     } else if (what === 'embeddings') {
       const sets = await ctx.api.listEmbeddings();
       const set = id !== undefined ? sets.find((s) => String(s.id) === id) : sets.find((s) => s.count > 0);
-      if (!set) throw new UsageError(`export: expected an embedding set (see '${PROGRAM} embeddings'), got ${id === undefined ? 'none' : JSON.stringify(id)}`, 'export');
-      result = await ctx.api.exportEmbeddings({ setId: set.id, space: choice('export', values, 'space', ['features', 'embedding'] as const) ?? 'features', dir });
+      if (!set)
+        throw new UsageError(
+          `export: expected an embedding set (see '${PROGRAM} embeddings'), got ${id === undefined ? 'none' : JSON.stringify(id)}`,
+          'export',
+        );
+      result = await ctx.api.exportEmbeddings({
+        setId: set.id,
+        space: choice('export', values, 'space', ['features', 'embedding'] as const) ?? 'features',
+        dir,
+      });
     } else if (what === 'subset') {
       if (id !== undefined) throw new UsageError(`export: expected no id after subset, got ${JSON.stringify(id)}`, 'export');
       result = await ctx.api.exportSubset({

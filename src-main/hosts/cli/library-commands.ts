@@ -27,7 +27,10 @@ function findFolder(folders: Folder[], path: string): Folder | undefined {
 async function checkFolderArg(command: string, arg: string): Promise<string> {
   const path = resolve(arg);
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`${command}: expected a folder, got ${JSON.stringify(arg)} (${err.code === 'ENOENT' ? 'no such file or folder' : err.message})`, command);
+    throw new UsageError(
+      `${command}: expected a folder, got ${JSON.stringify(arg)} (${err.code === 'ENOENT' ? 'no such file or folder' : err.message})`,
+      command,
+    );
   });
   if (!st.isDirectory()) throw new UsageError(`${command}: expected a folder, got ${JSON.stringify(arg)} (a file)`, command);
   return path;
@@ -320,7 +323,8 @@ async function nearDuplicates(ctx: CommandContext, values: OptionValues): Promis
   result.groups.forEach((g, i) => {
     const hash = g.byHash ? ', copies matched by perceptual hash' : '';
     ctx.print(`group ${i + 1}: ${plural(g.images.length, 'image')}, similarity ${g.minScore.toFixed(3)}–${g.maxScore.toFixed(3)}${hash}`);
-    for (const img of g.images) ctx.print(`  ${join(roots.get(img.folderId) ?? `folder ${img.folderId}`, img.relPath)}${img.excluded ? ' (excluded)' : ''}`);
+    for (const img of g.images)
+      ctx.print(`  ${join(roots.get(img.folderId) ?? `folder ${img.folderId}`, img.relPath)}${img.excluded ? ' (excluded)' : ''}`);
   });
   if (result.truncated) ctx.note('Note: the number of similar pairs hit the limit; raise the threshold for complete groups.');
   return 0;

@@ -7,7 +7,16 @@ import { createStudio } from '../../core/studio';
 import type { Studio } from '../../core/studio-types';
 import { APP_VERSION } from '../app-info';
 import { checkedApi, createDispatch } from '../dispatch';
-import { GLOBAL_OPTIONS, PROGRAM, UsageError, commandHelp, parseCommandArgs, programHelp, type CommandContext, type Output } from './command';
+import {
+  GLOBAL_OPTIONS,
+  PROGRAM,
+  UsageError,
+  commandHelp,
+  parseCommandArgs,
+  programHelp,
+  type CommandContext,
+  type Output,
+} from './command';
 import { COMMANDS, findCommand } from './commands';
 
 /** Flags before the command that take a value, so their value is not taken for the command. */

@@ -81,7 +81,8 @@ const embed: Command = {
     const runs = await ctx.api.listRuns();
     let runId: number;
     if (runArg !== undefined) {
-      if (!/^[1-9]\d*$/.test(runArg)) throw new UsageError(`embed: expected a run id (see '${PROGRAM} runs'), got ${JSON.stringify(runArg)}`, 'embed');
+      if (!/^[1-9]\d*$/.test(runArg))
+        throw new UsageError(`embed: expected a run id (see '${PROGRAM} runs'), got ${JSON.stringify(runArg)}`, 'embed');
       runId = Number(runArg);
     } else {
       // An imported encoder is a trained one too: it has its checkpoint at step 0.
@@ -135,7 +136,11 @@ const search: Command = {
   async run(ctx, _positionals, values) {
     const image = str(values, 'image');
     const id = intFlag('search', values, 'id');
-    if ((image === undefined) === (id === undefined)) throw new UsageError('search: expected exactly one of --image <path> or --id <imageId>, got ' + (image ? 'both' : 'neither'), 'search');
+    if ((image === undefined) === (id === undefined))
+      throw new UsageError(
+        'search: expected exactly one of --image <path> or --id <imageId>, got ' + (image ? 'both' : 'neither'),
+        'search',
+      );
     let query: SearchQuery;
     if (image !== undefined) {
       const path = resolve(image);
@@ -148,7 +153,8 @@ const search: Command = {
     }
     const folderRaw = str(values, 'folder');
     const folderIds = folderRaw?.split(',').map((s) => {
-      if (!/^[1-9]\d*$/.test(s.trim())) throw new UsageError(`search: --folder: expected folder ids like 1,3, got ${JSON.stringify(folderRaw)}`, 'search');
+      if (!/^[1-9]\d*$/.test(s.trim()))
+        throw new UsageError(`search: --folder: expected folder ids like 1,3, got ${JSON.stringify(folderRaw)}`, 'search');
       return Number(s);
     });
     const result = await ctx.api.searchSimilar({
@@ -203,7 +209,16 @@ const embeddings: Command = {
     ctx.print(
       table([
         ['ID', 'RUN', 'STATUS', 'IMAGES', 'STALE', 'DIMS', 'ENGINE', 'NAME'],
-        ...list.map((s) => [String(s.id), String(s.runId), s.owner ? `running in ${otherProcess(s.owner)}` : s.status, formatCount(s.count), formatCount(s.stale), `${s.featureDim}/${s.outDim}`, s.engine || '-', s.name]),
+        ...list.map((s) => [
+          String(s.id),
+          String(s.runId),
+          s.owner ? `running in ${otherProcess(s.owner)}` : s.status,
+          formatCount(s.count),
+          formatCount(s.stale),
+          `${s.featureDim}/${s.outDim}`,
+          s.engine || '-',
+          s.name,
+        ]),
       ]),
     );
     return 0;

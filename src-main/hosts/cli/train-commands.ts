@@ -30,19 +30,27 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
     value: '<kind>',
     help: `queue (MoCo) | end-to-end (the batch's keys, K and m unused) | memory-bank (a stored feature per image; m defaults to ${MEMORY_BANK_MOMENTUM})`,
   },
-  K: { type: 'string', value: '<n>', help: 'negative keys: the queue size, a multiple of the batch size; memory bank: entries drawn per step' },
+  K: {
+    type: 'string',
+    value: '<n>',
+    help: 'negative keys: the queue size, a multiple of the batch size; memory bank: entries drawn per step',
+  },
   m: { type: 'string', value: '<x>', help: 'key encoder momentum (paper: 0.999); memory bank: momentum of the stored features' },
   symmetric: { type: 'boolean', help: 'symmetric loss: both views as query, L(q1,k2) + L(q2,k1); the queue takes 2 x batch keys per step' },
   T: { type: 'string', value: '<x>', help: 'softmax temperature (paper: 0.07 for v1, 0.2 for v2)' },
   lr: { type: 'string', value: '<x>', help: 'initial learning rate' },
   'input-size': { type: 'string', value: '<px>', help: 'training resolution (square crops)' },
   width: { type: 'string', value: '<x>', help: 'width multiplier of the ResNet (1 = torchvision)' },
-  stem: { type: 'string', value: '<kind>', help: "imagenet (7x7 stride 2 + max-pool) | small (3x3 stride 1, inputs up to 64 px)" },
+  stem: { type: 'string', value: '<kind>', help: 'imagenet (7x7 stride 2 + max-pool) | small (3x3 stride 1, inputs up to 64 px)' },
   'mlp-head': { type: 'boolean', help: 'MoCo v2 MLP projection head' },
   aug: { type: 'string', value: '<recipe>', help: 'augmentation v1 | v2 (v2 also sets T 0.2 and the cosine schedule unless given)' },
   schedule: { type: 'string', value: '<kind>', help: 'learning-rate schedule: step | cosine' },
   'knn-every': { type: 'string', value: '<n>', help: 'kNN monitor every n epochs when folders give labels (0 = never)' },
-  'checkpoint-minutes': { type: 'string', value: '<x>', help: 'minutes between checkpoints (one is always written at the end and on Ctrl-C)' },
+  'checkpoint-minutes': {
+    type: 'string',
+    value: '<x>',
+    help: 'minutes between checkpoints (one is always written at the end and on Ctrl-C)',
+  },
   seed: { type: 'string', value: '<n>', help: 'random seed (initialisation, augmentation, batch order)' },
   resume: { type: 'string', value: '<runId>', help: "continue a paused or interrupted run from its last checkpoint (see 'runs')" },
 };
@@ -67,7 +75,11 @@ export function configFromFlags(values: OptionValues, defaultPreset = DEFAULT_PR
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const presetId = str('preset') ?? defaultPreset;
   const preset = findPreset(presetId);
-  if (!preset) throw new UsageError(`train: --preset: expected ${TRAIN_PRESETS.map((p) => p.id).join(' | ')}, got ${JSON.stringify(presetId)}`, 'train');
+  if (!preset)
+    throw new UsageError(
+      `train: --preset: expected ${TRAIN_PRESETS.map((p) => p.id).join(' | ')}, got ${JSON.stringify(presetId)}`,
+      'train',
+    );
   const c: TrainConfig = structuredClone(preset.config);
   const num = (name: string, integer: boolean, set: (v: number) => void) => {
     const raw = str(name);
@@ -126,7 +138,8 @@ export function describeTraining(p: TrainProgress, dictionary: TrainConfig['dict
   if (p.loss !== null) parts.push(`loss ${p.loss.toFixed(3)}`);
   if (p.accuracy !== null) parts.push(`acc ${(100 * p.accuracy).toFixed(0)}%`);
   if (p.knnAccuracy !== null) parts.push(`kNN ${(100 * p.knnAccuracy).toFixed(1)}%`);
-  if (p.queueFill < 1 && dictionary !== 'end-to-end') parts.push(`${dictionary === 'memory-bank' ? 'bank seen' : 'queue'} ${(100 * p.queueFill).toFixed(0)}%`);
+  if (p.queueFill < 1 && dictionary !== 'end-to-end')
+    parts.push(`${dictionary === 'memory-bank' ? 'bank seen' : 'queue'} ${(100 * p.queueFill).toFixed(0)}%`);
   if (p.imagesPerSec !== null) parts.push(`${p.imagesPerSec.toFixed(1)} img/s`);
   if (p.phase === 'training' && p.etaSeconds !== null) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
   if (p.message) parts.push(p.message);
@@ -192,7 +205,11 @@ const train: Command = {
     let config: TrainConfig | null = null;
     if (resumeRaw !== undefined) {
       const given = Object.keys(TRAIN_OPTIONS).filter((k) => k !== 'resume' && values[k] !== undefined);
-      if (given.length) throw new UsageError(`train: expected no other training flags with --resume (a run keeps its config), got --${given.join(', --')}`, 'train');
+      if (given.length)
+        throw new UsageError(
+          `train: expected no other training flags with --resume (a run keeps its config), got --${given.join(', --')}`,
+          'train',
+        );
     } else {
       config = configFromFlags(values); // wrong flags are refused before the engine starts
     }
@@ -246,7 +263,9 @@ const train: Command = {
         if (run.error) ctx.print(`Error: ${run.error}`);
       }
       if (run.status === 'paused') {
-        ctx.note(`Paused. Resume with: ${PROGRAM} train --resume ${run.id}${typeof values.db === 'string' ? ` --db ${JSON.stringify(values.db)}` : ''}`);
+        ctx.note(
+          `Paused. Resume with: ${PROGRAM} train --resume ${run.id}${typeof values.db === 'string' ? ` --db ${JSON.stringify(values.db)}` : ''}`,
+        );
         return EXIT_PAUSED;
       }
       return run.status === 'done' ? 0 : 1;

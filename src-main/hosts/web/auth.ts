@@ -99,12 +99,7 @@ const DESCRIBE: Record<Credential, string> = {
  * Checks Host, Origin and then one of the credentials `accepts` lists. Cookies are never read:
  * a cookie would reach every port of 127.0.0.1.
  */
-export function checkAccess(
-  headers: IncomingHttpHeaders,
-  query: URLSearchParams,
-  gate: Gate,
-  accepts: readonly Credential[],
-): Verdict {
+export function checkAccess(headers: IncomingHttpHeaders, query: URLSearchParams, gate: Gate, accepts: readonly Credential[]): Verdict {
   const place = checkPlace(headers, gate.port);
   if (place) return place;
   const offered: Record<Credential, () => string | null> = {

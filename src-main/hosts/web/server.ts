@@ -77,9 +77,7 @@ function listen(server: Server, port: number): Promise<void> {
 
 function splitUrl(raw: string): { path: string; query: URLSearchParams } {
   const q = raw.indexOf('?');
-  return q < 0
-    ? { path: raw, query: new URLSearchParams() }
-    : { path: raw.slice(0, q), query: new URLSearchParams(raw.slice(q + 1)) };
+  return q < 0 ? { path: raw, query: new URLSearchParams() } : { path: raw.slice(0, q), query: new URLSearchParams(raw.slice(q + 1)) };
 }
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
@@ -250,13 +248,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (place) return refuse(req, res, place.status, place.message);
     const page = path === '/' || path === '/index.html';
     const needs =
-      path === '/api/call' || path === '/events'
-        ? API_ACCESS
-        : path.startsWith('/media/')
-          ? MEDIA_ACCESS
-          : page
-            ? PAGE_ACCESS
-            : null; // the app's own script and style files: the same bytes for everyone, no data
+      path === '/api/call' || path === '/events' ? API_ACCESS : path.startsWith('/media/') ? MEDIA_ACCESS : page ? PAGE_ACCESS : null; // the app's own script and style files: the same bytes for everyone, no data
     if (needs) {
       const verdict = checkAccess(req.headers, query, gate, needs);
       if (!verdict.ok) return refuse(req, res, verdict.status, verdict.message, page);

@@ -43,7 +43,13 @@ export function truncateAfter(s: MetricSeries, step: number): MetricSeries {
   let n = s.step.length;
   while (n > 0 && s.step[n - 1] > step) n--;
   if (n === s.step.length) return s;
-  return { step: s.step.slice(0, n), loss: s.loss.slice(0, n), lr: s.lr.slice(0, n), accuracy: s.accuracy.slice(0, n), knn: s.knn.slice(0, n) };
+  return {
+    step: s.step.slice(0, n),
+    loss: s.loss.slice(0, n),
+    lr: s.lr.slice(0, n),
+    accuracy: s.accuracy.slice(0, n),
+    knn: s.knn.slice(0, n),
+  };
 }
 
 /**
@@ -79,7 +85,15 @@ export function mergeSeries(base: MetricSeries, live: MetricSeries): MetricSerie
   let out = base;
   for (let i = 0; i < live.step.length; i++) {
     if (live.step[i] < last) continue;
-    out = appendPoint(out, { step: live.step[i], epoch: 0, loss: live.loss[i], lr: live.lr[i], accuracy: live.accuracy[i], imagesPerSec: 0, knnAccuracy: live.knn[i] });
+    out = appendPoint(out, {
+      step: live.step[i],
+      epoch: 0,
+      loss: live.loss[i],
+      lr: live.lr[i],
+      accuracy: live.accuracy[i],
+      imagesPerSec: 0,
+      knnAccuracy: live.knn[i],
+    });
   }
   return out;
 }
@@ -93,7 +107,9 @@ export function pointFromProgress(p: TrainProgress, prev: TrainProgress | null):
   if (p.phase !== 'training' || p.step <= 0 || p.loss === null || p.lr === null || p.accuracy === null) return null;
   const same = prev !== null && prev.runId === p.runId;
   const measured =
-    p.knnAccuracy !== null && same && (prev.knnAccuracy !== p.knnAccuracy || (prev.message !== null && p.message === null && prev.step === p.step));
+    p.knnAccuracy !== null &&
+    same &&
+    (prev.knnAccuracy !== p.knnAccuracy || (prev.message !== null && p.message === null && prev.step === p.step));
   return {
     step: p.step,
     epoch: p.epoch,

@@ -16,7 +16,11 @@ export const WEIGHT_FORMATS: readonly FormatChoice[] = [
     label: 'safetensors + JSON config',
     detail: 'torchvision parameter names (conv1.weight, layer1.0.bn1.running_mean, …): load into torchvision’s ResNet in PyTorch',
   },
-  { value: 'tfjs', label: 'TensorFlow.js model', detail: 'model.json with binary weight shards, for tf.loadGraphModel / tf.loadLayersModel' },
+  {
+    value: 'tfjs',
+    label: 'TensorFlow.js model',
+    detail: 'model.json with binary weight shards, for tf.loadGraphModel / tf.loadLayersModel',
+  },
   { value: 'onnx', label: 'ONNX', detail: 'the encoder as an ONNX graph (BatchNorm folded), for onnxruntime and other runtimes' },
 ];
 
@@ -56,7 +60,8 @@ export function importRequest(form: ImportForm): { path: string; options: Import
   const size = form.inputSize.trim();
   if (size) {
     const v = Number(size);
-    if (!Number.isInteger(v) || v < 16 || v > 1024) return { error: `Input size: expected an integer from 16 to 1024 px, or nothing for the default, got ${JSON.stringify(size)}` };
+    if (!Number.isInteger(v) || v < 16 || v > 1024)
+      return { error: `Input size: expected an integer from 16 to 1024 px, or nothing for the default, got ${JSON.stringify(size)}` };
     options.inputSize = v;
   }
   const name = form.name.trim();
@@ -79,7 +84,13 @@ export function subsetRequest(form: SubsetForm): ExportSubsetRequest | { error: 
   const err = folderError(form.dir);
   if (err) return { error: err };
   // Links are a choice of the tree layout only; a list names the files where they are.
-  return { labels: { ...form.labels }, layout: form.layout, mode: form.layout === 'tree' ? form.mode : 'copy', dir: form.dir.trim(), folderIds: [...form.folderIds].sort((a, b) => a - b) };
+  return {
+    labels: { ...form.labels },
+    layout: form.layout,
+    mode: form.layout === 'tree' ? form.mode : 'copy',
+    dir: form.dir.trim(),
+    folderIds: [...form.folderIds].sort((a, b) => a - b),
+  };
 }
 
 export interface FileRow {

@@ -6,17 +6,7 @@ import type { LabelSource, ProbeConfig } from '../../../src-main/api/contract';
 import type { NumberSpec } from './train-form';
 
 export type ProbeNumberField =
-  | 'testFraction'
-  | 'minPerClass'
-  | 'seed'
-  | 'inputSize'
-  | 'epochs'
-  | 'lr'
-  | 'momentum'
-  | 'weightDecay'
-  | 'batchSize'
-  | 'k'
-  | 'T';
+  'testFraction' | 'minPerClass' | 'seed' | 'inputSize' | 'epochs' | 'lr' | 'momentum' | 'weightDecay' | 'batchSize' | 'k' | 'T';
 
 // Bounds are those the app refuses outside of (src-main/api/validate.ts); a class needs two
 // images to sit in both splits.
@@ -113,7 +103,8 @@ export function parseProbeLrSteps(raw: string): { value: number[] } | { error: s
     if (!(Number.isFinite(v) && v > 0 && v < 1)) {
       return { error: `LR steps: expected fractions of the epochs between 0 and 1 (e.g. 0.6, 0.8), got ${JSON.stringify(p)}` };
     }
-    if (out.length && v <= out[out.length - 1]) return { error: `LR steps: expected ascending fractions, got ${p} after ${out[out.length - 1]}` };
+    if (out.length && v <= out[out.length - 1])
+      return { error: `LR steps: expected ascending fractions, got ${p} after ${out[out.length - 1]}` };
     out.push(v);
   }
   if (out.length > MAX_PROBE_LR_STEPS) return { error: `LR steps: expected at most ${MAX_PROBE_LR_STEPS}, got ${out.length}` };

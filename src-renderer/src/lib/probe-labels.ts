@@ -7,7 +7,10 @@ import { formatCount } from './format';
 
 /** The folder an image's relative path names at `level`, or null (the app's rule, core/probe/labels.ts). */
 export function folderAt(relPath: string, level: number): string | null {
-  const dirs = relPath.split('/').slice(0, -1).filter((s) => s !== '' && s !== '.');
+  const dirs = relPath
+    .split('/')
+    .slice(0, -1)
+    .filter((s) => s !== '' && s !== '.');
   const i = level >= 0 ? level : dirs.length + level;
   return i >= 0 && i < dirs.length ? dirs[i] : null;
 }
@@ -110,9 +113,14 @@ export function previewSummary(p: LabelPreview): PreviewSummary {
   const test = p.classes.reduce((s, c) => s + c.test, 0);
   const leftOutImages = p.leftOut.reduce((s, c) => s + c.count, 0);
   const maxClass = p.classes.reduce((m, c) => Math.max(m, c.train + c.test), 0);
-  const parts = [`${formatCount(p.classes.length)} class${p.classes.length === 1 ? '' : 'es'}`, `${formatCount(train)} train / ${formatCount(test)} test`];
+  const parts = [
+    `${formatCount(p.classes.length)} class${p.classes.length === 1 ? '' : 'es'}`,
+    `${formatCount(train)} train / ${formatCount(test)} test`,
+  ];
   if (p.leftOut.length) {
-    parts.push(`${p.leftOut.length} small class${p.leftOut.length === 1 ? '' : 'es'} left out (${formatCount(leftOutImages)} image${leftOutImages === 1 ? '' : 's'})`);
+    parts.push(
+      `${p.leftOut.length} small class${p.leftOut.length === 1 ? '' : 'es'} left out (${formatCount(leftOutImages)} image${leftOutImages === 1 ? '' : 's'})`,
+    );
   }
   if (p.unlabelled) parts.push(`${formatCount(p.unlabelled)} unlabelled`);
   return { classes: p.classes.length, train, test, leftOutImages, maxClass, line: parts.join(' · ') };

@@ -136,7 +136,12 @@ export function sortClassRows(rows: readonly ClassRow[], key: ClassSortKey, desc
 export function macroAverages(rows: readonly ClassMetrics[]): { precision: number; recall: number; f1: number; support: number } | null {
   if (!rows.length) return null;
   const mean = (f: (c: ClassMetrics) => number) => rows.reduce((s, c) => s + f(c), 0) / rows.length;
-  return { precision: mean((c) => c.precision), recall: mean((c) => c.recall), f1: mean((c) => c.f1), support: rows.reduce((s, c) => s + c.support, 0) };
+  return {
+    precision: mean((c) => c.precision),
+    recall: mean((c) => c.recall),
+    f1: mean((c) => c.f1),
+    support: rows.reduce((s, c) => s + c.support, 0),
+  };
 }
 
 /** 0.912 -> "0.912"; metrics between 0 and 1 with three decimals, as classification reports print them. */

@@ -87,7 +87,10 @@ export function splitSummary(c: ProbeConfig): string {
 export function methodSummary(c: ProbeConfig): string {
   const l = c.linear;
   const base = [c.baselines.randomInit && 'random-init', c.baselines.rawPixels && 'raw pixels'].filter(Boolean);
-  const parts = [`linear ${l.epochs} epoch${l.epochs === 1 ? '' : 's'}, lr ${l.lr}${l.standardize ? ', standardised' : ''}`, `kNN k ${c.knn.k}, T ${c.knn.T}`];
+  const parts = [
+    `linear ${l.epochs} epoch${l.epochs === 1 ? '' : 's'}, lr ${l.lr}${l.standardize ? ', standardised' : ''}`,
+    `kNN k ${c.knn.k}, T ${c.knn.T}`,
+  ];
   parts.push(base.length ? `baselines: ${base.join(', ')}` : 'no baselines');
   const changed = changedFromProtocol(c);
   if (changed.length === 0) parts.push('protocol defaults');
@@ -119,7 +122,9 @@ export function historyRow(p: ProbeRun): HistoryRow {
     split: splitSummary(p.config),
     methods: methodSummary(p.config),
     classes: p.classes.length ? `${p.classes.length} classes · ${formatCount(test)} test images` : '',
-    headline: head ? `${head.model === 'pretrained' && head.method === 'linear' ? 'linear' : `${MODEL_LABEL[head.model]} ${head.method}`} top-1 ${formatAccuracy(head.metrics.top1)}` : null,
+    headline: head
+      ? `${head.model === 'pretrained' && head.method === 'linear' ? 'linear' : `${MODEL_LABEL[head.model]} ${head.method}`} top-1 ${formatAccuracy(head.metrics.top1)}`
+      : null,
     error: p.error,
   };
 }

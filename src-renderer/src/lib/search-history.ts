@@ -3,9 +3,7 @@
 // can hold the stack in $state.
 
 /** What was searched by: a library image, or a file from outside the library. */
-export type SearchSubject =
-  | { kind: 'image'; imageId: number }
-  | { kind: 'file'; fileName: string; dataBase64: string };
+export type SearchSubject = { kind: 'image'; imageId: number } | { kind: 'file'; fileName: string; dataBase64: string };
 
 export interface HistoryEntry {
   subject: SearchSubject;

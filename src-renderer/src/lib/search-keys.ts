@@ -4,10 +4,7 @@
 import { isGridKey, moveSelection } from './virtual-grid';
 
 export type ResultAction =
-  | { type: 'focus'; index: number }
-  | { type: 'open'; index: number }
-  | { type: 'pick'; index: number }
-  | { type: 'back' };
+  { type: 'focus'; index: number } | { type: 'open'; index: number } | { type: 'pick'; index: number } | { type: 'back' };
 
 /** Columns of a wrapped grid, from the top edge of each cell in order: cells sharing the first row's top. */
 export function columnsFromTops(tops: readonly number[]): number {

@@ -22,8 +22,7 @@ export const DEFAULT_OPTIONS: SearchOptions = {
 };
 
 export function searchRequest(subject: SearchSubject, options: SearchOptions, setId: number | null): SearchRequest {
-  const query =
-    subject.kind === 'image' ? { imageId: subject.imageId } : { fileName: subject.fileName, dataBase64: subject.dataBase64 };
+  const query = subject.kind === 'image' ? { imageId: subject.imageId } : { fileName: subject.fileName, dataBase64: subject.dataBase64 };
   return {
     ...(setId !== null ? { setId } : {}),
     query,

@@ -97,7 +97,8 @@ export function updateAction(c: EncoderChoice): { label: string; title: string }
       title: `The run trained on from step ${formatCount(s.checkpointStep)} to ${formatCount(c.runStep)}: the encoder changed, so every image is embedded again`,
     };
   }
-  if (s.stale > 0) return { label: `Embed ${formatCount(s.stale)} new`, title: 'Images added or changed since these embeddings were computed' };
+  if (s.stale > 0)
+    return { label: `Embed ${formatCount(s.stale)} new`, title: 'Images added or changed since these embeddings were computed' };
   if (s.status === 'partial' || s.status === 'cancelled' || s.status === 'interrupted') {
     return { label: 'Finish embedding', title: 'These embeddings stopped part-way' };
   }
@@ -105,7 +106,11 @@ export function updateAction(c: EncoderChoice): { label: string; title: string }
 }
 
 /** A result's tooltip: its path, then its size, format and similarity on a second line. */
-export function resultTooltip(hit: { image: { relPath: string; width: number; height: number; format: string }; score: number; nearDuplicate?: boolean }): string {
+export function resultTooltip(hit: {
+  image: { relPath: string; width: number; height: number; format: string };
+  score: number;
+  nearDuplicate?: boolean;
+}): string {
   const img = hit.image;
   const near = hit.nearDuplicate ? ' · near-duplicate (same photo)' : '';
   return `${img.relPath}\n${img.width}×${img.height} ${img.format.toUpperCase()} · similarity ${scoreText(hit.score)}${near}`;

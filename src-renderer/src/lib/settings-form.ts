@@ -15,7 +15,9 @@ export function parsePixelLimit(raw: string): { pixels: number } | { error: stri
   const text = raw.trim();
   const mp = Number(text);
   if (!text || !Number.isFinite(mp) || mp < PIXEL_LIMIT_MIN_MP || mp > PIXEL_LIMIT_MAX_MP) {
-    return { error: `Pixel limit: expected a number of megapixels from ${PIXEL_LIMIT_MIN_MP} to ${PIXEL_LIMIT_MAX_MP}, got ${JSON.stringify(text)}` };
+    return {
+      error: `Pixel limit: expected a number of megapixels from ${PIXEL_LIMIT_MIN_MP} to ${PIXEL_LIMIT_MAX_MP}, got ${JSON.stringify(text)}`,
+    };
   }
   return { pixels: Math.round(mp * 1e6) };
 }

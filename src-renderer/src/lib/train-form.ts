@@ -32,7 +32,14 @@ export interface NumberSpec {
 
 // Bounds are those the app refuses outside of; the rules between fields are in configHints.
 export const NUMBER_FIELDS: Record<NumberField, NumberSpec> = {
-  widthMultiplier: { label: 'Width multiplier', integer: false, min: 0.0625, max: 4, unit: '×', help: '1 = torchvision widths; below 1 for CPU runs' },
+  widthMultiplier: {
+    label: 'Width multiplier',
+    integer: false,
+    min: 0.0625,
+    max: 4,
+    unit: '×',
+    help: '1 = torchvision widths; below 1 for CPU runs',
+  },
   inputSize: { label: 'Input size', integer: true, min: 16, max: 1024, unit: 'px', help: 'side of the square training crops' },
   dim: { label: 'Output dim', integer: true, min: 2, max: 4096, help: 'embedding size (paper: 128), L2-normalised' },
   K: { label: 'K (queue size)', integer: true, min: 1, max: 1 << 20, help: 'negative keys; a multiple of the batch size' },
@@ -46,7 +53,14 @@ export const NUMBER_FIELDS: Record<NumberField, NumberSpec> = {
   weightDecay: { label: 'Weight decay', integer: false, min: 0, max: 1, help: 'paper: 1e-4' },
   seed: { label: 'Seed', integer: true, min: 0, max: 2 ** 31 - 1, help: 'initialisation, augmentation and batch order' },
   knnEvery: { label: 'kNN monitor every', integer: true, min: 0, max: 10_000, unit: 'epochs', help: 'needs folder labels; 0 = never' },
-  checkpointMinutes: { label: 'Checkpoint every', integer: false, min: 0.1, max: 1440, unit: 'min', help: 'one is always written at the end and on pause' },
+  checkpointMinutes: {
+    label: 'Checkpoint every',
+    integer: false,
+    min: 0.1,
+    max: 1440,
+    unit: 'min',
+    help: 'one is always written at the end and on pause',
+  },
 };
 
 export interface Choice<T extends string> {
@@ -100,10 +114,31 @@ export const MAX_LR_STEPS = 16;
 
 /** Every TrainConfig field, in the order the form shows them. */
 export const CONFIG_FIELDS = [
-  'arch', 'stem', 'widthMultiplier', 'inputSize', 'dim', 'mlpHead',
-  'dictionary', 'K', 'm', 'T', 'symmetric', 'bnGroups',
-  'augmentation', 'batchSize', 'epochs', 'lr', 'schedule', 'lrSteps', 'sgdMomentum', 'weightDecay',
-  'seed', 'knnEvery', 'checkpointMinutes', 'folderIds', 'minutes',
+  'arch',
+  'stem',
+  'widthMultiplier',
+  'inputSize',
+  'dim',
+  'mlpHead',
+  'dictionary',
+  'K',
+  'm',
+  'T',
+  'symmetric',
+  'bnGroups',
+  'augmentation',
+  'batchSize',
+  'epochs',
+  'lr',
+  'schedule',
+  'lrSteps',
+  'sgdMomentum',
+  'weightDecay',
+  'seed',
+  'knnEvery',
+  'checkpointMinutes',
+  'folderIds',
+  'minutes',
 ] as const satisfies readonly (keyof TrainConfig)[];
 
 // Compile-time proof that CONFIG_FIELDS names every field of TrainConfig.
@@ -112,7 +147,10 @@ const _allFields: Unlisted extends never ? true : Unlisted = true;
 void _allFields;
 
 export function configToForm(c: TrainConfig): TrainForm {
-  const num = Object.fromEntries((Object.keys(NUMBER_FIELDS) as NumberField[]).map((k) => [k, String(c[k])])) as Record<NumberField, string>;
+  const num = Object.fromEntries((Object.keys(NUMBER_FIELDS) as NumberField[]).map((k) => [k, String(c[k])])) as Record<
+    NumberField,
+    string
+  >;
   return {
     ...num,
     arch: c.arch,
@@ -137,7 +175,9 @@ export function parseMinutes(raw: string): { value: number | null } | { error: s
   if (text === '') return { value: null };
   const v = Number(text);
   if (!Number.isFinite(v) || v < MINUTES_RANGE.min || v > MINUTES_RANGE.max) {
-    return { error: `Train for: expected minutes from ${MINUTES_RANGE.min} to ${MINUTES_RANGE.max}, or nothing to train for the epochs, got ${JSON.stringify(text)}` };
+    return {
+      error: `Train for: expected minutes from ${MINUTES_RANGE.min} to ${MINUTES_RANGE.max}, or nothing to train for the epochs, got ${JSON.stringify(text)}`,
+    };
   }
   return { value: v };
 }
@@ -319,7 +359,9 @@ export function configHints(c: TrainConfig, ctx: HintContext = {}): Hint[] {
   } else if (c.schedule === 'step' && c.lrSteps.some((s) => s >= c.epochs)) {
     const p = ctx.preset;
     const scaled =
-      p && p.epochs !== c.epochs && JSON.stringify(p.lrSteps) === JSON.stringify(c.lrSteps) ? scaleLrSteps(c.lrSteps, p.epochs, c.epochs) : c.lrSteps.filter((s) => s < c.epochs);
+      p && p.epochs !== c.epochs && JSON.stringify(p.lrSteps) === JSON.stringify(c.lrSteps)
+        ? scaleLrSteps(c.lrSteps, p.epochs, c.epochs)
+        : c.lrSteps.filter((s) => s < c.epochs);
     hints.push({
       field: 'lrSteps',
       level: 'warning',
@@ -370,7 +412,11 @@ function dictionaryHints(c: TrainConfig, ctx: HintContext): Hint[] {
           fix: { label: `Use K = ${k}`, patch: { K: k } },
         });
       } else if (images !== null && images > 0 && c.K >= images) {
-        hints.push({ field: 'K', level: 'warning', message: `K = ${c.K} ≥ ${images} training images: the queue holds older keys of the same images as negatives.` });
+        hints.push({
+          field: 'K',
+          level: 'warning',
+          message: `K = ${c.K} ≥ ${images} training images: the queue holds older keys of the same images as negatives.`,
+        });
       }
       if (c.m < 0.9) {
         hints.push({
@@ -386,14 +432,16 @@ function dictionaryHints(c: TrainConfig, ctx: HintContext): Hint[] {
       hints.push({
         field: 'dictionary',
         level: 'info',
-        message: 'End-to-end: the negatives are the other keys of the batch, so the batch size is the dictionary size; K and m are not used.',
+        message:
+          'End-to-end: the negatives are the other keys of the batch, so the batch size is the dictionary size; K and m are not used.',
       });
       break;
     case 'memory-bank':
       hints.push({
         field: 'dictionary',
         level: 'info',
-        message: 'Memory bank: one stored feature per image, refreshed with momentum m when the image is seen; K negatives are drawn from it.',
+        message:
+          'Memory bank: one stored feature per image, refreshed with momentum m when the image is seen; K negatives are drawn from it.',
       });
       if (images !== null && c.K > images - N) {
         const k = images - N;
@@ -405,7 +453,12 @@ function dictionaryHints(c: TrainConfig, ctx: HintContext): Hint[] {
         });
       }
       if (!(c.m < 1)) {
-        hints.push({ field: 'm', level: 'error', message: `m = ${c.m} never updates the stored features.`, fix: { label: `Use ${BANK_MOMENTUM}`, patch: { m: BANK_MOMENTUM } } });
+        hints.push({
+          field: 'm',
+          level: 'error',
+          message: `m = ${c.m} never updates the stored features.`,
+          fix: { label: `Use ${BANK_MOMENTUM}`, patch: { m: BANK_MOMENTUM } },
+        });
       } else if (c.m === KEY_MOMENTUM) {
         hints.push({
           field: 'm',

@@ -3,7 +3,17 @@
 import type { RunSummary, TrainPhase, TrainProgress } from '../../../src-main/api/contract';
 import { formatDateTime, formatEta, formatRate } from './format';
 import { otherProcessText } from './scan-text';
-import { epochText, formatLoss, formatLr, formatPercent, phaseLabel, queueFillText, runStatusLabel, statusTone, stepText } from './train-text';
+import {
+  epochText,
+  formatLoss,
+  formatLr,
+  formatPercent,
+  phaseLabel,
+  queueFillText,
+  runStatusLabel,
+  statusTone,
+  stepText,
+} from './train-text';
 
 /** Statuses the app can continue a run from (its newest checkpoint). */
 const RESUMABLE = new Set<string>(['paused', 'interrupted', 'failed', 'cancelled']);
@@ -26,7 +36,12 @@ export interface ActionState {
 }
 
 /** Enabled buttons for `run`: pause/stop while it trains, resume once it can and nothing else runs. */
-export function runActions(run: RunSummary | null, live: TrainProgress | null, anyRunning: boolean, pending: PendingAction | null): ActionState {
+export function runActions(
+  run: RunSummary | null,
+  live: TrainProgress | null,
+  anyRunning: boolean,
+  pending: PendingAction | null,
+): ActionState {
   if (!run || pending) return { pause: false, stop: false, resume: false };
   const liveHere = live?.runId === run.id ? live : null;
   // A run another process trains is paused or stopped there, not from here.
@@ -120,6 +135,7 @@ export interface RunNumbers {
 /** A run's latest numbers: the live ones while it trains, else those stored with it. */
 export function runNumbers(run: RunSummary, live: TrainProgress | null): RunNumbers {
   const p = live?.runId === run.id && run.status === 'running' && live.phase === 'training' ? live : null;
-  if (p) return { step: p.step, totalSteps: p.totalSteps || run.totalSteps, loss: p.loss, accuracy: p.accuracy, knnAccuracy: p.knnAccuracy };
+  if (p)
+    return { step: p.step, totalSteps: p.totalSteps || run.totalSteps, loss: p.loss, accuracy: p.accuracy, knnAccuracy: p.knnAccuracy };
   return { step: run.step, totalSteps: run.totalSteps, ...run.final };
 }

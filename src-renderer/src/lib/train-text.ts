@@ -164,7 +164,9 @@ export function configRows(c: TrainConfig, folderName: (id: number) => string = 
 export function queueFillText(p: Pick<TrainProgress, 'queueFill'>, c: Pick<TrainConfig, 'K' | 'dictionary'>, images: number): string {
   if (c.dictionary === 'end-to-end') return 'the batch (no queue)';
   if (c.dictionary === 'memory-bank') {
-    return p.queueFill < 1 ? `${Math.round(p.queueFill * images)} / ${images} images seen (${formatPercent(p.queueFill, 0)})` : `all ${images} images seen`;
+    return p.queueFill < 1
+      ? `${Math.round(p.queueFill * images)} / ${images} images seen (${formatPercent(p.queueFill, 0)})`
+      : `all ${images} images seen`;
   }
   if (!(p.queueFill < 1)) return `full (${c.K})`;
   return `${Math.round(p.queueFill * c.K)} / ${c.K} (${formatPercent(p.queueFill, 0)})`;

@@ -54,7 +54,9 @@ class ProbeStore {
   readonly selected = $derived(this.probes.find((p) => p.id === this.selectedId) ?? null);
   readonly running = $derived(this.probes.find((p) => p.status === 'running') ?? null);
   readonly active = $derived(isProbeActive(this.live) || !!this.running);
-  readonly result = $derived(this.selected ? findResult(this.selected.results, this.resultPick ?? defaultResultKey(this.selected.results)) : null);
+  readonly result = $derived(
+    this.selected ? findResult(this.selected.results, this.resultPick ?? defaultResultKey(this.selected.results)) : null,
+  );
 
   private started = false;
   private previewKey: string | null = null;

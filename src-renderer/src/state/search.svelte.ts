@@ -2,14 +2,7 @@
 // the current query with its back stack, the near-duplicate review, and the curation calls
 // (exclude, tag, trash) that both share. Results on screen are patched after a curation call
 // rather than searched again, so nothing moves under the person's cursor.
-import type {
-  EmbeddingSet,
-  EmbedProgress,
-  NearDuplicateResult,
-  RunSummary,
-  SearchResult,
-  TagCount,
-} from '../../../src-main/api/contract';
+import type { EmbeddingSet, EmbedProgress, NearDuplicateResult, RunSummary, SearchResult, TagCount } from '../../../src-main/api/contract';
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { withExcluded } from '../lib/curation-groups';
@@ -252,7 +245,9 @@ class SearchStore {
     const set = new Set(ids);
     const hits = change.removed
       ? r.hits.filter((h) => !set.has(h.image.id))
-      : r.hits.map((h) => (set.has(h.image.id) && change.excluded !== undefined ? { ...h, image: { ...h.image, excluded: change.excluded } } : h));
+      : r.hits.map((h) =>
+          set.has(h.image.id) && change.excluded !== undefined ? { ...h, image: { ...h.image, excluded: change.excluded } } : h,
+        );
     this.result = { ...r, hits };
     if (change.removed) this.focus = Math.min(this.focus, hits.length - 1);
   }

@@ -44,7 +44,9 @@ class TrainStore {
     const folders = ids.length ? library.folders.filter((f) => ids.includes(f.id)) : library.folders;
     return library.loaded ? folders.reduce((n, f) => n + f.imageCount, 0) : null;
   });
-  readonly hints = $derived(this.parsed?.config ? configHints(this.parsed.config, { images: this.images, preset: this.preset?.config }) : []);
+  readonly hints = $derived(
+    this.parsed?.config ? configHints(this.parsed.config, { images: this.images, preset: this.preset?.config }) : [],
+  );
   /** the field the app's argument check refused, when its message names one */
   readonly refusedField = $derived(this.startError ? fieldOfServerError(this.startError.message) : null);
   readonly running = $derived(this.runs.find((r) => r.status === 'running') ?? null);
@@ -96,7 +98,8 @@ class TrainStore {
     this.engineFailed = !e;
     this.engineChecking = false;
     // A preset the new engine cannot run gives way to its default.
-    if (this.form && this.presetId && !this.offered.some((p) => p.id === this.presetId)) this.usePreset(defaultPreset(this.presets, this.engine)?.id);
+    if (this.form && this.presetId && !this.offered.some((p) => p.id === this.presetId))
+      this.usePreset(defaultPreset(this.presets, this.engine)?.id);
   }
 
   async refreshRuns(): Promise<void> {

@@ -31,7 +31,9 @@ describe('concurrent writers', () => {
 
     const db = new Database(join(dataDir, 'library.db'), { readonly: true });
     const perFolder = db
-      .prepare('SELECT f.path, f.last_scan_at AS scanned, (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.missing = 0) AS n FROM folders f ORDER BY f.path')
+      .prepare(
+        'SELECT f.path, f.last_scan_at AS scanned, (SELECT COUNT(*) FROM images i WHERE i.folder_id = f.id AND i.missing = 0) AS n FROM folders f ORDER BY f.path',
+      )
       .all() as { path: string; scanned: string | null; n: number }[];
     expect(db.prepare('SELECT COUNT(*) AS n FROM problems').get()).toEqual({ n: 0 });
     db.close();

@@ -54,7 +54,7 @@ describe('job owners', () => {
     expect(ownerGone(row({ owner_id: me.id, heartbeat_at: 0 }), me)).toBe(false);
   });
 
-  it('two owners on one database: the second sees the first one\'s run running and cannot claim it or its set', () => {
+  it("two owners on one database: the second sees the first one's run running and cannot claim it or its set", () => {
     const path = join(dir, 'library.db');
     const dbA = openDatabase(path);
     const dbB = openDatabase(path);
@@ -104,9 +104,15 @@ describe('job owners', () => {
     const run = runs.create(newRun);
     db.prepare('UPDATE runs SET heartbeat_at = 0 WHERE id = ?').run(run.id);
     let lost = 0;
-    const lease = new Lease(() => runs.heartbeat(run.id), () => lost++, 20);
+    const lease = new Lease(
+      () => runs.heartbeat(run.id),
+      () => lost++,
+      20,
+    );
     await new Promise((r) => setTimeout(r, 80));
-    expect((db.prepare('SELECT heartbeat_at AS t FROM runs WHERE id = ?').get(run.id) as { t: number }).t).toBeGreaterThan(Date.now() - 1000);
+    expect((db.prepare('SELECT heartbeat_at AS t FROM runs WHERE id = ?').get(run.id) as { t: number }).t).toBeGreaterThan(
+      Date.now() - 1000,
+    );
     db.prepare("UPDATE runs SET owner_id = 'someone else' WHERE id = ?").run(run.id);
     await new Promise((r) => setTimeout(r, 80));
     expect(lost).toBe(1);

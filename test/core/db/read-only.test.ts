@@ -37,7 +37,9 @@ describe('read-only open', () => {
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     const before = readFileSync(path);
-    expect(() => openDatabase(path, { readOnly: true })).toThrow(`${path}: expected schema version <= ${SCHEMA_VERSION}, got ${SCHEMA_VERSION + 1}`);
+    expect(() => openDatabase(path, { readOnly: true })).toThrow(
+      `${path}: expected schema version <= ${SCHEMA_VERSION}, got ${SCHEMA_VERSION + 1}`,
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
@@ -46,7 +48,10 @@ describe('read-only open', () => {
     openDatabase(path).close();
     const studio = await createStudio({ dataDir: dir, host: 'cli', readOnly: true });
     expect(await studio.api.getStatus()).toMatchObject({ folders: 0, dbPath: path, elsewhere: [] });
-    await expect(studio.api.addFolder(dir)).rejects.toMatchObject({ name: 'Conflict', message: `addFolder: expected a library open for writing, got ${path} opened read-only` });
+    await expect(studio.api.addFolder(dir)).rejects.toMatchObject({
+      name: 'Conflict',
+      message: `addFolder: expected a library open for writing, got ${path} opened read-only`,
+    });
     await studio.close();
   });
 });

@@ -53,8 +53,12 @@ describe('initEngine', () => {
 
   it('rejects an unknown backend name', async () => {
     process.env.MOCO_BACKEND = 'metal';
-    await expect(initEngine()).rejects.toThrow("MOCO_BACKEND: expected tensorflow-gpu, webgpu, tensorflow, wasm, cpu or unset, got 'metal'");
+    await expect(initEngine()).rejects.toThrow(
+      "MOCO_BACKEND: expected tensorflow-gpu, webgpu, tensorflow, wasm, cpu or unset, got 'metal'",
+    );
     delete process.env.MOCO_BACKEND;
-    await expect(initEngine({ backend: 'metal' as 'cpu' })).rejects.toThrow('initEngine: expected backend tensorflow-gpu, webgpu, tensorflow, wasm, cpu, got metal');
+    await expect(initEngine({ backend: 'metal' as 'cpu' })).rejects.toThrow(
+      'initEngine: expected backend tensorflow-gpu, webgpu, tensorflow, wasm, cpu, got metal',
+    );
   });
 });

@@ -5,7 +5,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import { conv2d, type ConvPadding } from '../../../src-main/core/engine/conv';
 
 type Shape4 = [number, number, number, number];
-interface Case { k: number; s: number; padding: ConvPadding; h: number; w: number }
+interface Case {
+  k: number;
+  s: number;
+  padding: ConvPadding;
+  h: number;
+  w: number;
+}
 
 /** Deterministic normal-ish values (sum of uniforms) so every backend sees the same data. */
 function randomValues(size: number, seed: number): Float32Array {
@@ -28,7 +34,11 @@ const relErr = (a: Float32Array, b: Float32Array) => {
   return diff / scale;
 };
 
-interface Result { y: Float32Array; dx: Float32Array; dw: Float32Array }
+interface Result {
+  y: Float32Array;
+  dx: Float32Array;
+  dw: Float32Array;
+}
 
 /** y = conv(x, w), loss = sum(y * dyData): returns y, dx, dw as plain arrays. */
 function run(conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, xShape: Shape4, wShape: Shape4, seed: number): Result {
@@ -37,18 +47,32 @@ function run(conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, xShape: Shap
     const w = tf.tensor4d(randomValues(sizeOf(wShape), seed + 1), wShape);
     const y = conv(x, w);
     const dyData = tf.tensor(randomValues(y.size, seed + 2), y.shape);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a as tf.Tensor4D, b as tf.Tensor4D).mul(dyData).sum())([x, w]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      conv(a as tf.Tensor4D, b as tf.Tensor4D)
+        .mul(dyData)
+        .sum(),
+    )([x, w]);
     return { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
   });
 }
 
 const cases: Case[] = [];
-for (const k of [1, 3, 7]) for (const s of [1, 2]) for (const padding of ['same', 'valid', (k - 1) / 2] as const) {
-  cases.push({ k, s, padding, h: 9, w: 12 }); // odd x even
-  cases.push({ k, s, padding, h: 10, w: 7 }); // even x odd
-}
+for (const k of [1, 3, 7])
+  for (const s of [1, 2])
+    for (const padding of ['same', 'valid', (k - 1) / 2] as const) {
+      cases.push({ k, s, padding, h: 9, w: 12 }); // odd x even
+      cases.push({ k, s, padding, h: 10, w: 7 }); // even x odd
+    }
 // Strides past the kernel (phases without taps), even kernels, pads that leave rows unread.
-for (const [k, s, padding] of [[2, 3, 'valid'], [2, 3, 'same'], [3, 3, 1], [1, 3, 'same'], [2, 2, 1], [3, 2, 2], [1, 2, 1]] as const) {
+for (const [k, s, padding] of [
+  [2, 3, 'valid'],
+  [2, 3, 'same'],
+  [3, 3, 1],
+  [1, 3, 'same'],
+  [2, 2, 1],
+  [3, 2, 2],
+  [1, 2, 1],
+] as const) {
   cases.push({ k, s, padding, h: 9, w: 12 });
   cases.push({ k, s, padding, h: 10, w: 7 });
 }
@@ -56,13 +80,19 @@ for (const [k, s, padding] of [[2, 3, 'valid'], [2, 3, 'same'], [3, 3, 1], [1, 3
 describe('conv2d gradients made of forward convolutions', () => {
   const reference = new Map<string, Result>();
   const key = (c: Case) => JSON.stringify(c);
-  const shapes = (c: Case): [Shape4, Shape4] => [[3, c.h, c.w, 4], [c.k, c.k, 4, 5]]; // batch 3, Ci 4, Co 5
+  const shapes = (c: Case): [Shape4, Shape4] => [
+    [3, c.h, c.w, 4],
+    [c.k, c.k, 4, 5],
+  ]; // batch 3, Ci 4, Co 5
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
     cases.forEach((c, i) => {
       const [xs, ws] = shapes(c);
-      reference.set(key(c), run((x, w) => tf.conv2d(x, w, c.s, c.padding), xs, ws, 100 * i));
+      reference.set(
+        key(c),
+        run((x, w) => tf.conv2d(x, w, c.s, c.padding), xs, ws, 100 * i),
+      );
     });
   });
 
@@ -89,11 +119,12 @@ describe('conv2d gradients made of forward convolutions', () => {
     await tf.setBackend('wasm');
     const x = tf.tensor4d(randomValues(2 * 16 * 16 * 8, 7), [2, 16, 16, 8]);
     const w = tf.variable(tf.tensor4d(randomValues(3 * 3 * 8 * 16, 8), [3, 3, 8, 16]));
-    const step = () => tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => conv2d(x, w, 2, 'same').square().mean() as tf.Scalar);
-      w.assign(w.sub(grads[w.name].mul(0.1)));
-      value.dataSync();
-    });
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => conv2d(x, w, 2, 'same').square().mean() as tf.Scalar);
+        w.assign(w.sub(grads[w.name].mul(0.1)));
+        value.dataSync();
+      });
     step();
     const before = tf.memory();
     for (let i = 0; i < 3; i++) step();
@@ -111,7 +142,9 @@ describe('conv2d gradients made of forward convolutions', () => {
     expect(names).toContain('Conv2D'); // the filter gradient
     const convs = (kernels: { name: string }[]) => kernels.filter((k) => k.name === 'Conv2D').length;
     expect(convs(profile.kernels)).toBe(1); // the filter gradient; the forward is MocoConv2D
-    const full = await tf.profile(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w]));
+    const full = await tf.profile(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w]),
+    );
     expect(convs(full.kernels)).toBe(1 + 4); // and one per phase of the stride-2 input gradient
     tf.dispose([x, w]);
   });
@@ -122,7 +155,9 @@ describe('conv2d gradients made of forward convolutions', () => {
     expect(() => conv2d(x, tf.zeros([3, 3, 4, 8]) as tf.Tensor4D, 1, 'same')).toThrow('conv2d: expected x with 4 channels');
     expect(() => conv2d(x, tf.zeros([7, 7, 3, 8]) as tf.Tensor4D, 1, 'valid')).toThrow('at least 7');
     expect(() => conv2d(x, tf.zeros([3, 3, 3, 8]) as tf.Tensor4D, 0, 'same')).toThrow('positive integer stride, got 0');
-    expect(() => conv2d(x, tf.zeros([3, 3, 3, 8]) as tf.Tensor4D, 1, 'full' as ConvPadding)).toThrow("padding 'same', 'valid' or a pixel count >= 0, got full");
+    expect(() => conv2d(x, tf.zeros([3, 3, 3, 8]) as tf.Tensor4D, 1, 'full' as ConvPadding)).toThrow(
+      "padding 'same', 'valid' or a pixel count >= 0, got full",
+    );
     expect(() => conv2d(x, tf.zeros([3, 3, 3, 8]) as tf.Tensor4D, 1, -1)).toThrow('a pixel count >= 0, got -1');
     expect(() => conv2d(x, tf.zeros([7, 7, 3, 8]) as tf.Tensor4D, 1, 0)).toThrow('at least 7');
   });

@@ -48,13 +48,23 @@ beforeAll(async () => {
 });
 
 /** Output and both gradients of sum(conv(x, w) * probe) on a backend. */
-async function convWithGrads(backend: string, x: Float32Array, w: Float32Array, xs: number[], ws: number[], stride: number, padding: ConvPadding) {
+async function convWithGrads(
+  backend: string,
+  x: Float32Array,
+  w: Float32Array,
+  xs: number[],
+  ws: number[],
+  stride: number,
+  padding: ConvPadding,
+) {
   await tf.setBackend(backend);
   const xt = tf.tensor4d(x, xs as [number, number, number, number]);
   const wt = tf.tensor4d(w, ws as [number, number, number, number]);
   const y = conv2d(xt, wt, stride, padding);
   const probe = tf.randomUniform(y.shape, -1, 1, 'float32', 3);
-  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, padding), probe)))([xt, wt]);
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, padding), probe)),
+  )([xt, wt]);
   const out = await Promise.all([y, dx, dw].map((t) => t.data()));
   tf.dispose([xt, wt, y, probe, dx, dw]);
   return out as Float32Array[];
@@ -97,7 +107,10 @@ describe('conv2d on the native TensorFlow backends', () => {
     await tf.setBackend('tensorflow');
     const net = new ResNet({ ...TINY, stem: 'imagenet' }, new Rng(1));
     const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const { value, grads } = tf.variableGrads(() => tf.sum(net.forward(x, { training: true }).embedding) as tf.Scalar, net.trainableVariables());
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(net.forward(x, { training: true }).embedding) as tf.Scalar,
+      net.trainableVariables(),
+    );
     expect(Object.keys(grads)).toHaveLength(net.trainableVariables().length);
     expect(Number.isFinite((await value.data())[0])).toBe(true);
     tf.dispose([x, value, grads]);

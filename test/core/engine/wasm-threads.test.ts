@@ -18,7 +18,9 @@ describe('wantedWasmThreads', () => {
     expect(wantedWasmThreads({ MOCO_WASM_THREADS: '1' })).toBe(1);
     expect(wantedWasmThreads({ MOCO_WASM_THREADS: ' 3 ' })).toBe(3);
     for (const bad of ['0', '9', '1.5', 'two']) {
-      expect(() => wantedWasmThreads({ MOCO_WASM_THREADS: bad })).toThrow(`MOCO_WASM_THREADS: expected an integer from 1 to 8 or unset, got '${bad}'`);
+      expect(() => wantedWasmThreads({ MOCO_WASM_THREADS: bad })).toThrow(
+        `MOCO_WASM_THREADS: expected an integer from 1 to 8 or unset, got '${bad}'`,
+      );
     }
   });
 });
@@ -27,11 +29,15 @@ describe('withThreadedWasmLoader', () => {
   it('turns the loader blobs into script files and restores every global after', async () => {
     const [RealBlob, realUrl, realCpus] = [globalThis.Blob, URL.createObjectURL, os.cpus];
     const dir = join(scratch, 'scripts');
-    const url = await withThreadedWasmLoader(3, async () => {
-      expect(os.cpus()).toHaveLength(6); // the build takes half the logical cores
-      new Blob(['var WasmBackendModuleThreadedSimd = function () {};']);
-      return URL.createObjectURL(new Blob(['"use strict"; self.onmessage = () => {};']));
-    }, dir);
+    const url = await withThreadedWasmLoader(
+      3,
+      async () => {
+        expect(os.cpus()).toHaveLength(6); // the build takes half the logical cores
+        new Blob(['var WasmBackendModuleThreadedSimd = function () {};']);
+        return URL.createObjectURL(new Blob(['"use strict"; self.onmessage = () => {};']));
+      },
+      dir,
+    );
     expect(url.startsWith(dir)).toBe(true);
     const worker = readFileSync(url, 'utf8');
     const factory = /URL\.createObjectURL = \(\) => "([^"]+)"/.exec(worker)?.[1];
@@ -43,9 +49,15 @@ describe('withThreadedWasmLoader', () => {
 
   it('restores the globals when the start fails, and checks its thread count', async () => {
     const [RealBlob, realCpus] = [globalThis.Blob, os.cpus];
-    await expect(withThreadedWasmLoader(2, async () => {
-      throw new Error('no backend');
-    }, join(scratch, 'failing'))).rejects.toThrow('no backend');
+    await expect(
+      withThreadedWasmLoader(
+        2,
+        async () => {
+          throw new Error('no backend');
+        },
+        join(scratch, 'failing'),
+      ),
+    ).rejects.toThrow('no backend');
     expect(globalThis.Blob).toBe(RealBlob);
     expect(os.cpus).toBe(realCpus);
     await expect(withThreadedWasmLoader(1, async () => 0)).rejects.toThrow('expected 2 to 8 threads, got 1');

@@ -29,7 +29,11 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Runs `fn` on a backend with fresh copies of the inputs and returns every output's values. */
-async function on(backend: string, inputs: { data: Float32Array; shape: number[] }[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+async function on(
+  backend: string,
+  inputs: { data: Float32Array; shape: number[] }[],
+  fn: (...xs: tf.Tensor[]) => tf.Tensor[],
+): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
   const outs = fn(...xs);
@@ -54,7 +58,11 @@ function withGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, probe: tf.Tensor): (...
 }
 
 /** Compares webgpu with cpu output by output, relative to each output's scale. */
-async function expectParity(inputs: { data: Float32Array; shape: number[] }[], fn: (...xs: tf.Tensor[]) => tf.Tensor[], rtol = 1e-4): Promise<number> {
+async function expectParity(
+  inputs: { data: Float32Array; shape: number[] }[],
+  fn: (...xs: tf.Tensor[]) => tf.Tensor[],
+  rtol = 1e-4,
+): Promise<number> {
   const gpu = await on('webgpu', inputs, fn);
   const cpu = await on('cpu', inputs, fn);
   let worst = 0;
@@ -83,7 +91,9 @@ describe('the webgpu engine on a software adapter', () => {
       const auto = await initEngine();
       expect(auto.backend).toBe('wasm');
       const skipped = auto.skipped.find((s) => s.name === 'webgpu');
-      expect(skipped?.reason).toMatch(/^the only WebGPU adapter is google swiftshader \(SwiftShader driver [\d.]+\), software, which computes on the CPU/);
+      expect(skipped?.reason).toMatch(
+        /^the only WebGPU adapter is google swiftshader \(SwiftShader driver [\d.]+\), software, which computes on the CPU/,
+      );
     } finally {
       if (saved !== undefined) process.env.MOCO_BACKEND = saved;
       await initEngine({ backend: 'webgpu' });
@@ -107,8 +117,11 @@ describe('gradient parity with the cpu backend', () => {
       const w = randomInput(rng, ws);
       const outShape = tf.tidy(() => conv2d(tf.zeros(xs) as tf.Tensor4D, tf.zeros(ws) as tf.Tensor4D, stride, padding).shape);
       const probe = randomInput(rng, outShape);
-      const worst = await expectParity([x, w, probe], (xt, wt, p) =>
-        withGrads((a, b) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, padding), p)(xt, wt), 1e-4);
+      const worst = await expectParity(
+        [x, w, probe],
+        (xt, wt, p) => withGrads((a, b) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, padding), p)(xt, wt),
+        1e-4,
+      );
       console.log(`conv2d ${label}: worst relative error ${worst.toExponential(2)}`);
     });
   }
@@ -119,38 +132,56 @@ describe('gradient parity with the cpu backend', () => {
     const gamma = randomInput(rng, [6]);
     const beta = randomInput(rng, [6]);
     const probe = randomInput(rng, [8, 4, 4, 6]);
-    await expectParity([x, gamma, beta, probe], (a, g, b, p) => {
-      const store = new ParamStore();
-      addBatchNorm(store, 'bn', 6);
-      const [w, bias] = [store.param('bn.weight'), store.param('bn.bias')];
-      w.assign(g as tf.Tensor1D);
-      bias.assign(b as tf.Tensor1D);
-      const xv = tf.variable(a);
-      const mode = { training: true, bnGroups: 2 };
-      const y = batchNorm(store, 'bn', xv as tf.Tensor4D, mode);
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(batchNorm(store, 'bn', xv as tf.Tensor4D, mode), p)), [xv, w, bias]);
-      const out = [y, grads[xv.name], grads[w.name], grads[bias.name], store.buffer('bn.running_mean').clone(), store.buffer('bn.running_var').clone()];
-      tf.dispose([value, xv]);
-      store.dispose();
-      return out;
-    }, 1e-4);
+    await expectParity(
+      [x, gamma, beta, probe],
+      (a, g, b, p) => {
+        const store = new ParamStore();
+        addBatchNorm(store, 'bn', 6);
+        const [w, bias] = [store.param('bn.weight'), store.param('bn.bias')];
+        w.assign(g as tf.Tensor1D);
+        bias.assign(b as tf.Tensor1D);
+        const xv = tf.variable(a);
+        const mode = { training: true, bnGroups: 2 };
+        const y = batchNorm(store, 'bn', xv as tf.Tensor4D, mode);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(batchNorm(store, 'bn', xv as tf.Tensor4D, mode), p)), [xv, w, bias]);
+        const out = [
+          y,
+          grads[xv.name],
+          grads[w.name],
+          grads[bias.name],
+          store.buffer('bn.running_mean').clone(),
+          store.buffer('bn.running_var').clone(),
+        ];
+        tf.dispose([value, xv]);
+        store.dispose();
+        return out;
+      },
+      1e-4,
+    );
   });
 
   it('the key permutation and its inverse gradient', async () => {
     const rng = new Rng(6);
     const perm = rng.permutation(8);
-    await expectParity([randomInput(rng, [8, 5]), randomInput(rng, [8, 5])], (x, p) =>
-      withGrads((a) => permuteRows(a as tf.Tensor2D, perm), p)(x), 0);
+    await expectParity(
+      [randomInput(rng, [8, 5]), randomInput(rng, [8, 5])],
+      (x, p) => withGrads((a) => permuteRows(a as tf.Tensor2D, perm), p)(x),
+      0,
+    );
   });
 
   it('InfoNCE against a queue: loss, accuracy and the gradient of q', async () => {
     const rng = new Rng(7);
-    await expectParity([randomInput(rng, [8, 16]), randomInput(rng, [8, 16]), randomInput(rng, [32, 16])], (q, k, queue) => {
-      const unit = (t: tf.Tensor) => tf.div(t, tf.norm(t, 2, 1, true)) as tf.Tensor2D;
-      const r = infoNce(unit(q), unit(k), unit(queue), 0.07);
-      const [dq] = tf.grads((a: tf.Tensor) => infoNce(unit(a), unit(k), unit(queue), 0.07).loss)([q]);
-      return [r.loss, r.accuracy, dq];
-    }, 1e-4);
+    await expectParity(
+      [randomInput(rng, [8, 16]), randomInput(rng, [8, 16]), randomInput(rng, [32, 16])],
+      (q, k, queue) => {
+        const unit = (t: tf.Tensor) => tf.div(t, tf.norm(t, 2, 1, true)) as tf.Tensor2D;
+        const r = infoNce(unit(q), unit(k), unit(queue), 0.07);
+        const [dq] = tf.grads((a: tf.Tensor) => infoNce(unit(a), unit(k), unit(queue), 0.07).loss)([q]);
+        return [r.loss, r.accuracy, dq];
+      },
+      1e-4,
+    );
   });
 
   it('the momentum update and the queue', async () => {
@@ -158,22 +189,29 @@ describe('gradient parity with the cpu backend', () => {
     const wq = randomInput(rng, [3, 3, 2, 4]);
     const wk = randomInput(rng, [3, 3, 2, 4]);
     const keys = randomInput(rng, [4, 8]);
-    await expectParity([wq, wk, keys], (q, k, kk) => {
-      const pq = new Map([['w', tf.variable(q)]]);
-      const pk = new Map([['w', tf.variable(k)]]);
-      momentumUpdate(pk, pq, 0.99);
-      const queue = new KeyQueue(8, 8, new Rng(1));
-      queue.enqueue(kk as tf.Tensor2D);
-      queue.enqueue(tf.neg(kk) as tf.Tensor2D);
-      const out = [pk.get('w')!.clone(), queue.keys.clone()];
-      tf.dispose([pq.get('w')!, pk.get('w')!, queue.keys]);
-      return out;
-    }, 1e-6);
+    await expectParity(
+      [wq, wk, keys],
+      (q, k, kk) => {
+        const pq = new Map([['w', tf.variable(q)]]);
+        const pk = new Map([['w', tf.variable(k)]]);
+        momentumUpdate(pk, pq, 0.99);
+        const queue = new KeyQueue(8, 8, new Rng(1));
+        queue.enqueue(kk as tf.Tensor2D);
+        queue.enqueue(tf.neg(kk) as tf.Tensor2D);
+        const out = [pk.get('w')!.clone(), queue.keys.clone()];
+        tf.dispose([pq.get('w')!, pk.get('w')!, queue.keys]);
+        return out;
+      },
+      1e-6,
+    );
   });
 });
 
 describe('MoCo on webgpu', () => {
-  async function oneStep(backend: string, seed: number): Promise<{ loss: number; accuracy: number; weights: Float32Array[]; queue: Float32Array }> {
+  async function oneStep(
+    backend: string,
+    seed: number,
+  ): Promise<{ loss: number; accuracy: number; weights: Float32Array[]; queue: Float32Array }> {
     await tf.setBackend(backend);
     const model = new MocoModel({ ...TINY, K: 32, outDim: 16, seed });
     const { imQ, imK } = twoViewBatch(new Rng(seed + 1), 8, 16);
@@ -193,7 +231,8 @@ describe('MoCo on webgpu', () => {
   it('one step (loss and updated weights) matches wasm', async () => {
     const gpu = await oneStep('webgpu', 3);
     const wasm = await oneStep('wasm', 3);
-    const worst = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]) / Math.max(Math.abs(b[i]), 1e-3)), 0);
+    const worst = (a: Float32Array, b: Float32Array) =>
+      a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]) / Math.max(Math.abs(b[i]), 1e-3)), 0);
     console.log(
       `one MoCo step, webgpu vs wasm: loss ${gpu.loss.toFixed(6)} vs ${wasm.loss.toFixed(6)}; worst relative weight difference ` +
         `${Math.max(...gpu.weights.map((w, i) => worst(w, wasm.weights[i]))).toExponential(2)}, queue ${worst(gpu.queue, wasm.queue).toExponential(2)}`,
@@ -206,7 +245,11 @@ describe('MoCo on webgpu', () => {
 
   it('keeps tf.memory().numTensors flat across steps, for each dictionary', async () => {
     await tf.setBackend('webgpu');
-    const dictionaries = [{ dictionary: 'queue' as const, symmetric: true }, { dictionary: 'end-to-end' as const }, { dictionary: 'memory-bank' as const, bankSize: 12, K: 4, m: 0.5 }];
+    const dictionaries = [
+      { dictionary: 'queue' as const, symmetric: true },
+      { dictionary: 'end-to-end' as const },
+      { dictionary: 'memory-bank' as const, bankSize: 12, K: 4, m: 0.5 },
+    ];
     for (const over of dictionaries) {
       const model = new MocoModel({ ...TINY, widthMultiplier: 1 / 16, K: 8, outDim: 8, seed: 2, ...over });
       const opt = tf.train.momentum(0.05, 0.9);

@@ -48,7 +48,11 @@ describe('export', () => {
     const { tensors } = readSafetensors(readFileSync(join(r.dir, 'encoder.safetensors')));
     expect(tensors.get('conv1.weight')!.shape).toEqual([8, 3, 3, 3]); // OIHW, width 1/8, small stem
     expect(tensors.get('bn1.num_batches_tracked')!.dtype).toBe('I64');
-    const config = JSON.parse(readFileSync(join(r.dir, 'config.json'), 'utf8')) as { architecture: string; stem: string; input: { size: number } };
+    const config = JSON.parse(readFileSync(join(r.dir, 'config.json'), 'utf8')) as {
+      architecture: string;
+      stem: string;
+      input: { size: number };
+    };
     expect(config).toMatchObject({ architecture: 'resnet18', stem: 'small', input: { size: 16 } });
     expect(r.notes).toContain('torchvision');
     // A second export never overwrites the first.
@@ -66,9 +70,14 @@ describe('export', () => {
   it('refuses a destination that is not an existing folder, and an unknown run', async () => {
     // A missing folder is named in words a person reads, with a kind the UI offers to create it from.
     const missing = await studio.api.exportWeights({ runId, format: 'onnx', dir: join(out, 'nope') }).catch((e: Error) => e);
-    expect(missing).toMatchObject({ name: 'FolderMissing', message: `Destination: expected an existing folder, got ${join(out, 'nope')}, which does not exist` });
+    expect(missing).toMatchObject({
+      name: 'FolderMissing',
+      message: `Destination: expected an existing folder, got ${join(out, 'nope')}, which does not exist`,
+    });
     expect(existsSync(join(out, 'nope'))).toBe(false);
-    await expect(studio.api.exportWeights({ runId: 999, format: 'onnx', dir: out })).rejects.toThrow('exportWeights: expected a run id, got 999');
+    await expect(studio.api.exportWeights({ runId: 999, format: 'onnx', dir: out })).rejects.toThrow(
+      'exportWeights: expected a run id, got 999',
+    );
   });
 
   it('creates a missing destination (with its parents) when asked, for weights, embeddings and subsets', async () => {
@@ -78,14 +87,28 @@ describe('export', () => {
     expect(existsSync(join(r.dir, 'encoder.safetensors'))).toBe(true);
     const set = (await studio.api.listEmbeddings())[0];
     if (set) {
-      const e = await studio.api.exportEmbeddings({ setId: set.id, space: 'embedding', dir: join(out, 'new', 'vectors'), createFolder: true });
+      const e = await studio.api.exportEmbeddings({
+        setId: set.id,
+        space: 'embedding',
+        dir: join(out, 'new', 'vectors'),
+        createFolder: true,
+      });
       expect(e.dir.startsWith(join(out, 'new', 'vectors'))).toBe(true);
     }
-    const s = await studio.api.exportSubset({ labels: { kind: 'folder', level: -1 }, layout: 'list', mode: 'copy', dir: join(out, 'new', 'subset'), folderIds: [], createFolder: true });
+    const s = await studio.api.exportSubset({
+      labels: { kind: 'folder', level: -1 },
+      layout: 'list',
+      mode: 'copy',
+      dir: join(out, 'new', 'subset'),
+      folderIds: [],
+      createFolder: true,
+    });
     expect(s.dir.startsWith(join(out, 'new', 'subset'))).toBe(true);
     // A file where the folder should be is still refused.
     writeFileSync(join(out, 'a-file'), 'x');
-    await expect(studio.api.exportWeights({ runId, format: 'onnx', dir: join(out, 'a-file'), createFolder: true })).rejects.toThrow(/which is a file/);
+    await expect(studio.api.exportWeights({ runId, format: 'onnx', dir: join(out, 'a-file'), createFolder: true })).rejects.toThrow(
+      /which is a file/,
+    );
   });
 
   it('writes embeddings as .npy with an ids CSV, leaving excluded images out', async () => {
@@ -104,21 +127,39 @@ describe('export', () => {
   });
 
   it('writes the curated subset as an ImageFolder tree (copies or links) or a labelled list', async () => {
-    const tree = await studio.api.exportSubset({ labels: { kind: 'folder', level: -1 }, layout: 'tree', mode: 'copy', dir: out, folderIds: [] });
+    const tree = await studio.api.exportSubset({
+      labels: { kind: 'folder', level: -1 },
+      layout: 'tree',
+      mode: 'copy',
+      dir: out,
+      folderIds: [],
+    });
     expect(readdirSync(join(tree.dir, 'train')).sort()).toEqual(['across', 'checker', 'down']);
     expect(readdirSync(join(tree.dir, 'train', 'down'))).toHaveLength(6);
     expect(tree.notes).toContain('main_moco.py');
     expect(tree.notes).toContain('--world-size N --rank <i>');
-    const links = await studio.api.exportSubset({ labels: { kind: 'folder', level: 0 }, layout: 'tree', mode: 'symlink', dir: out, folderIds: [] });
+    const links = await studio.api.exportSubset({
+      labels: { kind: 'folder', level: 0 },
+      layout: 'tree',
+      mode: 'symlink',
+      dir: out,
+      folderIds: [],
+    });
     const link = join(links.dir, 'train', 'across', readdirSync(join(links.dir, 'train', 'across'))[0]);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    const list = await studio.api.exportSubset({ labels: { kind: 'folder', level: -1 }, layout: 'list', mode: 'copy', dir: out, folderIds: [] });
+    const list = await studio.api.exportSubset({
+      labels: { kind: 'folder', level: -1 },
+      layout: 'list',
+      mode: 'copy',
+      dir: out,
+      folderIds: [],
+    });
     const rows = readFileSync(join(list.dir, 'files.csv'), 'utf8').trim().split(/\r?\n/);
     expect(rows[0]).toBe('path,label');
     expect(rows).toHaveLength(19);
-    await expect(studio.api.exportSubset({ labels: { kind: 'tag' }, layout: 'list', mode: 'copy', dir: out, folderIds: [] })).rejects.toThrow(
-      /exportSubset: expected labelled images, got none for tags/,
-    );
+    await expect(
+      studio.api.exportSubset({ labels: { kind: 'tag' }, layout: 'list', mode: 'copy', dir: out, folderIds: [] }),
+    ).rejects.toThrow(/exportSubset: expected labelled images, got none for tags/);
   });
 });
 
@@ -164,7 +205,11 @@ describe('import', () => {
   it('lists what did not match in a partial official checkpoint, and refuses a missing file', async () => {
     const partial = resolve('test/core/export/fixtures/moco_v1_r18.pth.tar');
     expect(existsSync(partial)).toBe(true);
-    await expect(studio.api.importWeights(partial)).rejects.toThrow(/importResNet: expected the keys of a ResNet-18, -34 or -50 to tell the architecture/);
-    await expect(studio.api.importWeights(join(tmp.dir, 'none.pth.tar'))).rejects.toThrow(/importWeights: expected a weights file, got .*none\.pth\.tar \(no such file\)/);
+    await expect(studio.api.importWeights(partial)).rejects.toThrow(
+      /importResNet: expected the keys of a ResNet-18, -34 or -50 to tell the architecture/,
+    );
+    await expect(studio.api.importWeights(join(tmp.dir, 'none.pth.tar'))).rejects.toThrow(
+      /importWeights: expected a weights file, got .*none\.pth\.tar \(no such file\)/,
+    );
   });
 });

@@ -17,7 +17,11 @@ function parseNpy(b: Buffer): { descr: string; fortran: boolean; shape: number[]
   expect(dict.endsWith('\n')).toBe(true);
   const m = /^\{'descr': '([^']+)', 'fortran_order': (True|False), 'shape': \(([\d, ]*)\), \} *\n$/.exec(dict);
   expect(m, dict).not.toBeNull();
-  const shape = m![3].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = m![3]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const dataOffset = 10 + len;
   const data = b.subarray(dataOffset);
   return { descr: m![1], fortran: m![2] === 'True', shape, dataOffset, values: new Float32Array(new Uint8Array(data).buffer) };

@@ -65,7 +65,11 @@ async function runOnnx(bytes: Uint8Array, input: Float32Array, shape: number[]) 
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   try {
     const out = await session.run({ input: new ort.Tensor('float32', input, shape) });
-    return { features: out.features.data as Float32Array, embedding: out.embedding.data as Float32Array, dims: [out.features.dims, out.embedding.dims] };
+    return {
+      features: out.features.data as Float32Array,
+      embedding: out.embedding.data as Float32Array,
+      dims: [out.features.dims, out.embedding.dims],
+    };
   } finally {
     await session.release();
   }
@@ -89,7 +93,9 @@ describe('exportResNetOnnx', () => {
     expectWellFormed(g);
 
     const ops = g.node.map((n) => n.opType);
-    expect(new Set(ops)).toEqual(new Set(['Conv', 'Relu', 'MaxPool', 'Add', 'GlobalAveragePool', 'Flatten', 'Gemm', 'ReduceL2', 'Max', 'Div']));
+    expect(new Set(ops)).toEqual(
+      new Set(['Conv', 'Relu', 'MaxPool', 'Add', 'GlobalAveragePool', 'Flatten', 'Gemm', 'ReduceL2', 'Max', 'Div']),
+    );
     const convs = g.node.filter((n) => n.opType === 'Conv');
     expect(convs).toHaveLength(20); // stem + 16 block convs + 3 downsamples, each with its BN folded in
     expect(convs.slice(0, 4).map((n) => n.name)).toEqual(['conv1', 'layer1.0.conv1', 'layer1.0.conv2', 'layer1.1.conv1']);
@@ -104,7 +110,11 @@ describe('exportResNetOnnx', () => {
     expect(g.initializer.find((t) => t.name === 'conv1.folded.weight')?.dims).toEqual([8, 3, 7, 7]); // OIHW
     expect(g.initializer.find((t) => t.name === 'fc.weight')?.dims).toEqual([16, 64]); // torch's [out, in]
     expect(g.node.find((n) => n.opType === 'Gemm')?.attribute.map((a) => [a.name, a.i])).toEqual([['transB', 1]]);
-    expect(Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]))).toMatchObject({ arch: 'resnet18', stem: 'imagenet', input_layout: 'NCHW' });
+    expect(Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]))).toMatchObject({
+      arch: 'resnet18',
+      stem: 'imagenet',
+      input_layout: 'NCHW',
+    });
   });
 
   it('runs in onnxruntime with any batch and image size, matching the TF.js eval forward', async () => {
@@ -138,7 +148,12 @@ describe('exportResNetOnnx', () => {
     expectWellFormed(graph);
     const nodes = graph.node;
     // At 64 px layer4 runs on 2x2 maps: its 3x3 stride-1 convs fit in the kernel; the stride-2 conv1 and downsample do not.
-    expect(nodes.filter((n) => n.opType === 'Gemm').map((n) => n.name)).toEqual(['layer4.0.conv2', 'layer4.1.conv1', 'layer4.1.conv2', 'fc']);
+    expect(nodes.filter((n) => n.opType === 'Gemm').map((n) => n.name)).toEqual([
+      'layer4.0.conv2',
+      'layer4.1.conv1',
+      'layer4.1.conv2',
+      'fc',
+    ]);
     expect(nodes.filter((n) => n.opType === 'Conv')).toHaveLength(17);
     const x = randomImages(3, 64, 5);
     const a = await runOnnx(dense, toNchw(x, 3, 64), [3, 3, 64, 64]);
@@ -175,7 +190,15 @@ describe('exportResNetOnnx', () => {
 describe('the exported file equals torchvision', () => {
   // fixtures/torch_parity.py: torchvision's outputs (float64) for closed-formula weights and inputs.
   const fixture = JSON.parse(readFileSync(new URL('../moco/fixtures/torch-parity.json', import.meta.url), 'utf8')) as {
-    cases: { arch: ResNetArch; stem: ResNetStem; mlpHead: boolean; input: number[]; training: boolean; features: number[]; embedding: number[] }[];
+    cases: {
+      arch: ResNetArch;
+      stem: ResNetStem;
+      mlpHead: boolean;
+      input: number[];
+      training: boolean;
+      features: number[];
+      embedding: number[];
+    }[];
   };
   // ResNet-50 at full width takes seconds just to fill in its weights; the embedder tests compare a narrow one with TF.js.
   for (const c of fixture.cases.filter((k) => !k.training && k.arch !== 'resnet50')) {
@@ -186,7 +209,9 @@ describe('the exported file equals torchvision', () => {
         const [n, size] = c.input;
         const x = tf.tidy(() => tf.transpose(formulaInput(c.input), [0, 3, 1, 2]).dataSync() as Float32Array); // NCHW
         const out = await runOnnx(await exportResNetOnnx(model), x, [n, 3, size, size]);
-        const firstCols = Array.from({ length: n }, (_, r) => Array.from(out.features.subarray(r * model.featureDim, r * model.featureDim + 64))).flat();
+        const firstCols = Array.from({ length: n }, (_, r) =>
+          Array.from(out.features.subarray(r * model.featureDim, r * model.featureDim + 64)),
+        ).flat();
         const scale = Math.max(...c.features.map(Math.abs));
         expectAllClose(firstCols, c.features, 1e-3, 1e-4 * scale);
         expectAllClose(out.embedding, c.embedding, 1e-3, 2e-5);
@@ -213,7 +238,17 @@ describe('denseConvMatrix', () => {
       tf.tidy(() => {
         const x = tf.tensor4d(rng.normal(2 * ci * size * size), [2, ci, size, size]); // NCHW
         const w = tf.tensor4d(oihw, [co, ci, k, k]).transpose([2, 3, 1, 0]) as tf.Tensor4D; // HWIO
-        const conv = tf.conv2d(tf.pad(x.transpose([0, 2, 3, 1]) as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), w, stride, 'valid');
+        const conv = tf.conv2d(
+          tf.pad(x.transpose([0, 2, 3, 1]) as tf.Tensor4D, [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ]),
+          w,
+          stride,
+          'valid',
+        );
         const expected = conv.transpose([0, 3, 1, 2]).reshape([2, -1]); // NCHW flattened
         const actual = tf.matMul(x.reshape([2, -1]), tf.tensor2d(matrix, [ci * size * size, co * oh * ow]));
         expect(maxAbsDiff(actual.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
@@ -227,12 +262,21 @@ describe('foldBatchNorm', () => {
     const rng = new Rng(7);
     const [kh, kw, ci, co] = [3, 2, 3, 5];
     const w = rng.normal(kh * kw * ci * co);
-    const bn = { gamma: rng.uniform(co, 0.5, 2), beta: rng.uniform(co, -1, 1), runningMean: rng.uniform(co, -1, 1), runningVar: rng.uniform(co, 0.1, 3) };
+    const bn = {
+      gamma: rng.uniform(co, 0.5, 2),
+      beta: rng.uniform(co, -1, 1),
+      runningMean: rng.uniform(co, -1, 1),
+      runningVar: rng.uniform(co, 0.1, 3),
+    };
     const folded = foldBatchNorm(w, [kh, kw, ci, co], bn);
     tf.tidy(() => {
       const x = tf.tensor4d(rng.normal(2 * 6 * 6 * ci), [2, 6, 6, ci]);
       const y = tf.conv2d(x, tf.tensor4d(w, [kh, kw, ci, co]), 1, 'valid');
-      const expected = y.sub(bn.runningMean).div(tf.sqrt(tf.tensor1d(bn.runningVar).add(1e-5))).mul(bn.gamma).add(bn.beta);
+      const expected = y
+        .sub(bn.runningMean)
+        .div(tf.sqrt(tf.tensor1d(bn.runningVar).add(1e-5)))
+        .mul(bn.gamma)
+        .add(bn.beta);
       const oihw = tf.tensor4d(folded.weight, [co, ci, kh, kw]).transpose([2, 3, 1, 0]) as tf.Tensor4D; // -> HWIO
       const actual = tf.conv2d(x, oihw, 1, 'valid').add(folded.bias);
       expect(maxAbsDiff(actual.dataSync(), expected.dataSync())).toBeLessThan(1e-5);

@@ -16,8 +16,20 @@ export interface RoundtripCase {
 
 /** Width 1: the only width stock torchvision holds. */
 export const ROUNDTRIP_CASES: RoundtripCase[] = [
-  { name: 'resnet18-small-mlp', options: { arch: 'resnet18', stem: 'small', widthMultiplier: 1, outDim: 128, mlpHead: true }, seed: 11, n: 2, size: 16 },
-  { name: 'resnet18-imagenet-linear', options: { arch: 'resnet18', stem: 'imagenet', widthMultiplier: 1, outDim: 128, mlpHead: false }, seed: 12, n: 2, size: 64 },
+  {
+    name: 'resnet18-small-mlp',
+    options: { arch: 'resnet18', stem: 'small', widthMultiplier: 1, outDim: 128, mlpHead: true },
+    seed: 11,
+    n: 2,
+    size: 16,
+  },
+  {
+    name: 'resnet18-imagenet-linear',
+    options: { arch: 'resnet18', stem: 'imagenet', widthMultiplier: 1, outDim: 128, mlpHead: false },
+    seed: 12,
+    n: 2,
+    size: 64,
+  },
 ];
 
 export function roundtripModel(c: RoundtripCase): ResNet {

@@ -18,7 +18,14 @@ function handMade(header: unknown, data = new Uint8Array(0)): Buffer {
 
 function sample(): Map<string, SafeTensor> {
   return new Map([
-    ['conv1.weight', safeTensor('F32', [2, 3, 1, 1], Float32Array.from({ length: 6 }, (_, i) => i / 7 - 0.3))],
+    [
+      'conv1.weight',
+      safeTensor(
+        'F32',
+        [2, 3, 1, 1],
+        Float32Array.from({ length: 6 }, (_, i) => i / 7 - 0.3),
+      ),
+    ],
     ['bn1.num_batches_tracked', safeTensor('I64', [], BigInt64Array.of(123456789012n))],
     ['half', safeTensor('F16', [3], Uint16Array.of(0x3c00, 0xc000, 0x3555))], // 1, -2, ~0.33325
     ['mask', safeTensor('U8', [5], Uint8Array.of(1, 0, 1, 1, 0))],
@@ -40,7 +47,9 @@ describe('safetensors writer and reader', () => {
       expect(b.shape, name).toEqual(t.shape);
       expect(Buffer.from(b.data).equals(Buffer.from(t.data)), name).toBe(true);
     }
-    expect(Array.from(safeTensorToFloat32(back.tensors.get('conv1.weight')!))).toEqual(Array.from(Float32Array.from({ length: 6 }, (_, i) => i / 7 - 0.3)));
+    expect(Array.from(safeTensorToFloat32(back.tensors.get('conv1.weight')!))).toEqual(
+      Array.from(Float32Array.from({ length: 6 }, (_, i) => i / 7 - 0.3)),
+    );
     expect(Array.from(safeTensorToFloat32(back.tensors.get('half')!))).toEqual([1, -2, 0.333251953125]);
     expect(Array.from(safeTensorToFloat32(back.tensors.get('fc.bias')!))).toEqual([Math.fround(Math.PI), Math.fround(-Math.E)]);
     expect(new BigInt64Array(back.tensors.get('bn1.num_batches_tracked')!.data.buffer)[0]).toBe(123456789012n);
@@ -51,7 +60,10 @@ describe('safetensors writer and reader', () => {
     const n = Number(file.readBigUInt64LE(0));
     expect((8 + n) % 8).toBe(0);
     expect(file.subarray(8, 8 + n).toString('utf8')).toMatch(/^\{.*\} *$/);
-    const header = JSON.parse(file.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+    const header = JSON.parse(file.subarray(8, 8 + n).toString('utf8')) as Record<
+      string,
+      { dtype: string; data_offsets: [number, number] }
+    >;
     const sizes: Record<string, number> = { F64: 8, I64: 8, F32: 4, F16: 2, U8: 1 };
     for (const [name, info] of Object.entries(header)) {
       if (name === '__metadata__') continue;
@@ -102,33 +114,55 @@ describe('safetensors reader refuses corrupt files clearly', () => {
       },
       /expected a 64-byte header after the length, got a file of 20 bytes/,
     ],
-    ['a header that is not UTF-8', () => handMade(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), /expected a UTF-8 JSON header, got bytes that are not UTF-8/],
+    [
+      'a header that is not UTF-8',
+      () => handMade(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
+      /expected a UTF-8 JSON header, got bytes that are not UTF-8/,
+    ],
     ['a header not starting with {', () => handMade(' {}'), /expected the header to start with "\{", got " \{\}"/],
     ['invalid JSON', () => handMade('{"a": '), /expected a JSON header, got invalid JSON/],
-    ['an unknown dtype', () => handMade({ w: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, new Uint8Array(16)), /expected a dtype of BOOL \| U8 .* for w, got "F128"/],
-    ['a negative dimension', () => handMade({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, f32(1)), /expected a shape of non-negative integers, got \[-1\]/],
-    ['offsets past the data', () => handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32(1)), /expected data_offsets of w within the 4 data bytes, got \[0, 8\]/],
-    ['offsets that disagree with the shape', () => handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, f32(1)), /expected 8 bytes for w \(F32 \[2\]\), got data_offsets \[0, 4\] \(4 bytes\)/],
+    [
+      'an unknown dtype',
+      () => handMade({ w: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, new Uint8Array(16)),
+      /expected a dtype of BOOL \| U8 .* for w, got "F128"/,
+    ],
+    [
+      'a negative dimension',
+      () => handMade({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, f32(1)),
+      /expected a shape of non-negative integers, got \[-1\]/,
+    ],
+    [
+      'offsets past the data',
+      () => handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32(1)),
+      /expected data_offsets of w within the 4 data bytes, got \[0, 8\]/,
+    ],
+    [
+      'offsets that disagree with the shape',
+      () => handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, f32(1)),
+      /expected 8 bytes for w \(F32 \[2\]\), got data_offsets \[0, 4\] \(4 bytes\)/,
+    ],
     [
       'overlapping tensors',
       () =>
-        handMade(
-          { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
-          f32(3),
-        ),
+        handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, f32(3)),
       /expected b to start at data offset 8, got 4 \(it overlaps a\)/,
     ],
     [
       'a gap between tensors',
       () =>
-        handMade(
-          { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } },
-          f32(3),
-        ),
+        handMade({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, f32(3)),
       /expected b to start at data offset 4, got 8 \(it leaves a gap of 4 bytes before it\)/,
     ],
-    ['trailing bytes no tensor owns', () => handMade({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(2)), /expected the tensors to cover all 8 data bytes, got 4/],
-    ['metadata that is not strings', () => handMade({ __metadata__: { epoch: 3 } }), /expected a string for __metadata__.epoch, got number 3/],
+    [
+      'trailing bytes no tensor owns',
+      () => handMade({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(2)),
+      /expected the tensors to cover all 8 data bytes, got 4/,
+    ],
+    [
+      'metadata that is not strings',
+      () => handMade({ __metadata__: { epoch: 3 } }),
+      /expected a string for __metadata__.epoch, got number 3/,
+    ],
     ['a header that is an array', () => handMade('[1, 2]'), /expected the header to start with "\{"/],
     ['a tensor entry that is not an object', () => handMade({ w: 3 }), /expected an object for tensor w, got number 3/],
   ];

@@ -117,7 +117,13 @@ describe('reading torch checkpoints', () => {
     const fc = formula(fcName, [16, 512]);
     const t = state.get(0)!.get('momentum_buffer')!;
     expect(t.shape).toEqual([512, 16]);
-    for (const [r, c] of [[0, 0], [0, 15], [511, 3], [200, 9]]) expect(t.data[r * 16 + c]).toBe(fc[c * 512 + r]);
+    for (const [r, c] of [
+      [0, 0],
+      [0, 15],
+      [511, 3],
+      [200, 9],
+    ])
+      expect(t.data[r * 16 + c]).toBe(fc[c * 512 + r]);
     // conv1.weight[1]: 147 values from offset 147.
     const conv1 = formula('module.encoder_q.conv1.weight', [64, 3, 7, 7]);
     const v = state.get(1)!.get('momentum_buffer')!;
@@ -135,22 +141,32 @@ describe('reading torch checkpoints', () => {
   });
 
   it('refuses the legacy (pre-1.6) format by name', () => {
-    expect(() => readWeightsFile(fixtureFile(fixture.legacy))).toThrow(/got the legacy format .* not supported; in Python: torch.save\(torch.load\(old_path\), new_path\)/);
+    expect(() => readWeightsFile(fixtureFile(fixture.legacy))).toThrow(
+      /got the legacy format .* not supported; in Python: torch.save\(torch.load\(old_path\), new_path\)/,
+    );
   });
 
   it('refuses corrupt archives clearly', () => {
     const bytes = Buffer.from(fixtureFile(fixture.moco.file));
     const flipped = Buffer.from(bytes);
     flipped[2000] ^= 0xff; // inside the first storage
-    expect(() => importTorchCheckpoint(flipped)).toThrow(/expected CRC-32 0x[0-9a-f]{8} of moco_v1_r18.pth\/data\/\d+, got 0x[0-9a-f]{8} \(a corrupt file\)/);
-    expect(() => importTorchCheckpoint(bytes.subarray(0, bytes.length - 100))).toThrow(/expected a zip archive with an end of central directory record, got none/);
-    expect(() => readWeightsFile(Buffer.from('hello world, not weights'))).toThrow(/expected a torch checkpoint \(zip\) or a safetensors file, got a file starting with bytes 68 65 6c/);
+    expect(() => importTorchCheckpoint(flipped)).toThrow(
+      /expected CRC-32 0x[0-9a-f]{8} of moco_v1_r18.pth\/data\/\d+, got 0x[0-9a-f]{8} \(a corrupt file\)/,
+    );
+    expect(() => importTorchCheckpoint(bytes.subarray(0, bytes.length - 100))).toThrow(
+      /expected a zip archive with an end of central directory record, got none/,
+    );
+    expect(() => readWeightsFile(Buffer.from('hello world, not weights'))).toThrow(
+      /expected a torch checkpoint \(zip\) or a safetensors file, got a file starting with bytes 68 65 6c/,
+    );
   });
 
   it('refuses pickled Python objects, unknown opcodes, TorchScript archives and dicts without tensors', () => {
     // os.system('ls'): GLOBAL, a tuple, REDUCE.
     const evil = storedZip([['archive/data.pkl', pickle('\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02Rq\x03.')]]);
-    expect(() => readTorchFile(evil)).toThrow(/expected only tensors, dicts, lists, strings and numbers .*, got a pickled os.system; save the weights alone/);
+    expect(() => readTorchFile(evil)).toThrow(
+      /expected only tensors, dicts, lists, strings and numbers .*, got a pickled os.system; save the weights alone/,
+    );
     const textInt = storedZip([['archive/data.pkl', pickle('\x80\x02I1\n.')]]);
     expect(() => readTorchFile(textInt)).toThrow(/expected a pickle opcode torch.save writes, got opcode 0x49 \('I'\) at byte 2/);
     const truncated = storedZip([['archive/data.pkl', pickle('\x80\x02X\x10\x00\x00\x00abc')]]);
@@ -194,7 +210,7 @@ describe('mapping a torch state_dict onto the ResNet', () => {
   });
   afterAll(() => source.dispose());
 
-  it("strips module.encoder_q., ignores the key encoder and queue, detects the options and loads every tensor", async () => {
+  it('strips module.encoder_q., ignores the key encoder and queue, detects the options and loads every tensor', async () => {
     const sd = await asTorchTensors(source, 'module.encoder_q.');
     for (const [k, t] of await asTorchTensors(source, 'module.encoder_k.')) sd.set(k, t);
     sd.set('module.queue', new TorchTensor('float32', [32, 64], new Float32Array(32 * 64)));
@@ -258,7 +274,13 @@ describe('mapping a torch state_dict onto the ResNet', () => {
     const r50 = new ResNet({ arch: 'resnet50', stem: 'imagenet', widthMultiplier: 1 / 16, outDim: 8 }, null);
     const shapes = new Map([...r50.params].map(([k, v]) => [k, torchShape(v.shape)]));
     r50.dispose();
-    expect(detectResNetOptions(shapes)).toMatchObject({ arch: 'resnet50', stem: 'imagenet', widthMultiplier: 4 / 64, mlpHead: false, outDim: 8 });
+    expect(detectResNetOptions(shapes)).toMatchObject({
+      arch: 'resnet50',
+      stem: 'imagenet',
+      widthMultiplier: 4 / 64,
+      mlpHead: false,
+      outDim: 8,
+    });
     shapes.set('layer3.22.conv1.weight', [16, 64, 1, 1]);
     const sd = new Map([...shapes].map(([k, s]) => [k, new TorchTensor('float32', s, new Float32Array(s.reduce((a, b) => a * b, 1)))]));
     expect(() => importResNet(sd)).toThrow(/got bottleneck blocks \[3, 4, 23, 3\] in layer1..layer4 \(ResNet-18: basic \[2, 2, 2, 2\]/);
@@ -266,12 +288,23 @@ describe('mapping a torch state_dict onto the ResNet', () => {
 
   it('maps the MoCo fixture: a partial file needs the architecture, and lists what it lacks', () => {
     const sd = importTorchCheckpoint(fixtureFile(fixture.moco.file));
-    expect(() => importResNet(sd)).toThrow(/expected the keys of a ResNet-18, -34 or -50 to tell the architecture, got basic blocks \[1, 0, 0, 0\]/);
-    expect(() => importResNet(sd, { expected: { arch: 'resnet18' } })).toThrow(/under module.encoder_q., got \d+ missing, 0 unknown and 0 shape-mismatched keys \(9 loaded\)\nmissing: layer1.0.conv1.weight, /);
+    expect(() => importResNet(sd)).toThrow(
+      /expected the keys of a ResNet-18, -34 or -50 to tell the architecture, got basic blocks \[1, 0, 0, 0\]/,
+    );
+    expect(() => importResNet(sd, { expected: { arch: 'resnet18' } })).toThrow(
+      /under module.encoder_q., got \d+ missing, 0 unknown and 0 shape-mismatched keys \(9 loaded\)\nmissing: layer1.0.conv1.weight, /,
+    );
     const { model, report } = importResNet(sd, { expected: { arch: 'resnet18' }, strict: false });
     try {
       expect(report.prefix).toBe('module.encoder_q.');
-      expect(report.detected).toEqual({ stem: 'imagenet', widthMultiplier: 1, mlpHead: false, outDim: 16, blocks: [1, 0, 0, 0], bottleneck: false });
+      expect(report.detected).toEqual({
+        stem: 'imagenet',
+        widthMultiplier: 1,
+        mlpHead: false,
+        outDim: 16,
+        blocks: [1, 0, 0, 0],
+        bottleneck: false,
+      });
       expect(report.ignored).toEqual(['module.encoder_k.bn1.weight', 'module.queue', 'module.queue_ptr']);
       expect(report.loaded).toBe(9);
       expect(report.missing).not.toContain('bn1.weight');
@@ -280,7 +313,12 @@ describe('mapping a torch state_dict onto the ResNet', () => {
       const w = model.params.get('conv1.weight')!;
       expect(w.shape).toEqual([7, 7, 3, 64]);
       const hwio = w.dataSync();
-      for (const [o, i, y, x] of [[0, 0, 0, 0], [63, 2, 6, 6], [10, 1, 3, 5]]) expect(hwio[((y * 7 + x) * 3 + i) * 64 + o]).toBe(conv1[((o * 3 + i) * 7 + y) * 7 + x]);
+      for (const [o, i, y, x] of [
+        [0, 0, 0, 0],
+        [63, 2, 6, 6],
+        [10, 1, 3, 5],
+      ])
+        expect(hwio[((y * 7 + x) * 3 + i) * 64 + o]).toBe(conv1[((o * 3 + i) * 7 + y) * 7 + x]);
       const fc = formula('module.encoder_q.fc.weight', [16, 512]);
       expect(model.params.get('fc.weight')!.dataSync()[5 * 16 + 3]).toBe(fc[3 * 512 + 5]);
       expect(model.buffers.get('bn1.num_batches_tracked')!.dataSync()[0]).toBe(200180);
@@ -290,7 +328,10 @@ describe('mapping a torch state_dict onto the ResNet', () => {
   });
 
   it('maps the plain torchvision fixture: no prefix, small stem, a 10-class fc', () => {
-    const { model, report } = importResNet(readWeightsFile(fixtureFile(fixture.plain.file)), { expected: { arch: 'resnet18' }, strict: false });
+    const { model, report } = importResNet(readWeightsFile(fixtureFile(fixture.plain.file)), {
+      expected: { arch: 'resnet18' },
+      strict: false,
+    });
     model.dispose();
     expect(report.prefix).toBe('');
     expect(report.detected).toMatchObject({ stem: 'small', widthMultiplier: 1, mlpHead: false, outDim: 10 });

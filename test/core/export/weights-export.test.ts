@@ -20,7 +20,15 @@ beforeAll(async () => {
 });
 
 const roundtrip = JSON.parse(readFileSync(new URL('./fixtures/torch-roundtrip.json', import.meta.url), 'utf8')) as {
-  cases: { name: string; sha256: string; torchKeys: string[]; num_batches_tracked: string; input: number[]; features: number[]; embedding: number[] }[];
+  cases: {
+    name: string;
+    sha256: string;
+    torchKeys: string[];
+    num_batches_tracked: string;
+    input: number[];
+    features: number[];
+    embedding: number[];
+  }[];
 };
 
 function forward(model: ResNet, x: Float32Array, n: number, size: number) {
@@ -39,7 +47,10 @@ describe('safetensors export into torchvision', () => {
       try {
         const { safetensors, configJson } = await exportSafetensors(model, { inputSize: c.size });
         // The same bytes as the file torch_roundtrip.py read: a changed writer needs the fixture made again.
-        expect(createHash('sha256').update(safetensors).digest('hex'), 'the file torch_roundtrip.py loaded: after a change to the writer or the init, run its two commands again').toBe(expected!.sha256);
+        expect(
+          createHash('sha256').update(safetensors).digest('hex'),
+          'the file torch_roundtrip.py loaded: after a change to the writer or the init, run its two commands again',
+        ).toBe(expected!.sha256);
         expect(torchNames(model)).toEqual(expected!.torchKeys);
         expect(expected!.num_batches_tracked).toBe('torch.int64');
         expect(configJson.torchvision.loadable).toBe(true);
@@ -73,7 +84,15 @@ describe('safetensors export into torchvision', () => {
       expect(new Float32Array(fc.data.buffer)[3 * 64 + 10]).toBe(model.params.get('fc.weight')!.dataSync()[10 * 16 + 3]);
       const nbt = file.tensors.get('bn1.num_batches_tracked')!;
       expect([nbt.dtype, nbt.shape, new BigInt64Array(nbt.data.buffer)[0]]).toEqual(['I64', [], 77n]);
-      expect(file.metadata).toMatchObject({ format: 'pt', architecture: 'resnet18', stem: 'small', width_multiplier: '0.125', head: 'linear', output_dim: '16', torchvision_loadable: 'false' });
+      expect(file.metadata).toMatchObject({
+        format: 'pt',
+        architecture: 'resnet18',
+        stem: 'small',
+        width_multiplier: '0.125',
+        head: 'linear',
+        output_dim: '16',
+        torchvision_loadable: 'false',
+      });
     } finally {
       model.dispose();
     }
@@ -82,7 +101,18 @@ describe('safetensors export into torchvision', () => {
   it('says in the config when stock torchvision cannot hold the weights, and records the run', async () => {
     const model = modelWithBnStats({ arch: 'resnet50', stem: 'imagenet', widthMultiplier: 1 / 8, outDim: 16, mlpHead: true }, 4);
     try {
-      const config: EncoderExportConfig = { arch: 'resnet50', stem: 'imagenet', widthMultiplier: 1 / 8, dim: 16, mlpHead: true, inputSize: 64, K: 4096, m: 0.999, T: 0.2, folderIds: [3] };
+      const config: EncoderExportConfig = {
+        arch: 'resnet50',
+        stem: 'imagenet',
+        widthMultiplier: 1 / 8,
+        dim: 16,
+        mlpHead: true,
+        inputSize: 64,
+        K: 4096,
+        m: 0.999,
+        T: 0.2,
+        folderIds: [3],
+      };
       const { configJson } = await exportSafetensors(model, config, { runId: 7, step: 1200 });
       expect(configJson).toMatchObject({
         architecture: 'resnet50',
@@ -97,10 +127,14 @@ describe('safetensors export into torchvision', () => {
         training: { K: 4096, m: 0.999, T: 0.2 },
         source: { runId: 7, step: 1200 },
       });
-      expect(configJson.torchvision.reason).toMatch(/width multiplier 0.125: stage widths \[8, 16, 32, 64\] differ from torchvision's fixed \[64, 128, 256, 512\]/);
+      expect(configJson.torchvision.reason).toMatch(
+        /width multiplier 0.125: stage widths \[8, 16, 32, 64\] differ from torchvision's fixed \[64, 128, 256, 512\]/,
+      );
       expect(configJson.training).not.toHaveProperty('folderIds');
       expect(encoderReadme(configJson)).toMatch(/These weights do not load into stock torchvision: width multiplier 0.125/);
-      await expect(exportSafetensors(model, { ...config, arch: 'resnet18' })).rejects.toThrow(/expected config.arch resnet50 \(the model's\), got resnet18/);
+      await expect(exportSafetensors(model, { ...config, arch: 'resnet18' })).rejects.toThrow(
+        /expected config.arch resnet50 \(the model's\), got resnet18/,
+      );
     } finally {
       model.dispose();
     }
@@ -110,7 +144,11 @@ describe('safetensors export into torchvision', () => {
 describe('TF.js export', () => {
   const cases: [string, Partial<ResNetOptions> & Pick<ResNetOptions, 'arch'>, number][] = [
     ['resnet18, small stem, MLP head', { arch: 'resnet18', stem: 'small', widthMultiplier: 1 / 8, outDim: 32, mlpHead: true }, 16],
-    ['resnet50, ImageNet stem, linear head, several weight shards', { arch: 'resnet50', stem: 'imagenet', widthMultiplier: 1 / 4, outDim: 16 }, 64],
+    [
+      'resnet50, ImageNet stem, linear head, several weight shards',
+      { arch: 'resnet50', stem: 'imagenet', widthMultiplier: 1 / 4, outDim: 16 },
+      64,
+    ],
   ];
   const models: ResNet[] = [];
   afterAll(() => models.forEach((m) => m.dispose()));
@@ -130,8 +168,23 @@ describe('TF.js export', () => {
       shards.forEach((s: string, i: number) => expect(s).toBe(`group1-shard${i + 1}of${shards.length}.bin`));
       if (options.arch === 'resnet50') expect(shards.length).toBeGreaterThan(1);
       const layers = json.modelTopology.config.layers as { class_name: string; name: string }[];
-      expect(layers.map((l) => l.name)).toEqual(expect.arrayContaining(['conv1', 'bn1', 'layer1.0.conv1', 'layer1.0.bn1', 'features', 'embedding']));
-      const stock = new Set(['InputLayer', 'ZeroPadding2D', 'Conv2D', 'BatchNormalization', 'ReLU', 'MaxPooling2D', 'Add', 'GlobalAveragePooling2D', 'Dense', 'LayerNormalization', 'Reshape', 'Flatten']);
+      expect(layers.map((l) => l.name)).toEqual(
+        expect.arrayContaining(['conv1', 'bn1', 'layer1.0.conv1', 'layer1.0.bn1', 'features', 'embedding']),
+      );
+      const stock = new Set([
+        'InputLayer',
+        'ZeroPadding2D',
+        'Conv2D',
+        'BatchNormalization',
+        'ReLU',
+        'MaxPooling2D',
+        'Add',
+        'GlobalAveragePooling2D',
+        'Dense',
+        'LayerNormalization',
+        'Reshape',
+        'Flatten',
+      ]);
       for (const l of layers) expect(stock.has(l.class_name), l.class_name).toBe(true);
       expect(json.userDefinedMetadata).toMatchObject({ architecture: options.arch, input: { layout: 'NHWC' } });
 
@@ -139,7 +192,9 @@ describe('TF.js export', () => {
       try {
         const n = 3;
         const x = randomImages(n, size, 17);
-        const [f, e] = tf.tidy(() => (lm.predict(tf.tensor4d(x, [n, size, size, 3])) as tf.Tensor[]).map((t) => t.dataSync() as Float32Array));
+        const [f, e] = tf.tidy(() =>
+          (lm.predict(tf.tensor4d(x, [n, size, size, 3])) as tf.Tensor[]).map((t) => t.dataSync() as Float32Array),
+        );
         expectSameOutputs({ features: f, embedding: e }, forward(model, x, n, size), options.outDim!);
       } finally {
         lm.dispose();
@@ -152,7 +207,9 @@ describe('TF.js export', () => {
     models.push(model);
     const files = await exportTfjs(model, 8);
     const onlyJson = new Map([[TFJS_MODEL_FILE, files[0].data]]);
-    await expect(tf.loadLayersModel(tfjsFilesHandler(onlyJson))).rejects.toThrow(/expected the weight file group1-shard1of1.bin that model.json lists, got none/);
+    await expect(tf.loadLayersModel(tfjsFilesHandler(onlyJson))).rejects.toThrow(
+      /expected the weight file group1-shard1of1.bin that model.json lists, got none/,
+    );
     await expect(tf.loadLayersModel(tfjsFilesHandler(new Map()))).rejects.toThrow(/expected a model.json, got files none/);
   });
 });

@@ -88,8 +88,20 @@ describe('inspectFile', () => {
     ['text named .png', 'notes.png', async () => Buffer.from('just some text, not a picture\n'), 'not-image', /not an image.*\.png/],
     ['random bytes named .jpg', 'noise.jpg', async () => randomBytes(5000, 9), 'not-image', /not an image/],
     ['a truncated JPEG', 'cut.jpg', () => truncatedJpeg(), 'corrupt', /damaged or cut short/],
-    ['a HEIC file', 'phone.heic', async () => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(40)]), 'unsupported', /HEIC/],
-    ['a JPEG header with garbage after it', 'garbage.jpg', async () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3000, 4)]), 'corrupt', /damaged/],
+    [
+      'a HEIC file',
+      'phone.heic',
+      async () => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(40)]),
+      'unsupported',
+      /HEIC/,
+    ],
+    [
+      'a JPEG header with garbage after it',
+      'garbage.jpg',
+      async () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3000, 4)]),
+      'corrupt',
+      /damaged/,
+    ],
   ])('records %s as %s with a readable message', async (_what, name, make, reason, message) => {
     const r = await inspect(name, await make());
     expect(r).toMatchObject({ kind: 'problem', reason });
@@ -121,7 +133,12 @@ describe('inspectFile', () => {
     // A complete JPEG (end marker in place) whose scan data is noise.
     const good = await (await noisyImage(64, 48, 3)).jpeg().toBuffer();
     const sos = good.indexOf(Buffer.from([0xff, 0xda]));
-    const broken = Buffer.concat([good.subarray(0, sos), Buffer.from([0xff, 0xda, 0x00, 0x02]), randomBytes(500, 7).map((b) => (b === 0xff ? 0 : b)), Buffer.from([0xff, 0xd9])]);
+    const broken = Buffer.concat([
+      good.subarray(0, sos),
+      Buffer.from([0xff, 0xda, 0x00, 0x02]),
+      randomBytes(500, 7).map((b) => (b === 0xff ? 0 : b)),
+      Buffer.from([0xff, 0xd9]),
+    ]);
     const r = await inspect('noise-scan.jpg', broken);
     expect(r).toMatchObject({ kind: 'problem', reason: 'corrupt' });
     if (r.kind === 'problem') expect(r.message).not.toMatch(/Unknown error/);

@@ -13,7 +13,10 @@ let cleanup: () => void;
 
 beforeEach(async () => {
   ({ dir, cleanup } = tempDir());
-  const png = (v: number) => sharp({ create: { width: 8, height: 8, channels: 3, background: { r: v, g: 40, b: 90 } } }).png().toBuffer();
+  const png = (v: number) =>
+    sharp({ create: { width: 8, height: 8, channels: 3, background: { r: v, g: 40, b: 90 } } })
+      .png()
+      .toBuffer();
   mkdirSync(join(dir, 'photos', 'trip'), { recursive: true });
   mkdirSync(join(dir, 'elsewhere'));
   writeFileSync(join(dir, 'photos', 'a.png'), await png(10));
@@ -65,7 +68,9 @@ describe('symbolic links in a library folder', () => {
     await expect(studio.api.addFolder(join(dir, 'photos', 'me'))).rejects.toThrow(
       /^addFolder: expected a folder of photos, got a system folder the app never reads: .*\/me \(\/proc\/\d+\)$/,
     );
-    await expect(studio.api.addFolder('/sys')).rejects.toThrow('addFolder: expected a folder of photos, got a system folder the app never reads: /sys');
+    await expect(studio.api.addFolder('/sys')).rejects.toThrow(
+      'addFolder: expected a folder of photos, got a system folder the app never reads: /sys',
+    );
   });
 
   it('settings offer followOutsideLinks, off by default', async () => {

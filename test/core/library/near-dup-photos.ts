@@ -5,7 +5,10 @@ import { makeRng } from '../../../scripts/make-demo-library';
 
 type Rng = () => number;
 
-const colour = (rng: Rng) => `#${Math.floor(rng() * 0xffffff).toString(16).padStart(6, '0')}`;
+const colour = (rng: Rng) =>
+  `#${Math.floor(rng() * 0xffffff)
+    .toString(16)
+    .padStart(6, '0')}`;
 
 function scene(rng: Rng, w: number, h: number): string {
   const angle = (rng() * 360).toFixed(1);
@@ -20,7 +23,8 @@ function scene(rng: Rng, w: number, h: number): string {
     const y = (rng() * h).toFixed(0);
     const style = `fill="${colour(rng)}" fill-opacity="${(0.3 + rng() * 0.7).toFixed(2)}"`;
     if (rng() < 0.5) body += `<circle cx="${x}" cy="${y}" r="${r.toFixed(0)}" ${style}/>`;
-    else body += `<rect x="${x}" y="${y}" width="${(2 * r).toFixed(0)}" height="${r.toFixed(0)}" ${style} transform="rotate(${(rng() * 90).toFixed(1)} ${x} ${y})"/>`;
+    else
+      body += `<rect x="${x}" y="${y}" width="${(2 * r).toFixed(0)}" height="${r.toFixed(0)}" ${style} transform="rotate(${(rng() * 90).toFixed(1)} ${x} ${y})"/>`;
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${body}</svg>`;
 }
@@ -37,7 +41,9 @@ function grainTile(): Promise<Buffer> {
       const u = Math.max(rng(), 1e-12);
       raw[i] = Math.max(0, Math.min(255, Math.round(128 + 14 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng()))));
     }
-    return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
+    return sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+      .png()
+      .toBuffer();
   })();
   return grain;
 }

@@ -4,7 +4,14 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRng } from '../../../scripts/make-demo-library';
-import { NEAR_HASH_BYTES, NEAR_HASH_THRESHOLD, nearDistance, nearHashFromGrey, nearHashOf, nearHashWords } from '../../../src-main/core/library/near-hash';
+import {
+  NEAR_HASH_BYTES,
+  NEAR_HASH_THRESHOLD,
+  nearDistance,
+  nearHashFromGrey,
+  nearHashOf,
+  nearHashWords,
+} from '../../../src-main/core/library/near-hash';
 import { encodeThumb } from '../../../src-main/core/library/thumbs';
 import { CROPS, drawPhoto, editedCopy } from './near-dup-photos';
 

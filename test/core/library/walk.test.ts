@@ -11,7 +11,16 @@ let root: string;
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   root = join(dir, 'lib');
-  const files = ['a.jpg', 'sub/b.PNG', 'sub/deeper/c.webp', '.hidden/h.jpg', '.dot.jpg', 'ferien 2023 – Ålesund ü.jpg', 'notes.txt', 'sub/x.heic'];
+  const files = [
+    'a.jpg',
+    'sub/b.PNG',
+    'sub/deeper/c.webp',
+    '.hidden/h.jpg',
+    '.dot.jpg',
+    'ferien 2023 – Ålesund ü.jpg',
+    'notes.txt',
+    'sub/x.heic',
+  ];
   for (const f of files) {
     mkdirSync(join(root, f, '..'), { recursive: true });
     writeFileSync(join(root, f), f);
@@ -47,8 +56,17 @@ describe('walkFolder', () => {
     expect(a).toMatchObject({ path: join(root, 'a.jpg'), size: 5 });
     expect(a.mtimeMs).toBeGreaterThan(0);
     expect(r.problems).toEqual([
-      expect.objectContaining({ path: join(root, 'dangling.jpg'), reason: 'unreadable', message: 'This is a link to nowhere.jpg, which does not exist.', isFile: true }),
-      expect.objectContaining({ path: join(root, 'self.jpg'), reason: 'unreadable', message: 'This is a link to self.jpg, which points back to itself.' }),
+      expect.objectContaining({
+        path: join(root, 'dangling.jpg'),
+        reason: 'unreadable',
+        message: 'This is a link to nowhere.jpg, which does not exist.',
+        isFile: true,
+      }),
+      expect.objectContaining({
+        path: join(root, 'self.jpg'),
+        reason: 'unreadable',
+        message: 'This is a link to self.jpg, which points back to itself.',
+      }),
     ]);
     // lib, sub, sub/deeper, elsewhere: the loops and the second link to 'outside' add nothing
     expect(r.dirCount).toBe(4);
@@ -63,7 +81,13 @@ describe('walkFolder', () => {
     symlinkSync(join(dir, 'outside', 'o.gif'), join(root, 'o-link.gif')); // a file link outside
     const r = await walkFolder(root, { skipHidden: true, isCancelled: () => false });
     const found = r.files.map((f) => f.relPath);
-    expect(found.filter((f) => !f.endsWith('c.webp'))).toEqual(['a-again.jpg', 'a.jpg', 'ferien 2023 – Ålesund ü.jpg', 'sub/b.PNG', 'sub/x.heic']);
+    expect(found.filter((f) => !f.endsWith('c.webp'))).toEqual([
+      'a-again.jpg',
+      'a.jpg',
+      'ferien 2023 – Ålesund ü.jpg',
+      'sub/b.PNG',
+      'sub/x.heic',
+    ]);
     // sub/deeper is walked once, by whichever of its two names the walk meets first
     expect(found.filter((f) => f.endsWith('c.webp'))).toHaveLength(1);
     const outside = r.problems.filter((p) => p.reason === 'outside-link');
@@ -90,7 +114,10 @@ describe('walkFolder', () => {
     const allowed = await walkFolder(root, { skipHidden: true, followOutsideLinks: true, isCancelled: () => false });
     expect(allowed.files.map((f) => f.relPath)).toContain('elsewhere/o.gif');
     expect(allowed.files.map((f) => f.relPath)).toContain('o-link.gif');
-    expect(allowed.problems.filter((p) => p.reason === 'outside-link').map((p) => p.path.slice(root.length + 1))).toEqual(['proc-self', 'sub/sys']);
+    expect(allowed.problems.filter((p) => p.reason === 'outside-link').map((p) => p.path.slice(root.length + 1))).toEqual([
+      'proc-self',
+      'sub/sys',
+    ]);
   });
 
   it('indexes a folder reachable by a link and by its own name under its own name, whichever stat settles first', async () => {
@@ -106,7 +133,9 @@ describe('walkFolder', () => {
   it('refuses to walk a folder that is a system folder', async () => {
     const r = await walkFolder('/proc/self', { skipHidden: true, isCancelled: () => false });
     expect(r).toMatchObject({ rootAvailable: false, files: [] });
-    expect(r.rootError).toContain('/proc/self: expected a readable folder, got a system folder (/proc, /sys or /dev), which the app never reads');
+    expect(r.rootError).toContain(
+      '/proc/self: expected a readable folder, got a system folder (/proc, /sys or /dev), which the app never reads',
+    );
   });
 
   it('includes hidden entries when asked to', async () => {

@@ -41,12 +41,18 @@ function crossEntropy(logits: Rows, label: (i: number) => number): { loss: numbe
 
 /** MoCo's InfoNCE: row i is [q_i·k_i, q_i·n_1, ..., q_i·n_K] / T, positive at 0. */
 function handInfoNce(q: Rows, k: Rows, negatives: Rows, T: number) {
-  return crossEntropy(q.map((qi, i) => [dot(qi, k[i]), ...negatives.map((n) => dot(qi, n))].map((v) => v / T)), () => 0);
+  return crossEntropy(
+    q.map((qi, i) => [dot(qi, k[i]), ...negatives.map((n) => dot(qi, n))].map((v) => v / T)),
+    () => 0,
+  );
 }
 
 /** End-to-end InfoNCE: row i is [q_i·k_1, ..., q_i·k_N] / T, positive at i. */
 function handBatchInfoNce(q: Rows, k: Rows, T: number) {
-  return crossEntropy(q.map((qi) => k.map((kj) => dot(qi, kj) / T)), (i) => i);
+  return crossEntropy(
+    q.map((qi) => k.map((kj) => dot(qi, kj) / T)),
+    (i) => i,
+  );
 }
 
 const rows = (t: tf.Tensor2D): Rows => t.arraySync();
@@ -67,8 +73,16 @@ const small = (over: Partial<MocoOptions>) => new MocoModel({ ...TINY, outDim: 8
 describe('end-to-end InfoNCE', () => {
   it('has NxN logits with the positives on the diagonal and equals the hand-computed loss', () => {
     tf.tidy(() => {
-      const q = tf.tensor2d([[1, 0], [0, 1], [0.6, 0.8]]);
-      const k = tf.tensor2d([[0.8, 0.6], [1, 0], [0.6, 0.8]]);
+      const q = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+        [0.6, 0.8],
+      ]);
+      const k = tf.tensor2d([
+        [0.8, 0.6],
+        [1, 0],
+        [0.6, 0.8],
+      ]);
       const { logits, loss, accuracy } = batchInfoNce(q, k, 0.5);
       expect(logits.shape).toEqual([3, 3]);
       // Row i: q_i·k_j / T. Row 0: [0.8, 1, 0.6]; row 1: [0.6, 0, 0.8]; row 2: [0.96, 0.6, 1]; / 0.5.
@@ -112,7 +126,12 @@ describe('end-to-end mechanism', () => {
       for (const [name, v] of model.encoderQ.params) {
         const g = values(both.grads[v.name]);
         const gq = values(queryOnly.grads[v.name]);
-        expectAllClose(values(v), before.get(name)!.map((x, i) => x - 0.1 * g[i]), 1e-5, 1e-7);
+        expectAllClose(
+          values(v),
+          before.get(name)!.map((x, i) => x - 0.1 * g[i]),
+          1e-5,
+          1e-7,
+        );
         g.forEach((x, i) => {
           keyPart += Math.abs(x - gq[i]);
           total += Math.abs(x);
@@ -133,7 +152,9 @@ describe('end-to-end mechanism', () => {
     const x = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
     const opt = tf.train.sgd(0.1);
     try {
-      expect(() => model.trainStep(x, x, opt)).toThrow('MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got 1');
+      expect(() => model.trainStep(x, x, opt)).toThrow(
+        'MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got 1',
+      );
     } finally {
       x.dispose();
       opt.dispose();
@@ -183,7 +204,9 @@ describe('symmetric loss', () => {
       expect(() => tooSmall.trainStep(imQ, imK, opt)).toThrow(
         'MoCo queue: expected K >= 2 x batch size = 16 (the symmetric loss enqueues the keys of both views), got K = 8',
       );
-      expect(() => untiled.trainStep(imQ, imK, opt)).toThrow('MoCo queue: expected K a multiple of 2 x batch size = 16 (the symmetric loss enqueues the keys of both views), got K = 24');
+      expect(() => untiled.trainStep(imQ, imK, opt)).toThrow(
+        'MoCo queue: expected K a multiple of 2 x batch size = 16 (the symmetric loss enqueues the keys of both views), got K = 24',
+      );
       expect(queueOf(untiled).queue.ptr).toBe(0);
     } finally {
       tf.dispose([imQ, imK]);
@@ -246,7 +269,12 @@ describe('memory bank', () => {
       const entry = (f: Float32Array, i: number) => Array.from(f.subarray(i * 8, (i + 1) * 8));
       const negatives = sampleOthers(M, 10, samples, new Rng(model.rng.state())); // the step's draw
       const q = embed(model, imQ, 2);
-      const expected = handInfoNce(q, Array.from(samples, (s) => entry(before, s)), Array.from(negatives, (s) => entry(before, s)), 0.2);
+      const expected = handInfoNce(
+        q,
+        Array.from(samples, (s) => entry(before, s)),
+        Array.from(negatives, (s) => entry(before, s)),
+        0.2,
+      );
 
       const r = await model.trainStep(imQ, imK, opt, samples);
       expect(r.loss).toBeCloseTo(expected.loss, 5);
@@ -262,7 +290,12 @@ describe('memory bank', () => {
         // v ← (m·v + (1−m)·q) / ‖m·v + (1−m)·q‖ with q as encoded in this step
         const mixed = entry(before, i).map((v, c) => 0.5 * v + 0.5 * q[at][c]);
         const norm = Math.hypot(...mixed);
-        expectAllClose(entry(bank.features, i), mixed.map((v) => v / norm), 1e-5, 1e-6);
+        expectAllClose(
+          entry(bank.features, i),
+          mixed.map((v) => v / norm),
+          1e-5,
+          1e-6,
+        );
         expect(bank.isSeen(i)).toBe(true);
       }
       tf.dispose([imQ, imK]);
@@ -298,12 +331,16 @@ describe('memory bank', () => {
     expect(Math.max(...others)).toBeLessThan(200);
     // K = all the others: each exactly once.
     expect([...sampleOthers(M, 16, batch, rng)].sort((a, b) => a - b)).toEqual([...Array(M).keys()].filter((i) => !batch.includes(i)));
-    expect(() => sampleOthers(M, 17, batch, rng)).toThrow('MoCo memory bank: expected K from 0 to the 16 entries outside the batch, got K = 17');
+    expect(() => sampleOthers(M, 17, batch, rng)).toThrow(
+      'MoCo memory bank: expected K from 0 to the 16 entries outside the batch, got K = 17',
+    );
   });
 
   it('refuses settings and batches it cannot take, before anything changes', () => {
     expect(() => bankModel({ symmetric: true })).toThrow(/expected symmetric false with the memory bank/);
-    expect(() => bankModel({ m: 1 })).toThrow('MoCo memory bank: expected m in [0, 1) (the momentum of the stored features; 1 never updates them), got 1');
+    expect(() => bankModel({ m: 1 })).toThrow(
+      'MoCo memory bank: expected m in [0, 1) (the momentum of the stored features; 1 never updates them), got 1',
+    );
     expect(() => bankModel({ K: 20 })).toThrow('MoCo memory bank: expected K from 1 to the bank size - 1 = 19, got K = 20');
     expect(() => bankModel({ bankSize: 0 })).toThrow(/expected a bank size \(number of training samples\) of at least 2, got 0/);
     const model = bankModel({ K: 14 });
@@ -357,7 +394,9 @@ describe('checkpoint state of each mechanism', () => {
         b.rng.setState(a.rng.state());
         const again = await collectState(b, optB);
         expect(again.dictionary).toEqual(saved.dictionary);
-        expect(again.tensors.map((t) => [t.name, Array.from(t.data)])).toEqual(saved.tensors.map((t) => [t.name, Array.from(copy.get(t.name)!.data)]));
+        expect(again.tensors.map((t) => [t.name, Array.from(t.data)])).toEqual(
+          saved.tensors.map((t) => [t.name, Array.from(copy.get(t.name)!.data)]),
+        );
         expect(b.dictionary.fill).toBe(a.dictionary.fill);
         const ra = await a.trainStep(batches[2].imQ, batches[2].imK, optA, samplesOf(2));
         const rb = await b.trainStep(batches[2].imQ, batches[2].imK, optB, samplesOf(2));
@@ -439,10 +478,18 @@ describe('each mechanism in training', () => {
 
   // The queue and end-to-end see new images every step (like MoCo's own test); the memory bank
   // needs its samples back, so it trains epochs over 32 images.
-  const learning: [string, Partial<MocoOptions>, { images: number | null; batch: number; steps: number; early: [number, number]; late: [number, number] }][] = [
+  const learning: [
+    string,
+    Partial<MocoOptions>,
+    { images: number | null; batch: number; steps: number; early: [number, number]; late: [number, number] },
+  ][] = [
     ['queue, symmetric', { K: 64, m: 0.9, symmetric: true }, { images: null, batch: 16, steps: 30, early: [3, 13], late: [20, 30] }],
     ['end-to-end', { dictionary: 'end-to-end' }, { images: null, batch: 16, steps: 30, early: [0, 10], late: [20, 30] }],
-    ['memory bank', { dictionary: 'memory-bank', bankSize: 32, K: 16, m: 0.5 }, { images: 32, batch: 8, steps: 40, early: [4, 12], late: [32, 40] }],
+    [
+      'memory bank',
+      { dictionary: 'memory-bank', bankSize: 32, K: 16, m: 0.5 },
+      { images: 32, batch: 8, steps: 40, early: [4, 12], late: [32, 40] },
+    ],
   ];
   for (const [label, over, plan] of learning) {
     it(`${label}: the loss falls on synthetic data`, async () => {

@@ -28,6 +28,8 @@ describe('MocoModel.dispose', () => {
   });
 
   it('reads a wasm abort as running out of memory', () => {
-    expect(describeFailure(new Error('Aborted(). Build with -sASSERTIONS for more info.'), 128, 32)).toMatch(/ran out of memory.*smaller batch \(e\.g\. 64\)/);
+    expect(describeFailure(new Error('Aborted(). Build with -sASSERTIONS for more info.'), 128, 32)).toMatch(
+      /ran out of memory.*smaller batch \(e\.g\. 64\)/,
+    );
   });
 });

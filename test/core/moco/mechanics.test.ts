@@ -17,9 +17,19 @@ beforeAll(useCpuBackend);
 describe('InfoNCE', () => {
   it('equals the hand-computed loss, logits and pretext accuracy', () => {
     tf.tidy(() => {
-      const q = tf.tensor2d([[1, 0], [0, 1]]);
-      const k = tf.tensor2d([[0.6, 0.8], [0, 1]]);
-      const queue = tf.tensor2d([[1, 0], [0.8, 0.6], [-1, 0]]); // K = 3
+      const q = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]);
+      const k = tf.tensor2d([
+        [0.6, 0.8],
+        [0, 1],
+      ]);
+      const queue = tf.tensor2d([
+        [1, 0],
+        [0.8, 0.6],
+        [-1, 0],
+      ]); // K = 3
       const { logits, loss, accuracy } = infoNce(q, k, queue, 0.5);
       // Row 0: [q·k+, q·queue] = [0.6, 1, 0.8, -1]; row 1: [1, 0, 0.6, 0]; divided by T = 0.5.
       expectAllClose(values(logits), [1.2, 2, 1.6, -2, 2, 0, 1.2, 0], 1e-6, 1e-6);
@@ -33,7 +43,9 @@ describe('InfoNCE', () => {
   it('refuses mismatched shapes and a non-positive temperature', () => {
     tf.tidy(() => {
       const q = tf.zeros([2, 4]) as tf.Tensor2D;
-      expect(() => infoNce(q, tf.zeros([3, 4]) as tf.Tensor2D, tf.zeros([8, 4]) as tf.Tensor2D, 0.07)).toThrow(/expected q NxC, k NxC, queue KxC/);
+      expect(() => infoNce(q, tf.zeros([3, 4]) as tf.Tensor2D, tf.zeros([8, 4]) as tf.Tensor2D, 0.07)).toThrow(
+        /expected q NxC, k NxC, queue KxC/,
+      );
       expect(() => infoNce(q, q, tf.zeros([8, 3]) as tf.Tensor2D, 0.07)).toThrow(/queue KxC/);
       expect(() => infoNce(q, q, tf.zeros([8, 4]) as tf.Tensor2D, 0)).toThrow(/expected a temperature T > 0, got 0/);
     });
@@ -41,7 +53,11 @@ describe('InfoNCE', () => {
 });
 
 describe('key queue', () => {
-  const batch = (v: number) => tf.tensor2d([[v, v + 0.5], [v + 0.25, v + 0.75]]); // 2 keys, dim 2
+  const batch = (v: number) =>
+    tf.tensor2d([
+      [v, v + 0.5],
+      [v + 0.25, v + 0.75],
+    ]); // 2 keys, dim 2
   const rows = (q: KeyQueue) => q.keys.arraySync().map((r) => r[0]);
 
   it('starts as random unit vectors', () => {

@@ -75,7 +75,10 @@ const RESNET18_PARAMS: [string, number[]][] = [
 // Its 20 BatchNorm layers; each has running_mean, running_var, num_batches_tracked buffers.
 const RESNET18_BNS = [
   'bn1',
-  ...['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'layer4.0', 'layer4.1'].flatMap((b) => [`${b}.bn1`, `${b}.bn2`]),
+  ...['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'layer4.0', 'layer4.1'].flatMap((b) => [
+    `${b}.bn1`,
+    `${b}.bn2`,
+  ]),
   'layer2.0.downsample.1',
   'layer3.0.downsample.1',
   'layer4.0.downsample.1',
@@ -180,7 +183,10 @@ describe('ResNet topology and names', () => {
 
   it('converts between stored and torch layouts', () => {
     tf.tidy(() => {
-      const w = tf.tensor4d(Float32Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i), [2, 3, 4, 5]); // KHxKWxCixCo
+      const w = tf.tensor4d(
+        Float32Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i),
+        [2, 3, 4, 5],
+      ); // KHxKWxCixCo
       const t = toTorchLayout(w);
       expect(t.shape).toEqual([5, 4, 2, 3]);
       // torch[co, ci, kh, kw] = ours[kh, kw, ci, co]
@@ -201,7 +207,9 @@ describe('ResNet topology and names', () => {
   });
 
   it('refuses unknown architectures and bad options clearly', () => {
-    expect(() => new ResNet({ arch: 'resnet101' as ResNetArch }, new Rng(1))).toThrow(/expected arch resnet18 \| resnet34 \| resnet50, got resnet101/);
+    expect(() => new ResNet({ arch: 'resnet101' as ResNetArch }, new Rng(1))).toThrow(
+      /expected arch resnet18 \| resnet34 \| resnet50, got resnet101/,
+    );
     expect(() => new ResNet({ arch: 'resnet18', stem: 'tiny' as ResNetStem }, new Rng(1))).toThrow(/expected stem/);
     expect(() => new ResNet({ arch: 'resnet18', widthMultiplier: 0 }, new Rng(1))).toThrow(/widthMultiplier/);
     const model = new ResNet({ ...TINY }, new Rng(1));
@@ -255,8 +263,18 @@ describe('ResNet forward', () => {
       tf.dispose([conv, m.mean, m.variance]);
 
       tf.dispose(model.forward(x, { training: true }));
-      expectAllClose(values(rm), mean.map((v) => 0.1 * v), 1e-5, 1e-6);
-      expectAllClose(values(rv), unbiased.map((v) => 0.9 + 0.1 * v), 1e-5, 1e-6);
+      expectAllClose(
+        values(rm),
+        mean.map((v) => 0.1 * v),
+        1e-5,
+        1e-6,
+      );
+      expectAllClose(
+        values(rv),
+        unbiased.map((v) => 0.9 + 0.1 * v),
+        1e-5,
+        1e-6,
+      );
       expect(model.buffers.get('bn1.num_batches_tracked')!.dataSync()[0]).toBe(1);
     } finally {
       x.dispose();

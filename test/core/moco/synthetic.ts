@@ -56,7 +56,12 @@ export function stripesDataset(rng: Rng, count: number): Stripes[] {
 }
 
 /** Fresh views of the images `idx` of a dataset: imQ and imK, NxSxSx3. */
-export function twoViewsOf(dataset: readonly Stripes[], idx: ArrayLike<number>, size: number, rng: Rng): { imQ: tf.Tensor4D; imK: tf.Tensor4D } {
+export function twoViewsOf(
+  dataset: readonly Stripes[],
+  idx: ArrayLike<number>,
+  size: number,
+  rng: Rng,
+): { imQ: tf.Tensor4D; imK: tf.Tensor4D } {
   const views = new Views(idx.length, size);
   for (let i = 0; i < idx.length; i++) views.draw(i, dataset[idx[i]], rng);
   return views.tensors();

@@ -23,10 +23,21 @@ describe('probe data', () => {
   });
 
   it('refuses data whose parts do not fit together', () => {
-    const ok = { d: 2, numClasses: 2, trainX: new Float32Array(4), trainY: Int32Array.from([0, 1]), testX: new Float32Array(2), testY: Int32Array.from([1]) };
+    const ok = {
+      d: 2,
+      numClasses: 2,
+      trainX: new Float32Array(4),
+      trainY: Int32Array.from([0, 1]),
+      testX: new Float32Array(2),
+      testY: Int32Array.from([1]),
+    };
     expect(checkProbeData('t', ok)).toEqual({ nTrain: 2, nTest: 1 });
     expect(() => checkProbeData('t', { ...ok, numClasses: 1 })).toThrow(/t: expected numClasses to be an integer >= 2, got 1/);
-    expect(() => checkProbeData('t', { ...ok, testY: new Int32Array(0), testX: new Float32Array(0) })).toThrow(/expected at least one test row, got 0/);
-    expect(() => checkProbeData('t', { ...ok, trainX: Float32Array.from([0, 0, NaN, 0]) })).toThrow(/expected finite values in trainX, got NaN at row 1, column 0/);
+    expect(() => checkProbeData('t', { ...ok, testY: new Int32Array(0), testX: new Float32Array(0) })).toThrow(
+      /expected at least one test row, got 0/,
+    );
+    expect(() => checkProbeData('t', { ...ok, trainX: Float32Array.from([0, 0, NaN, 0]) })).toThrow(
+      /expected finite values in trainX, got NaN at row 1, column 0/,
+    );
   });
 });

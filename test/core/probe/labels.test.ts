@@ -88,7 +88,9 @@ describe('labelImages', () => {
       'labelImages: expected at least 2 classes with 5 or more images each from folder level 0, got 1: a (8); left out for fewer than 5 images: b (3), c (2)',
     );
     expect(() => labelImages(inFolder('', 10, 1), { kind: 'folder', level: 0 })).toThrow(/got 0: none/);
-    expect(() => labelImages(images, { kind: 'folder', level: 0 }, { minPerClass: 1 })).toThrow(/expected minPerClass to be an integer >= 2, got 1/);
+    expect(() => labelImages(images, { kind: 'folder', level: 0 }, { minPerClass: 1 })).toThrow(
+      /expected minPerClass to be an integer >= 2, got 1/,
+    );
     expect(() => labelImages(images, { kind: 'folder', level: 0.5 })).toThrow(/expected an integer folder level, got 0.5/);
   });
 });
@@ -133,7 +135,10 @@ describe('labelledSplit', () => {
     expect(s.trainCounts).toEqual([8, 12]);
     expect(s.testCounts).toEqual([2, 3]);
     expect(new Set([...s.trainRows, ...s.testRows]).size).toBe(25);
-    for (const [rows, labels] of [[s.trainRows, s.trainLabels], [s.testRows, s.testLabels]] as const) {
+    for (const [rows, labels] of [
+      [s.trainRows, s.trainLabels],
+      [s.testRows, s.testLabels],
+    ] as const) {
       rows.forEach((r, i) => expect(images[r].relPath.split('/')[0]).toBe(s.classes[labels[i]]));
     }
     expect(s.trainRows.every((r) => r >= 3)).toBe(true); // the root images have no label

@@ -13,7 +13,10 @@ beforeAll(useCpuBackend);
  * as a d x C matrix, one permutation per epoch from the same Rng, batches in that order, mean
  * cross-entropy, torch's SGD (g += wd·p; v = m·v + g; p -= lr·v), lr x0.1 per milestone passed.
  */
-function referenceProbe(data: ProbeData, o: { epochs: number; batchSize: number; lr: number; momentum: number; weightDecay: number; schedule: number[]; seed: number }) {
+function referenceProbe(
+  data: ProbeData,
+  o: { epochs: number; batchSize: number; lr: number; momentum: number; weightDecay: number; schedule: number[]; seed: number },
+) {
   const { d, numClasses: C, trainX: x, trainY: y } = data;
   const n = y.length;
   const rng = new Rng(o.seed);
@@ -45,7 +48,10 @@ function referenceProbe(data: ProbeData, o: { epochs: number; batchSize: number;
           for (let j = 0; j < d; j++) gW[j * C + c] += g * x[r * d + j];
         }
       }
-      for (const [p, v, g] of [[W, vW, gW], [b, vb, gb]] as const) {
+      for (const [p, v, g] of [
+        [W, vW, gW],
+        [b, vb, gb],
+      ] as const) {
         for (let i = 0; i < p.length; i++) {
           v[i] = o.momentum * v[i] + g[i] + o.weightDecay * p[i];
           p[i] -= lr * v[i];
@@ -166,7 +172,9 @@ describe('trainLinearProbe', () => {
     await expect(trainLinearProbe({ ...data, trainY: Int32Array.from(data.trainY, (c) => c * 2) })).rejects.toThrow(
       /trainLinearProbe: expected trainY in \[0, 1\], got 2 at row 1/,
     );
-    await expect(trainLinearProbe({ ...data, testX: data.testX.subarray(1) })).rejects.toThrow(/expected testX to hold 5 x 4 = 20 values, got 19/);
+    await expect(trainLinearProbe({ ...data, testX: data.testX.subarray(1) })).rejects.toThrow(
+      /expected testX to hold 5 x 4 = 20 values, got 19/,
+    );
     await expect(trainLinearProbe(data, { epochs: 0 })).rejects.toThrow(/expected epochs to be an integer >= 1, got 0/);
     await expect(trainLinearProbe(data, { lr: -1 })).rejects.toThrow(/expected lr to be a finite number > 0, got -1/);
   });

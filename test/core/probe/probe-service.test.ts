@@ -51,17 +51,22 @@ afterAll(async () => {
 
 describe('probes', () => {
   it('previews the classes and the stratified split of a label source', async () => {
-    const preview = await studio.api.previewLabels({ kind: 'folder', level: -1 }, { folderIds: [], minPerClass: 5, testFraction: 0.25, seed: 1 });
+    const preview = await studio.api.previewLabels(
+      { kind: 'folder', level: -1 },
+      { folderIds: [], minPerClass: 5, testFraction: 0.25, seed: 1 },
+    );
     expect(preview.classes).toEqual([
       { name: 'across', train: 6, test: 2 },
       { name: 'checker', train: 6, test: 2 },
       { name: 'down', train: 6, test: 2 },
     ]);
     expect(preview.leftOut).toEqual([]);
-    await expect(studio.api.previewLabels({ kind: 'folder', level: -1 }, { folderIds: [], minPerClass: 9, testFraction: 0.25, seed: 1 })).rejects.toThrow(
-      /previewLabels: expected at least 2 classes with 9 or more images each/,
+    await expect(
+      studio.api.previewLabels({ kind: 'folder', level: -1 }, { folderIds: [], minPerClass: 9, testFraction: 0.25, seed: 1 }),
+    ).rejects.toThrow(/previewLabels: expected at least 2 classes with 9 or more images each/);
+    await expect(studio.api.previewLabels({ kind: 'tag' }, { folderIds: [], minPerClass: 5, testFraction: 0.25, seed: 1 })).rejects.toThrow(
+      /previewLabels: expected at least 2 classes/,
     );
-    await expect(studio.api.previewLabels({ kind: 'tag' }, { folderIds: [], minPerClass: 5, testFraction: 0.25, seed: 1 })).rejects.toThrow(/previewLabels: expected at least 2 classes/);
   });
 
   it('runs the linear probe and kNN on the encoder and both baselines, in a worker', async () => {
@@ -95,14 +100,20 @@ describe('probes', () => {
     const r = probe.results[0];
     for (let t = 0; t < 3; t++) {
       for (let p = 0; p < 3; p++) {
-        const images = await studio.api.probeCellImages({ probeId: probe.id, model: r.model, method: r.method, trueClass: t, predictedClass: p });
+        const images = await studio.api.probeCellImages({
+          probeId: probe.id,
+          model: r.model,
+          method: r.method,
+          trueClass: t,
+          predictedClass: p,
+        });
         expect(images).toHaveLength(r.metrics.confusion[t][p]);
         for (const im of images) expect(im.relPath.startsWith(probe.classes[t].name + '/')).toBe(true);
       }
     }
-    await expect(studio.api.probeCellImages({ probeId: probe.id, model: 'pretrained', method: 'knn', trueClass: 7, predictedClass: 0 })).rejects.toThrow(
-      'probeCellImages: expected class indices below 3, got 7 and 0',
-    );
+    await expect(
+      studio.api.probeCellImages({ probeId: probe.id, model: 'pretrained', method: 'knn', trueClass: 7, predictedClass: 0 }),
+    ).rejects.toThrow('probeCellImages: expected class indices below 3, got 7 and 0');
   });
 
   it('can be cancelled, and refuses a second probe at once or an unknown run', async () => {

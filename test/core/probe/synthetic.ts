@@ -3,7 +3,14 @@ import { Rng } from '../../../src-main/core/moco/rng';
 import type { ProbeData } from '../../../src-main/core/probe/dataset';
 
 /** n rows: class i % C, each its class centre (unit random direction x `spread`) plus N(0, noise²) per dimension. */
-export function clusters(rng: Rng, centres: Float32Array, n: number, d: number, C: number, noise: number): { x: Float32Array; y: Int32Array } {
+export function clusters(
+  rng: Rng,
+  centres: Float32Array,
+  n: number,
+  d: number,
+  C: number,
+  noise: number,
+): { x: Float32Array; y: Int32Array } {
   const x = rng.normal(n * d, 0, noise);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {

@@ -92,7 +92,9 @@ describe('ApproxIndex', () => {
     writeFileSync(bad, 'hello');
     expect(() => ApproxIndex.load(bad)).toThrow(/^ApproxIndex.load: expected a usearch index file, got .*not-an-index/);
     const approx = await ApproxIndex.build(x.subarray(0, 10 * d), 10, d);
-    await expect(approx.search(new Float32Array(d - 1), 1, 3)).rejects.toThrow(`ApproxIndex.search: expected the queries to hold 1 x ${d} = ${d} values, got ${d - 1}`);
+    await expect(approx.search(new Float32Array(d - 1), 1, 3)).rejects.toThrow(
+      `ApproxIndex.search: expected the queries to hold 1 x ${d} = ${d} values, got ${d - 1}`,
+    );
     const r = await approx.search(x.subarray(0, d), 1, 50);
     expect(r.k).toBe(10);
   });

@@ -103,7 +103,9 @@ describe('createEmbedder', () => {
   it('refuses an unknown engine and a bad input size', async () => {
     const model = modelWithBnStats({ arch: 'resnet18', stem: 'small', widthMultiplier: 1 / 8 }, 2);
     try {
-      await expect(createEmbedder(model, 16, 'gpu' as never)).rejects.toThrow('createEmbedder: expected engine auto | onnxruntime | tfjs, got gpu');
+      await expect(createEmbedder(model, 16, 'gpu' as never)).rejects.toThrow(
+        'createEmbedder: expected engine auto | onnxruntime | tfjs, got gpu',
+      );
       await expect(createEmbedder(model, 1.5)).rejects.toThrow('createEmbedder: expected a positive integer input size, got 1.5');
     } finally {
       model.dispose();

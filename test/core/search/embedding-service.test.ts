@@ -55,7 +55,9 @@ afterAll(async () => {
 
 describe('embeddings', () => {
   it('refuses to search before any embeddings exist, and a run without a checkpoint', async () => {
-    await expect(studio.api.searchSimilar({ query: { imageId: 1 } })).rejects.toThrow(/searchSimilar: expected computed embeddings, got none/);
+    await expect(studio.api.searchSimilar({ query: { imageId: 1 } })).rejects.toThrow(
+      /searchSimilar: expected computed embeddings, got none/,
+    );
     await expect(studio.api.startEmbedding(9999)).rejects.toThrow('startEmbedding: expected a run id, got 9999');
   });
 

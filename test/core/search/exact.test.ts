@@ -12,7 +12,15 @@ function unitRows(seed: number, n: number, d: number): Float32Array {
 }
 
 /** Full sort of every row a query may return: the definition exact search must meet. */
-function bruteForce(x: Float32Array, n: number, d: number, q: Float32Array, nq: number, k: number, mayReturn: (query: number, row: number) => boolean) {
+function bruteForce(
+  x: Float32Array,
+  n: number,
+  d: number,
+  q: Float32Array,
+  nq: number,
+  k: number,
+  mayReturn: (query: number, row: number) => boolean,
+) {
   return Array.from({ length: nq }, (_, qi) => {
     const all: { row: number; score: number }[] = [];
     for (let r = 0; r < n; r++) if (mayReturn(qi, r)) all.push({ row: r, score: dotRows(q, qi, x, r, d) });
@@ -60,14 +68,20 @@ describe.each(ENGINES)('ExactIndex (%s engine)', (engine) => {
     const rng = new Rng(3);
     const allow = new Uint8Array(n).map(() => (rng.next() < 0.3 ? 1 : 0));
     const index = new ExactIndex(x, n, d, { engine, blockFloats: 64 * 200 });
-    expectSame(await index.search(queries, 64, 10, { allow }), bruteForce(x, n, d, queries, 64, 10, (_, r) => allow[r] === 1));
+    expectSame(
+      await index.search(queries, 64, 10, { allow }),
+      bruteForce(x, n, d, queries, 64, 10, (_, r) => allow[r] === 1),
+    );
 
     const few = new Uint8Array(n);
     for (const r of [7, 300, 301, 1499, 42]) few[r] = 1;
     const r = await index.search(queries, 64, 20, { allow: few });
     expect(r.k).toBe(20);
     expect(Array.from(r.counts)).toEqual(new Array(64).fill(5));
-    expectSame(r, bruteForce(x, n, d, queries, 64, 20, (_, row) => few[row] === 1));
+    expectSame(
+      r,
+      bruteForce(x, n, d, queries, 64, 20, (_, row) => few[row] === 1),
+    );
 
     const none = await index.search(queries, 64, 5, { allow: new Uint8Array(n) });
     expect(Array.from(none.counts)).toEqual(new Array(64).fill(0));
@@ -88,10 +102,16 @@ describe.each(ENGINES)('ExactIndex (%s engine)', (engine) => {
     for (const excludeRows of [few, many]) {
       const banned = new Set(excludeRows);
       const got = await index.search(q, 16, 10, { excludeRows, excludeSelf: selfRows });
-      expectSame(got, bruteForce(x, n, d, q, 16, 10, (qi, r) => r !== selfRows[qi] && !banned.has(r)));
+      expectSame(
+        got,
+        bruteForce(x, n, d, q, 16, 10, (qi, r) => r !== selfRows[qi] && !banned.has(r)),
+      );
     }
     const mixed = selfRows.map((r, i) => (i % 2 ? r : -1));
-    expectSame(await index.search(q, 16, 10, { excludeSelf: mixed }), bruteForce(x, n, d, q, 16, 10, (qi, r) => r !== mixed[qi]));
+    expectSame(
+      await index.search(q, 16, 10, { excludeSelf: mixed }),
+      bruteForce(x, n, d, q, 16, 10, (qi, r) => r !== mixed[qi]),
+    );
   });
 
   it('handles a library smaller than k and one block, and no queries', async () => {
@@ -124,18 +144,32 @@ describe('ExactIndex input checks', () => {
   const index = new ExactIndex(x, 10, 4, { engine: 'js' });
 
   it('rejects a matrix of the wrong size', () => {
-    expect(() => new ExactIndex(x, 11, 4)).toThrow(new InvalidInputError('ExactIndex: expected the vectors to hold 11 x 4 = 44 values, got 40'));
+    expect(() => new ExactIndex(x, 11, 4)).toThrow(
+      new InvalidInputError('ExactIndex: expected the vectors to hold 11 x 4 = 44 values, got 40'),
+    );
   });
 
   it('rejects bad queries, k, masks and rows with where/expected/got messages', async () => {
     const q = new Float32Array(4);
-    await expect(index.search(new Float32Array(5), 1, 3)).rejects.toThrow('ExactIndex.search: expected the queries to hold 1 x 4 = 4 values, got 5');
-    await expect(index.search(Float32Array.of(0, NaN, 0, 0), 1, 3)).rejects.toThrow('ExactIndex.search: expected finite values in the queries, got NaN at row 0, column 1');
+    await expect(index.search(new Float32Array(5), 1, 3)).rejects.toThrow(
+      'ExactIndex.search: expected the queries to hold 1 x 4 = 4 values, got 5',
+    );
+    await expect(index.search(Float32Array.of(0, NaN, 0, 0), 1, 3)).rejects.toThrow(
+      'ExactIndex.search: expected finite values in the queries, got NaN at row 0, column 1',
+    );
     await expect(index.search(q, 1, 0)).rejects.toThrow('ExactIndex.search: expected k to be an integer >= 1, got 0');
-    await expect(index.search(q, 1, 3, { allow: new Uint8Array(9) })).rejects.toThrow('expected allow to hold one byte per row (10), got 9');
-    await expect(index.search(q, 1, 3, { allow: new Uint8Array(10).fill(2) })).rejects.toThrow('expected allow to hold 0 or 1, got 2 at row 0');
-    await expect(index.search(q, 1, 3, { excludeRows: [10] })).rejects.toThrow('expected excludeRows[0] to be an integer in [0, 9], got 10');
-    await expect(index.search(q, 1, 3, { excludeSelf: [1, 2] })).rejects.toThrow('expected excludeSelf to hold one row per query (1), got 2');
+    await expect(index.search(q, 1, 3, { allow: new Uint8Array(9) })).rejects.toThrow(
+      'expected allow to hold one byte per row (10), got 9',
+    );
+    await expect(index.search(q, 1, 3, { allow: new Uint8Array(10).fill(2) })).rejects.toThrow(
+      'expected allow to hold 0 or 1, got 2 at row 0',
+    );
+    await expect(index.search(q, 1, 3, { excludeRows: [10] })).rejects.toThrow(
+      'expected excludeRows[0] to be an integer in [0, 9], got 10',
+    );
+    await expect(index.search(q, 1, 3, { excludeSelf: [1, 2] })).rejects.toThrow(
+      'expected excludeSelf to hold one row per query (1), got 2',
+    );
   });
 });
 

@@ -73,7 +73,7 @@ afterAll(async () => {
 });
 
 describe('near-duplicate recall', () => {
-  it('finds every edited copy\'s original in the top 3 of a search by the copy\'s file, marked near-duplicate', async () => {
+  it("finds every edited copy's original in the top 3 of a search by the copy's file, marked near-duplicate", async () => {
     const ids = await idsByName();
     let found = 0;
     for (let i = 0; i < COPIES; i++) {
@@ -85,17 +85,23 @@ describe('near-duplicate recall', () => {
       const hit = r.hits.find((h) => h.image.id === original);
       if (hit?.nearDuplicate) found++;
       // Near-duplicates come first; only the copy itself and its original match.
-      const near = r.hits.filter((h) => h.nearDuplicate).map((h) => h.image.relPath).sort();
+      const near = r.hits
+        .filter((h) => h.nearDuplicate)
+        .map((h) => h.image.relPath)
+        .sort();
       expect(near).toEqual([`copies/copy-of-${originalName(i)}`, `originals/${originalName(i)}`]);
       expect(r.hits.slice(0, 2).every((h) => h.nearDuplicate)).toBe(true);
     }
     expect(found).toBe(COPIES);
   });
 
-  it('marks a library copy\'s original among the hits of a search by the copy, keeping the similarity order', async () => {
+  it("marks a library copy's original among the hits of a search by the copy, keeping the similarity order", async () => {
     const ids = await idsByName();
     for (let i = 0; i < COPIES; i++) {
-      const r = await studio.api.searchSimilar({ query: { imageId: ids.get(`copies/copy-of-${originalName(i)}`)! }, k: ORIGINALS + COPIES });
+      const r = await studio.api.searchSimilar({
+        query: { imageId: ids.get(`copies/copy-of-${originalName(i)}`)! },
+        k: ORIGINALS + COPIES,
+      });
       expect(r.hits.filter((h) => h.nearDuplicate).map((h) => h.image.relPath)).toEqual([`originals/${originalName(i)}`]);
       expect(r.hits.every((h, j) => j === 0 || h.score <= r.hits[j - 1].score)).toBe(true);
     }

@@ -19,10 +19,11 @@ function unitRows(seed: number, n: number, d: number): Float32Array {
 /** Every pair a < b with score >= t by a plain double loop, as "a,b" keys. */
 function bruteForcePairs(x: Float32Array, n: number, d: number, t: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
-    const s = dotRows(x, a, x, b, d);
-    if (s >= t) out.set(`${a},${b}`, s);
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = a + 1; b < n; b++) {
+      const s = dotRows(x, a, x, b, d);
+      if (s >= t) out.set(`${a},${b}`, s);
+    }
   return out;
 }
 
@@ -157,9 +158,23 @@ describe('near-duplicate groups', () => {
     };
     // Five groups of two; then 10-11 instead of 7-11 makes one group of three.
     const pairs2 = { ...pairs, a: Int32Array.of(9, 2, 0, 5, 10), b: Int32Array.of(10, 3, 1, 6, 11) };
-    expect(groupsAt(pairs, 0.9).map((g) => Array.from(g.rows))).toEqual([[0, 1], [2, 3], [5, 6], [7, 11], [9, 10]]);
-    expect(groupsAt(pairs2, 0.9).map((g) => Array.from(g.rows))).toEqual([[9, 10, 11], [0, 1], [2, 3], [5, 6]]);
-    expect(groupsAt(pairs2, 0.975).map((g) => Array.from(g.rows))).toEqual([[2, 3], [9, 10]]);
+    expect(groupsAt(pairs, 0.9).map((g) => Array.from(g.rows))).toEqual([
+      [0, 1],
+      [2, 3],
+      [5, 6],
+      [7, 11],
+      [9, 10],
+    ]);
+    expect(groupsAt(pairs2, 0.9).map((g) => Array.from(g.rows))).toEqual([
+      [9, 10, 11],
+      [0, 1],
+      [2, 3],
+      [5, 6],
+    ]);
+    expect(groupsAt(pairs2, 0.975).map((g) => Array.from(g.rows))).toEqual([
+      [2, 3],
+      [9, 10],
+    ]);
   });
 
   it('gives the slider the same counts as regrouping from scratch, at any threshold', async () => {

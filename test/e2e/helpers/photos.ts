@@ -102,7 +102,9 @@ export async function makeManyImages(root: string, count: number): Promise<numbe
     for (let p = 0; p < w * h; p++) raw.set([r, g, b], p * 3);
     // The first pixel encodes i, so every file has its own content and none are exact duplicates.
     raw.set([i % 256, Math.floor(i / 256), 0], 0);
-    const png = await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+    const png = await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toBuffer();
     await writeFile(join(root, `img-${String(i).padStart(5, '0')}.png`), png);
   }
   return count;

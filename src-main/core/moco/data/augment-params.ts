@@ -110,7 +110,13 @@ export function validateRecipe(r: AugmentRecipe): void {
  * 10 tries of area fraction U(scale) and log-uniform aspect ratio, else the centre crop
  * clamped to the ratio range. Returns [top, left, height, width].
  */
-export function sampleCrop(rng: Rng, H: number, scale: readonly [number, number], ratio: readonly [number, number], W = H): [number, number, number, number] {
+export function sampleCrop(
+  rng: Rng,
+  H: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+  W = H,
+): [number, number, number, number] {
   const area = H * W;
   const logLo = Math.log(ratio[0]);
   const logHi = Math.log(ratio[1]);
@@ -145,7 +151,8 @@ export interface SampleOptions {
 export function sampleView(rng: Rng, n: number, source: number, recipe: AugmentRecipe, opts: SampleOptions = {}): ViewParams {
   const frames = opts.frames ?? null;
   const sigmaScale = opts.sigmaScale ?? 1;
-  if (frames && frames.length !== 2 * n) throw new RangeError(`sampleView: expected ${n} x [height, width] frames, got ${frames.length} values`);
+  if (frames && frames.length !== 2 * n)
+    throw new RangeError(`sampleView: expected ${n} x [height, width] frames, got ${frames.length} values`);
   if (!(sigmaScale > 0)) throw new RangeError(`sampleView: expected sigmaScale > 0, got ${sigmaScale}`);
   const v: ViewParams = {
     n,

@@ -96,7 +96,9 @@ export function applyViews(batch: ImageBatch, views: readonly ViewParams[], R: n
   checkSide('applyViews: resolution', R, 1);
   for (const v of views) {
     if (v.n !== n || v.source !== S || (batch.frames ? !sameDims(v.frames ?? null, batch.frames.dims) : (v.frames ?? null) !== null)) {
-      throw new RangeError(`applyViews: expected views of ${n} samples from ${S} px sources${batch.frames ? ' of the batch\'s frame sizes' : ''}, got ${v.n} from ${v.source} px`);
+      throw new RangeError(
+        `applyViews: expected views of ${n} samples from ${S} px sources${batch.frames ? " of the batch's frame sizes" : ''}, got ${v.n} from ${v.source} px`,
+      );
     }
   }
   const M = n * views.length;
@@ -110,7 +112,14 @@ export function applyViews(batch: ImageBatch, views: readonly ViewParams[], R: n
     for (const s of stages) x = applyColourStage(x, s.At, s.c);
     if (sigmas.some((s) => s > 0)) x = gaussianBlur(x, sigmas);
     // (x - mean) / std per channel, as one fused kernel: batchNorm with unit variance, no epsilon.
-    const out = tf.batchNorm(x, [...IMAGENET_MEAN], [1, 1, 1], undefined, IMAGENET_STD.map((s) => 1 / s), 0);
+    const out = tf.batchNorm(
+      x,
+      [...IMAGENET_MEAN],
+      [1, 1, 1],
+      undefined,
+      IMAGENET_STD.map((s) => 1 / s),
+      0,
+    );
     return tf.split(out, views.length, 0) as tf.Tensor4D[];
   });
 }
@@ -158,7 +167,7 @@ function cropFrames(batch: ImageBatch, layout: FrameLayout, views: readonly View
       const i = c0 + j;
       const [h, w] = [layout.dims[2 * i], layout.dims[2 * i + 1]];
       const src = i * layout.slotBytes + layout.header;
-      for (let y = 0; y < h; y++) padded.set(batch.data.subarray(src + y * w * 3, src + (y + 1) * w * 3), ((j * H + y) * W) * 3);
+      for (let y = 0; y < h; y++) padded.set(batch.data.subarray(src + y * w * 3, src + (y + 1) * w * 3), (j * H + y) * W * 3);
     }
     const boxes = new Float32Array(c * V * 4);
     const boxInd = new Int32Array(c * V);
@@ -227,7 +236,16 @@ function gaussianBlur(x: tf.Tensor4D, sigmas: Float32Array): tf.Tensor4D {
   });
   const sub = tf.gather(x, picked); // BxHxWx3
   const asChannels = sub.transpose([1, 2, 0, 3]).reshape([1, H, W, B * 3]) as tf.Tensor4D; // 1xHxWx(3B)
-  const padded = tf.mirrorPad(asChannels, [[0, 0], [radius, radius], [radius, radius], [0, 0]], 'reflect');
+  const padded = tf.mirrorPad(
+    asChannels,
+    [
+      [0, 0],
+      [radius, radius],
+      [radius, radius],
+      [0, 0],
+    ],
+    'reflect',
+  );
   const vertical = tf.depthwiseConv2d(padded, tf.tensor4d(kernel, [taps, 1, B * 3, 1]), 1, 'valid');
   const both = tf.depthwiseConv2d(vertical, tf.tensor4d(kernel, [1, taps, B * 3, 1]), 1, 'valid'); // 1xHxWx(3B)
   const blurred = both.reshape([H, W, B, 3]).transpose([2, 0, 1, 3]); // BxHxWx3
@@ -261,7 +279,9 @@ function checkBatch(b: ImageBatch): void {
   if (b.frames) {
     const { dims, slotBytes, header } = b.frames;
     if (dims.length !== 2 * b.n || b.data.length !== b.n * slotBytes) {
-      throw new RangeError(`applyViews: expected ${b.n} frames in ${b.n * slotBytes} bytes, got ${dims.length / 2} frames in ${b.data.length}`);
+      throw new RangeError(
+        `applyViews: expected ${b.n} frames in ${b.n * slotBytes} bytes, got ${dims.length / 2} frames in ${b.data.length}`,
+      );
     }
     for (let i = 0; i < b.n; i++) {
       const [h, w] = [dims[2 * i], dims[2 * i + 1]];

@@ -82,7 +82,9 @@ export async function decodeFrame(input: string | Buffer, S: number): Promise<Fr
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (info.width !== width || info.height !== height || info.channels !== 3 || data.length !== width * height * 3) {
-    throw new Error(`decodeFrame: expected ${width}x${height}x3 uint8 pixels, got ${info.width}x${info.height}x${info.channels} (${data.length} bytes)`);
+    throw new Error(
+      `decodeFrame: expected ${width}x${height}x3 uint8 pixels, got ${info.width}x${info.height}x${info.channels} (${data.length} bytes)`,
+    );
   }
   return { height, width, pixels: data };
 }

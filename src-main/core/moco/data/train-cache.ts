@@ -326,7 +326,11 @@ export class TrainCache {
   private readonly rowById: Map<number, number>;
   private fd: number | null;
 
-  private constructor(readonly files: CacheFiles, idx: CacheIndex, done: Uint8Array) {
+  private constructor(
+    readonly files: CacheFiles,
+    idx: CacheIndex,
+    done: Uint8Array,
+  ) {
     this.size = idx.size;
     this.rowBytes = rowBytes(idx.size);
     this.count = idx.count;
@@ -361,7 +365,8 @@ export class TrainCache {
    * slot size and the header length, as augmentation takes them.
    */
   framesOf(data: Uint8Array, n: number): FrameLayout {
-    if (data.length !== n * this.rowBytes) throw new RangeError(`TrainCache.framesOf: expected ${n} slots (${n * this.rowBytes} bytes), got ${data.length} bytes`);
+    if (data.length !== n * this.rowBytes)
+      throw new RangeError(`TrainCache.framesOf: expected ${n} slots (${n * this.rowBytes} bytes), got ${data.length} bytes`);
     const dims = new Int32Array(2 * n);
     for (let i = 0; i < n; i++) {
       const [h, w] = slotDims(data, i * this.rowBytes);
@@ -390,20 +395,22 @@ export class TrainCache {
     const fd = this.openFd();
     const buf = this.batchBuffer(rows, out);
     await Promise.all(
-      Array.from(rows, (row, i) =>
-        new Promise<void>((resolve, reject) => {
-          read(fd, buf, i * this.rowBytes, this.rowBytes, row * this.rowBytes, (err, got) => {
-            if (err) reject(err);
-            else {
-              try {
-                this.checkRead(row, got);
-                resolve();
-              } catch (e) {
-                reject(e);
+      Array.from(
+        rows,
+        (row, i) =>
+          new Promise<void>((resolve, reject) => {
+            read(fd, buf, i * this.rowBytes, this.rowBytes, row * this.rowBytes, (err, got) => {
+              if (err) reject(err);
+              else {
+                try {
+                  this.checkRead(row, got);
+                  resolve();
+                } catch (e) {
+                  reject(e);
+                }
               }
-            }
-          });
-        }),
+            });
+          }),
       ),
     );
     return buf;

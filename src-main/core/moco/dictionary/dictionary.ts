@@ -65,7 +65,8 @@ export interface DictionaryMechanism {
 
 /** A tensor's values as a checkpoint blob. */
 export async function blobOf(name: string, t: tf.Tensor): Promise<TensorBlob> {
-  if (t.dtype !== 'int32' && t.dtype !== 'float32') throw new Error(`checkpoint: expected float32 or int32 tensors, got ${t.dtype} for ${name}`);
+  if (t.dtype !== 'int32' && t.dtype !== 'float32')
+    throw new Error(`checkpoint: expected float32 or int32 tensors, got ${t.dtype} for ${name}`);
   return { name, dtype: t.dtype, shape: [...t.shape], data: (await t.data()) as Float32Array | Int32Array };
 }
 

@@ -33,7 +33,9 @@ export class EndToEnd implements DictionaryMechanism {
 
   check(batch: number): void {
     if (!Number.isInteger(batch) || batch < 2) {
-      throw new InvalidInputError(`MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got ${batch}`);
+      throw new InvalidInputError(
+        `MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got ${batch}`,
+      );
     }
   }
 
@@ -41,7 +43,9 @@ export class EndToEnd implements DictionaryMechanism {
     const { T, symmetric, shuffleBN } = this.options;
     return sgd(() => {
       const q = this.encoder.forward(imQ, { training: true, bnGroups }).embedding; // NxC
-      const k = shuffleBN ? shuffledEmbedding(this.encoder, imK, bnGroups, this.rng) : this.encoder.forward(imK, { training: true, bnGroups }).embedding; // NxC, with gradient
+      const k = shuffleBN
+        ? shuffledEmbedding(this.encoder, imK, bnGroups, this.rng)
+        : this.encoder.forward(imK, { training: true, bnGroups }).embedding; // NxC, with gradient
       const forward = batchInfoNce(q, k, T); // logits NxN
       return symmetric ? sumDirections([forward, batchInfoNce(k, q, T)]) : forward;
     });

@@ -60,7 +60,9 @@ export class MemoryBank implements DictionaryMechanism {
       throw new InvalidInputError(`MoCo memory bank: expected K from 1 to the bank size - 1 = ${size - 1}, got K = ${K}`);
     }
     if (!(m >= 0 && m < 1)) {
-      throw new InvalidInputError(`MoCo memory bank: expected m in [0, 1) (the momentum of the stored features; 1 never updates them), got ${m}`);
+      throw new InvalidInputError(
+        `MoCo memory bank: expected m in [0, 1) (the momentum of the stored features; 1 never updates them), got ${m}`,
+      );
     }
     this.size = size;
     this.dim = outDim;
@@ -84,11 +86,14 @@ export class MemoryBank implements DictionaryMechanism {
   check(batch: number, samples: Int32Array | null): void {
     const where = 'MoCo memory bank';
     if (!samples) throw new InvalidInputError(`${where}: expected the training-set index of every sample of the batch, got none`);
-    if (samples.length !== batch) throw new InvalidInputError(`${where}: expected ${batch} sample indices (one per image), got ${samples.length}`);
+    if (samples.length !== batch)
+      throw new InvalidInputError(`${where}: expected ${batch} sample indices (one per image), got ${samples.length}`);
     const seen = new Set<number>();
     for (const s of samples) {
       if (!Number.isInteger(s) || s < 0 || s >= this.size || seen.has(s)) {
-        throw new InvalidInputError(`${where}: expected distinct sample indices in 0..${this.size - 1}, got ${s}${seen.has(s) ? ' twice' : ''}`);
+        throw new InvalidInputError(
+          `${where}: expected distinct sample indices in 0..${this.size - 1}, got ${s}${seen.has(s) ? ' twice' : ''}`,
+        );
       }
       seen.add(s);
     }

@@ -59,7 +59,12 @@ export class MomentumQueue implements DictionaryMechanism {
     momentumUpdate(this.encoderK.params, this.encoderQ.params, m);
     // [query view, key view] per direction; the official demo computes loss_12 first, so the
     // key of view 2 is encoded (and shuffled) before the key of view 1.
-    const directions: [tf.Tensor4D, tf.Tensor4D][] = symmetric ? [[imQ, imK], [imK, imQ]] : [[imQ, imK]];
+    const directions: [tf.Tensor4D, tf.Tensor4D][] = symmetric
+      ? [
+          [imQ, imK],
+          [imK, imQ],
+        ]
+      : [[imQ, imK]];
     const keys = directions.map(([, x]) => this.keys(x, bnGroups, this.options.shuffleBN)); // NxC each, outside the tape
     try {
       const r = sgd(() =>
@@ -84,7 +89,9 @@ export class MomentumQueue implements DictionaryMechanism {
   /** Keys of a batch: shuffled across BN groups, key encoder, unshuffled, L2-normalised. NxC. */
   keys(imK: tf.Tensor4D, bnGroups: number, shuffle: boolean): tf.Tensor2D {
     return tf.tidy(() =>
-      shuffle ? shuffledEmbedding(this.encoderK, imK, bnGroups, this.rng) : this.encoderK.forward(imK, { training: true, bnGroups }).embedding,
+      shuffle
+        ? shuffledEmbedding(this.encoderK, imK, bnGroups, this.rng)
+        : this.encoderK.forward(imK, { training: true, bnGroups }).embedding,
     );
   }
 

@@ -21,7 +21,9 @@ export function checkTrainConfig(config: TrainConfig, usableImages: number): voi
     );
   }
   if (config.stem === 'small' && config.inputSize > 64) {
-    throw new InvalidInputError(`${where}: expected input size <= 64 px with the small stem, got ${config.inputSize} (use stem 'imagenet')`);
+    throw new InvalidInputError(
+      `${where}: expected input size <= 64 px with the small stem, got ${config.inputSize} (use stem 'imagenet')`,
+    );
   }
   if (config.lrSteps.some((s, i) => i > 0 && s <= config.lrSteps[i - 1])) {
     throw new InvalidInputError(`${where}: expected lrSteps in increasing order, got [${config.lrSteps.join(', ')}]`);
@@ -43,16 +45,23 @@ export function checkDictionary(config: TrainConfig, trainingImages: number, whe
       const what = config.symmetric ? `2 x batch size = ${keys} (the symmetric loss enqueues the keys of both views)` : `batch size ${N}`;
       if (K < keys) throw new InvalidInputError(`${where}: expected queue size K >= ${what}, got K = ${K}`);
       if (K % keys !== 0) {
-        throw new InvalidInputError(`${where}: expected queue size K a multiple of ${config.symmetric ? what : `the batch size ${N}`}, got K = ${K} (try ${Math.ceil(K / keys) * keys})`);
+        throw new InvalidInputError(
+          `${where}: expected queue size K a multiple of ${config.symmetric ? what : `the batch size ${N}`}, got K = ${K} (try ${Math.ceil(K / keys) * keys})`,
+        );
       }
       return;
     }
     case 'end-to-end':
-      if (N < 2) throw new InvalidInputError(`${where}: expected batch size >= 2 end-to-end (the other keys of the batch are the negatives), got ${N}`);
+      if (N < 2)
+        throw new InvalidInputError(
+          `${where}: expected batch size >= 2 end-to-end (the other keys of the batch are the negatives), got ${N}`,
+        );
       return;
     case 'memory-bank':
       if (config.symmetric) {
-        throw new InvalidInputError(`${where}: expected symmetric false with the memory bank (its positive is the stored entry, there is no key view to swap), got true`);
+        throw new InvalidInputError(
+          `${where}: expected symmetric false with the memory bank (its positive is the stored entry, there is no key view to swap), got true`,
+        );
       }
       if (K > trainingImages - N) {
         throw new InvalidInputError(
@@ -60,7 +69,9 @@ export function checkDictionary(config: TrainConfig, trainingImages: number, whe
         );
       }
       if (!(config.m < 1)) {
-        throw new InvalidInputError(`${where}: expected m < 1 with the memory bank (the momentum of the stored features; 1 never updates them), got ${config.m}`);
+        throw new InvalidInputError(
+          `${where}: expected m < 1 with the memory bank (the momentum of the stored features; 1 never updates them), got ${config.m}`,
+        );
       }
       return;
     default:

@@ -43,7 +43,10 @@ function convFootprint(net: ResNet, size: number): { elements: number; largest: 
 }
 
 export function planTrainingMemory(config: TrainConfig): MemoryPlan {
-  const net = new ResNet({ arch: config.arch, stem: config.stem, widthMultiplier: config.widthMultiplier, outDim: config.dim, mlpHead: config.mlpHead }, null);
+  const net = new ResNet(
+    { arch: config.arch, stem: config.stem, widthMultiplier: config.widthMultiplier, outDim: config.dim, mlpHead: config.mlpHead },
+    null,
+  );
   try {
     const params = net.trainableVariables().reduce((n, v) => n + v.size, 0);
     const { elements, largest } = convFootprint(net, config.inputSize);

@@ -3,7 +3,15 @@
 // the optimizer's momentum slots (the optimizer keys them by position, the order of the query
 // encoder's trainable variables).
 import * as tf from '@tensorflow/tfjs';
-import { blobOf, blobTensor, restoreEncoder, saveEncoder, type DictionaryMeta, type TakeBlob, type TensorBlob } from '../dictionary/dictionary';
+import {
+  blobOf,
+  blobTensor,
+  restoreEncoder,
+  saveEncoder,
+  type DictionaryMeta,
+  type TakeBlob,
+  type TensorBlob,
+} from '../dictionary/dictionary';
 import type { MocoModel } from '../moco';
 
 const SLOT = 'optimizer.momentum.';

@@ -65,7 +65,8 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     id: 'cpu-quick',
     target: 'cpu',
     label: 'CPU quick: ResNet-18 small stem, 32 px',
-    description: 'Width 1/4, batch 64, K 4096, 30 epochs, MoCo v1 augmentation with m 0.99, T 0.2, lr 0.03 (tuned for short CPU runs). A first encoder in under an hour on a laptop.',
+    description:
+      'Width 1/4, batch 64, K 4096, 30 epochs, MoCo v1 augmentation with m 0.99, T 0.2, lr 0.03 (tuned for short CPU runs). A first encoder in under an hour on a laptop.',
     config: defaultConfig({ ...CPU_QUICK_SIZE, m: 0.99, T: 0.2, lr: 0.03 }),
   },
   {
@@ -90,7 +91,8 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     id: 'cpu-moco-v1',
     target: 'cpu',
     label: "CPU, the paper's MoCo v1: ResNet-18 small stem, 32 px",
-    description: "MoCo v1 exactly as published (v1 augmentation, linear head, T 0.07, lr 0.03 x batch/256, steps at 2/3 and 5/6 of the run) at the CPU quick size: width 1/4, batch 64, K 4096, 30 epochs.",
+    description:
+      'MoCo v1 exactly as published (v1 augmentation, linear head, T 0.07, lr 0.03 x batch/256, steps at 2/3 and 5/6 of the run) at the CPU quick size: width 1/4, batch 64, K 4096, 30 epochs.',
     config: defaultConfig(CPU_QUICK_SIZE),
   },
   {

@@ -36,7 +36,9 @@ export class TrainJob {
         }
       });
       this.worker.on('error', (err) => finish({ status: 'failed', error: `training worker: ${err.message}` }));
-      this.worker.on('exit', (code) => finish({ status: 'failed', error: `training worker: expected a final report, got an exit with code ${code}` }));
+      this.worker.on('exit', (code) =>
+        finish({ status: 'failed', error: `training worker: expected a final report, got an exit with code ${code}` }),
+      );
     });
   }
 

@@ -78,14 +78,20 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         const now = Date.now();
         if (now - lastCacheReport < PROGRESS_MS && p.done < p.total) return;
         lastCacheReport = now;
-        progress = { ...progress, message: `Preparing the training images: ${p.done}/${p.total} (${p.decoded} decoded, ${p.reused} reused)` };
+        progress = {
+          ...progress,
+          message: `Preparing the training images: ${p.done}/${p.total} (${p.decoded} decoded, ${p.reused} reused)`,
+        };
         post({ type: 'progress', progress });
       },
     });
     cache = built.cache;
     if (control.requested() === 'cancel') return end('cancelled');
     if (cache.rows.length < config.batchSize) {
-      return end('failed', `training: expected at least batch size ${config.batchSize} readable images, got ${cache.rows.length} (${cache.skipped.length} could not be read)`);
+      return end(
+        'failed',
+        `training: expected at least batch size ${config.batchSize} readable images, got ${cache.rows.length} (${cache.skipped.length} could not be read)`,
+      );
     }
 
     checkDictionary(config, cache.rows.length, 'training');
@@ -114,7 +120,11 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       seed: config.seed,
     });
     optimizer = tf.train.momentum(config.lr, config.sgdMomentum);
-    const augmenter = new Augmenter({ recipe: config.augmentation, resolution: config.inputSize, seed: (config.seed + AUGMENT_SEED_SALT) >>> 0 });
+    const augmenter = new Augmenter({
+      recipe: config.augmentation,
+      resolution: config.inputSize,
+      seed: (config.seed + AUGMENT_SEED_SALT) >>> 0,
+    });
     const labelById = new Map(req.labels);
     const labels: KnnLabels | null = config.knnEvery > 0 ? knnLabels(cache, (id) => labelById.get(id) ?? null) : null;
 
@@ -130,13 +140,16 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       ({ step, epoch, stepInEpoch } = ckpt.state);
       knnAcc = ckpt.state.knnAccuracy;
     }
-    const budget = budgetSeconds === null ? null : {
-      plannedSteps: ckpt?.state.budget?.plannedSteps ?? null,
-      spentBefore: ckpt?.state.budget?.spentSeconds ?? 0,
-      startedAt: Date.now(),
-      /** wall seconds of the steps since the first of this session */
-      stepTimes: [] as number[],
-    };
+    const budget =
+      budgetSeconds === null
+        ? null
+        : {
+            plannedSteps: ckpt?.state.budget?.plannedSteps ?? null,
+            spentBefore: ckpt?.state.budget?.spentSeconds ?? 0,
+            startedAt: Date.now(),
+            /** wall seconds of the steps since the first of this session */
+            stepTimes: [] as number[],
+          };
     const spentSeconds = () => (budget ? budget.spentBefore + (Date.now() - budget.startedAt) / 1000 : 0);
     if (budget?.plannedSteps) totalSteps = budget.plannedSteps;
     else if (budget) totalSteps = Math.max(totalSteps, step + BUDGET_WARMUP_STEPS + 1);
@@ -170,26 +183,43 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     let lastReport = 0;
     let lastCheckpoint = Date.now();
     let ips: number | null = null;
-    progress = { ...progress, phase: 'training', totalSteps, step, epoch, knnAccuracy: knnAcc, queueFill: model.dictionary.fill, message: null };
+    progress = {
+      ...progress,
+      phase: 'training',
+      totalSteps,
+      step,
+      epoch,
+      knnAccuracy: knnAcc,
+      queueFill: model.dictionary.fill,
+      message: null,
+    };
     post({ type: 'progress', progress });
 
     /** Budget: fixes the step count once the warm-up steps are timed (the first one left out). */
     const fitBudget = () => {
       if (!budget || budget.plannedSteps !== null) return;
       const timed = budget.stepTimes.slice(1);
-      const warmupDone = timed.length >= BUDGET_WARMUP_STEPS || (timed.length >= 1 && spentSeconds() >= BUDGET_WARMUP_SHARE * budgetSeconds!);
+      const warmupDone =
+        timed.length >= BUDGET_WARMUP_STEPS || (timed.length >= 1 && spentSeconds() >= BUDGET_WARMUP_SHARE * budgetSeconds!);
       if (!warmupDone) return;
       const secondsPerStep = timed.reduce((a, b) => a + b, 0) / timed.length;
       // The end needs the final kNN monitor (an eval forward per labelled image, ~1/4 of a
       // training image's cost) and a checkpoint.
       const knnImages = labels ? labels.rows.length : 0;
       const reserveSeconds = 2 + (knnImages * secondsPerStep) / (4 * config.batchSize);
-      budget.plannedSteps = fitStepsToBudget({ budgetSeconds: budgetSeconds!, elapsedSeconds: spentSeconds(), stepsDone: step, secondsPerStep, reserveSeconds });
+      budget.plannedSteps = fitStepsToBudget({
+        budgetSeconds: budgetSeconds!,
+        elapsedSeconds: spentSeconds(),
+        stepsDone: step,
+        secondsPerStep,
+        reserveSeconds,
+      });
       totalSteps = budget.plannedSteps;
       metricEvery = Math.max(1, Math.ceil(totalSteps / MAX_METRIC_POINTS));
       post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps, images: cache!.rows.length, step });
     };
-    const budgetOver = () => budget !== null && ((budget.plannedSteps !== null && step >= budget.plannedSteps) || spentSeconds() >= budgetSeconds!);
+    const budgetOver = () =>
+      budget !== null && ((budget.plannedSteps !== null && step >= budget.plannedSteps) || spentSeconds() >= budgetSeconds!);
     const lrNow = () => (budget ? learningRateAt(config, step / totalSteps) : learningRate(config, epoch));
 
     training: while (budget ? !budgetOver() : epoch < config.epochs) {
@@ -220,7 +250,8 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         const rate = (batch.n * 1000) / Math.max(1, now - t0);
         t0 = now;
         ips = ips === null ? rate : 0.9 * ips + 0.1 * rate;
-        if (!Number.isFinite(r.loss)) throw new Error(`training: expected a finite loss, got ${r.loss} at step ${step} (lower the learning rate)`);
+        if (!Number.isFinite(r.loss))
+          throw new Error(`training: expected a finite loss, got ${r.loss} at step ${step} (lower the learning rate)`);
         if (step % metricEvery === 0 || step === totalSteps) {
           pending.push({ step, epoch, loss: r.loss, lr, accuracy: r.accuracy, imagesPerSec: ips, knnAccuracy: null });
         }
@@ -268,7 +299,15 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
         knnAcc = await knnMonitor(model.encoderQ, cache, labels, config.inputSize);
         // Stored with the epoch's last step: it replaces that step's point, adding the accuracy.
         if (progress.loss !== null) {
-          pending.push({ step, epoch: epoch - 1, loss: progress.loss, lr, accuracy: progress.accuracy ?? 0, imagesPerSec: ips ?? 0, knnAccuracy: knnAcc });
+          pending.push({
+            step,
+            epoch: epoch - 1,
+            loss: progress.loss,
+            lr,
+            accuracy: progress.accuracy ?? 0,
+            imagesPerSec: ips ?? 0,
+            knnAccuracy: knnAcc,
+          });
         }
         progress = { ...progress, knnAccuracy: knnAcc, message: null };
         flushMetrics();
@@ -284,14 +323,23 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
       post({ type: 'progress', progress });
       knnAcc = await knnMonitor(model.encoderQ, cache, labels, config.inputSize);
       if (progress.loss !== null) {
-        pending.push({ step, epoch: Math.max(0, stepInEpoch === 0 ? epoch - 1 : epoch), loss: progress.loss, lr: progress.lr ?? 0, accuracy: progress.accuracy ?? 0, imagesPerSec: ips ?? 0, knnAccuracy: knnAcc });
+        pending.push({
+          step,
+          epoch: Math.max(0, stepInEpoch === 0 ? epoch - 1 : epoch),
+          loss: progress.loss,
+          lr: progress.lr ?? 0,
+          accuracy: progress.accuracy ?? 0,
+          imagesPerSec: ips ?? 0,
+          knnAccuracy: knnAcc,
+        });
       }
       progress = { ...progress, knnAccuracy: knnAcc, message: null };
     }
     flushMetrics();
     await checkpoint();
     // A budget that ran out before the fitted step count (a slower machine than measured) ends the run where it is.
-    if (budget && totalSteps !== step) post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps: step, images: cache.rows.length, step });
+    if (budget && totalSteps !== step)
+      post({ type: 'started', backend: engine.backend, device: engine.device, totalSteps: step, images: cache.rows.length, step });
     progress = budget ? { ...progress, totalSteps: step, etaSeconds: null } : { ...progress, epoch: config.epochs - 1 };
     return end('done');
   } catch (err) {
@@ -299,7 +347,12 @@ export async function runTraining(req: TrainRequest, post: (m: WorkerMessage) =>
     return end('failed', describeFailure(err, config.batchSize, config.inputSize));
   } finally {
     // After a failure (a wasm abort) disposing fails too: that echo must not replace the report.
-    closeAll(failed, () => model?.dispose(), () => optimizer?.dispose(), () => cache?.close());
+    closeAll(
+      failed,
+      () => model?.dispose(),
+      () => optimizer?.dispose(),
+      () => cache?.close(),
+    );
   }
 }
 
@@ -316,7 +369,9 @@ function sampleIndices(cache: TrainCache): (rows: Int32Array) => Int32Array {
 /** An error in words, with a way out when the device ran out of memory. */
 export function describeFailure(err: unknown, batch: number, size: number): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|memory access out of bounds|^Aborted\(\)/i.test(message)) {
+  if (
+    /out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|memory access out of bounds|^Aborted\(\)/i.test(message)
+  ) {
     return (
       `training: the device ran out of memory (${message}). The last checkpoint is kept; ` +
       `try a smaller batch (e.g. ${Math.max(2, batch >> 1)}) or a smaller input size (e.g. ${Math.max(16, size >> 1)} px), then resume or start again`

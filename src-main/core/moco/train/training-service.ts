@@ -2,7 +2,18 @@
 // SQLite (written here, from the worker's reports), its checkpoints under <dataDir>/runs/<id>.
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ApiEvents, BackendName, CheckpointInfo, EngineStatus, MetricPoint, RunStatus, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../api/contract';
+import type {
+  ApiEvents,
+  BackendName,
+  CheckpointInfo,
+  EngineStatus,
+  MetricPoint,
+  RunStatus,
+  RunSummary,
+  TrainConfig,
+  TrainPreset,
+  TrainProgress,
+} from '../../../api/contract';
 import { ConflictError, NotFoundError } from '../../../api/errors';
 import type { Db } from '../../db/connection';
 import { describeOwner, Lease, type OwnerIdentity } from '../../db/job-owner';
@@ -84,7 +95,9 @@ export class TrainingService {
     const run = this.requireRun('resumeTraining', runId);
     const refuse = (r: RunSummary) => {
       if (r.status === 'running') {
-        throw new ConflictError(`resumeTraining: expected a run no process is training, got run ${runId} running in ${r.owner ? describeOwner(r.owner) : 'this process'}`);
+        throw new ConflictError(
+          `resumeTraining: expected a run no process is training, got run ${runId} running in ${r.owner ? describeOwner(r.owner) : 'this process'}`,
+        );
       }
       throw new ConflictError(`resumeTraining: expected a paused, interrupted, failed or cancelled run, got run ${runId} ${r.status}`);
     };
@@ -125,8 +138,10 @@ export class TrainingService {
 
   async deleteRun(runId: number): Promise<void> {
     const run = this.requireRun('deleteRun', runId);
-    if (this.job?.runId === runId) throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running (pause or cancel it first)`);
-    if (run.owner) throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running in ${describeOwner(run.owner)}`);
+    if (this.job?.runId === runId)
+      throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running (pause or cancel it first)`);
+    if (run.owner)
+      throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running in ${describeOwner(run.owner)}`);
     this.runs.delete(runId);
     await rm(runDirIn(this.dataDir, runId), { recursive: true, force: true });
     this.emit('runs.changed', { runId });
@@ -228,7 +243,10 @@ export class TrainingService {
   }
 
   private ensureIdle(where: string): void {
-    if (this.job) throw new ConflictError(`${where}: expected no training run in progress, got run ${this.job.runId} running (pause or cancel it first)`);
+    if (this.job)
+      throw new ConflictError(
+        `${where}: expected no training run in progress, got run ${this.job.runId} running (pause or cancel it first)`,
+      );
   }
 
   private requireRun(where: string, runId: number): RunSummary {
@@ -245,9 +263,15 @@ export class TrainingService {
         .all()
         .map((r) => [r.id, r] as const),
     );
-    const known = new Set(this.db.prepare<[], { id: number }>('SELECT id FROM folders').all().map((f) => f.id));
+    const known = new Set(
+      this.db
+        .prepare<[], { id: number }>('SELECT id FROM folders')
+        .all()
+        .map((f) => f.id),
+    );
     const unknown = folderIds.filter((id) => !known.has(id));
-    if (unknown.length) throw new NotFoundError(`startTraining: expected folder ids of the library in folderIds, got ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw new NotFoundError(`startTraining: expected folder ids of the library in folderIds, got ${unknown.join(', ')}`);
     const wanted = folderIds.length ? new Set(folderIds) : null;
     const images = listTrainingImages(this.db).filter((im) => !wanted || wanted.has(where.get(im.id)!.folder_id));
     const labels = images.map((im): [number, string] => {

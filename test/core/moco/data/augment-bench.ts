@@ -33,6 +33,8 @@ for (const recipe of ['v1', 'v2'] as const) {
     [128, 32],
   ]) {
     const perSecond = await bench(recipe, batch, R);
-    console.log(`${recipe} batch ${batch} R ${R}: ${perSecond.toFixed(1)} batches/s (${(perSecond * batch).toFixed(0)} images/s, two views each)`);
+    console.log(
+      `${recipe} batch ${batch} R ${R}: ${perSecond.toFixed(1)} batches/s (${(perSecond * batch).toFixed(0)} images/s, two views each)`,
+    );
   }
 }

@@ -4,7 +4,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src-main/core/moco/rng';
 import { applyViews, Augmenter, IMAGENET_MEAN, IMAGENET_STD, type ImageBatch } from '../../../../src-main/core/moco/data/augment';
-import { MOCO_V1, MOCO_V2, sampleCrop, sampleView, type AugmentRecipe, type ViewParams } from '../../../../src-main/core/moco/data/augment-params';
+import {
+  MOCO_V1,
+  MOCO_V2,
+  sampleCrop,
+  sampleView,
+  type AugmentRecipe,
+  type ViewParams,
+} from '../../../../src-main/core/moco/data/augment-params';
 
 beforeAll(async () => {
   tf.env().set('IS_TEST', true);
@@ -43,16 +50,29 @@ function plainView(n: number, S: number, frames: Int32Array, crops: [number, num
 describe('augmentation of whole frames', () => {
   it('cuts each crop from its own frame, wherever it lies in a wide or tall frame, in view-major order', () => {
     const S = 6;
-    const dims: [number, number][] = [[6, 12], [12, 6], [6, 6]];
+    const dims: [number, number][] = [
+      [6, 12],
+      [12, 6],
+      [6, 6],
+    ];
     const batch = frameBatch(dims, S, HEADER + 6 * 12 * 3);
     const frames = batch.frames!.dims;
     // View 0: the right end of the wide frame, the bottom of the tall one; view 1: top-left corners.
-    const v0 = plainView(3, S, frames, [[0, 8, 4, 4], [8, 2, 4, 4], [1, 1, 4, 4]]);
-    const v1 = plainView(3, S, frames, [[0, 0, 4, 4], [0, 0, 4, 4], [0, 0, 4, 4]]);
+    const v0 = plainView(3, S, frames, [
+      [0, 8, 4, 4],
+      [8, 2, 4, 4],
+      [1, 1, 4, 4],
+    ]);
+    const v1 = plainView(3, S, frames, [
+      [0, 0, 4, 4],
+      [0, 0, 4, 4],
+      [0, 0, 4, 4],
+    ]);
     const [a, b] = applyViews(batch, [v0, v1], 4);
     const px = (t: tf.Tensor4D) => {
       const v = t.dataSync();
-      return (i: number, y: number, x: number) => [0, 1, 2].map((c) => Math.round((v[((i * 4 + y) * 4 + x) * 3 + c] * IMAGENET_STD[c] + IMAGENET_MEAN[c]) * 255) + 0);
+      return (i: number, y: number, x: number) =>
+        [0, 1, 2].map((c) => Math.round((v[((i * 4 + y) * 4 + x) * 3 + c] * IMAGENET_STD[c] + IMAGENET_MEAN[c]) * 255) + 0);
     };
     const pa = px(a);
     const pb = px(b);
@@ -95,8 +115,18 @@ describe('augmentation of whole frames', () => {
   });
 
   it('refuses views drawn for other frames, and frames that do not fit their slots', () => {
-    const batch = frameBatch([[6, 12], [6, 6]], 6, HEADER + 6 * 12 * 3);
-    const other = plainView(2, 6, Int32Array.from([6, 6, 6, 6]), [[0, 0, 4, 4], [0, 0, 4, 4]]);
+    const batch = frameBatch(
+      [
+        [6, 12],
+        [6, 6],
+      ],
+      6,
+      HEADER + 6 * 12 * 3,
+    );
+    const other = plainView(2, 6, Int32Array.from([6, 6, 6, 6]), [
+      [0, 0, 4, 4],
+      [0, 0, 4, 4],
+    ]);
     expect(() => applyViews(batch, [other], 4)).toThrow(/of the batch's frame sizes/);
     const bad = { ...batch, frames: { ...batch.frames!, dims: Int32Array.from([6, 13, 6, 6]) } };
     expect(() => applyViews(bad, [other], 4)).toThrow(/expected frame 0 with short side 6 within its slot, got 6x13/);

@@ -250,7 +250,8 @@ describe('gaussian blur', () => {
   it('keeps flat images flat, smooths edges by sigma, and leaves unblurred samples unchanged', () => {
     const S = 16;
     const data = new Uint8Array(3 * S * S * 3);
-    for (let i = 0; i < 3; i++) for (let p = 0; p < S * S; p++) if (p % S >= S / 2) data.fill(255, (i * S * S + p) * 3, (i * S * S + p + 1) * 3);
+    for (let i = 0; i < 3; i++)
+      for (let p = 0; p < S * S; p++) if (p % S >= S / 2) data.fill(255, (i * S * S + p) * 3, (i * S * S + p + 1) * 3);
     const v = wholeView(3, S);
     v.blurSigma.set([0, 0.8, 2]);
     const [out] = applyViews({ data, n: 3, size: S }, [v], S);

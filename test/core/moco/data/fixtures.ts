@@ -24,7 +24,9 @@ export async function writeImage(path: string, i: number, width = 48, height = 4
 /** Red left half, blue right half, stored with EXIF orientation 6 (show rotated 90° clockwise). */
 export async function writeRotatedImage(path: string): Promise<void> {
   const half = (r: number, b: number) =>
-    sharp({ create: { width: 30, height: 20, channels: 3, background: { r, g: 0, b } } }).png().toBuffer();
+    sharp({ create: { width: 30, height: 20, channels: 3, background: { r, g: 0, b } } })
+      .png()
+      .toBuffer();
   await sharp({ create: { width: 60, height: 20, channels: 3, background: { r: 0, g: 0, b: 0 } } })
     .composite([
       { input: await half(255, 0), left: 0, top: 0 },

@@ -92,9 +92,7 @@ describe('buildTrainCache', () => {
     images.push(trainImage(6, broken));
 
     const reported: string[] = [];
-    const { cache, skipped } = keep(
-      await buildTrainCache({ dir: dir('cache'), images, size: S, onSkip: (s) => reported.push(s.reason) }),
-    );
+    const { cache, skipped } = keep(await buildTrainCache({ dir: dir('cache'), images, size: S, onSkip: (s) => reported.push(s.reason) }));
     expect(skipped.map((s) => [s.id, s.reason])).toEqual([
       [2, 'missing'],
       [3, 'changed'],
@@ -173,7 +171,19 @@ describe('buildTrainCache', () => {
     mkdirSync(cacheDir, { recursive: true });
     // A complete format-1 cache of the same images, as the previous version wrote it.
     const old = join(cacheDir, 'train-s20-0123456789abcdef');
-    writeFileSync(`${old}.json`, JSON.stringify({ format: 1, key: '0123456789abcdef', size: 20, count: 3, ids: [1, 2, 3], hashes: images.map((im) => im.hash), complete: true, skipped: [] }));
+    writeFileSync(
+      `${old}.json`,
+      JSON.stringify({
+        format: 1,
+        key: '0123456789abcdef',
+        size: 20,
+        count: 3,
+        ids: [1, 2, 3],
+        hashes: images.map((im) => im.hash),
+        complete: true,
+        skipped: [],
+      }),
+    );
     writeFileSync(`${old}.bin`, Buffer.alloc(3 * 20 * 20 * 3, 7));
     writeFileSync(`${old}.done`, Buffer.from([1, 1, 1]));
     const built = keep(await buildTrainCache({ dir: cacheDir, images, size: S }));
@@ -240,7 +250,12 @@ describe('TrainCache', () => {
         },
       }),
     ).rejects.toMatchObject({ name: 'AbortError' });
-    const base = join(cacheDir, readdirSync(cacheDir).find((n) => n.endsWith('.json'))!.slice(0, -5));
+    const base = join(
+      cacheDir,
+      readdirSync(cacheDir)
+        .find((n) => n.endsWith('.json'))!
+        .slice(0, -5),
+    );
     expect(() => TrainCache.open(base)).toThrow(/expected a complete training cache, got an unfinished build/);
   });
 });

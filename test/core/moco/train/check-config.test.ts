@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { checkDictionary, checkTrainConfig } from '../../../../src-main/core/moco/train/check-config';
 import { tinyConfig } from './pattern-library';
 
-const check = (over: Parameters<typeof tinyConfig>[0], images = 100) => () => checkTrainConfig(tinyConfig(over), images);
+const check =
+  (over: Parameters<typeof tinyConfig>[0], images = 100) =>
+  () =>
+    checkTrainConfig(tinyConfig(over), images);
 
 describe('checkTrainConfig: dictionary mechanisms', () => {
   it('queue: K must tile the keys of a step, N or 2N with the symmetric loss', () => {
@@ -38,7 +41,9 @@ describe('checkTrainConfig: dictionary mechanisms', () => {
   });
 
   it('refuses an unknown mechanism, and checks again against the images actually read', () => {
-    expect(check({ dictionary: 'bank' as never })).toThrow("startTraining: expected dictionary queue | end-to-end | memory-bank, got 'bank'");
+    expect(check({ dictionary: 'bank' as never })).toThrow(
+      "startTraining: expected dictionary queue | end-to-end | memory-bank, got 'bank'",
+    );
     expect(() => checkDictionary(tinyConfig({ dictionary: 'memory-bank', K: 16 }), 20, 'training')).toThrow(
       'training: expected K <= images - batch size = 12 with the memory bank',
     );

@@ -60,7 +60,12 @@ async function randomInitKnn(): Promise<number> {
     seed: CONFIG.seed,
   });
   try {
-    return knnMonitor(model.encoderQ, cache, knnLabels(cache, (id) => labelOf.get(id) ?? null)!, CONFIG.inputSize);
+    return knnMonitor(
+      model.encoderQ,
+      cache,
+      knnLabels(cache, (id) => labelOf.get(id) ?? null)!,
+      CONFIG.inputSize,
+    );
   } finally {
     model.dispose();
     cache.close();
@@ -76,7 +81,9 @@ describe('MoCo pretraining', () => {
     expect(await ended).toBe('done');
     const run = (await studio.api.listRuns()).find((r) => r.id === runId)!;
     const after = run.final.knnAccuracy!;
-    console.log(`kNN accuracy on the demo library (6 classes, chance 16.7%): random init ${(100 * before).toFixed(1)}%, after ${CONFIG.epochs} epochs ${(100 * after).toFixed(1)}%`);
+    console.log(
+      `kNN accuracy on the demo library (6 classes, chance 16.7%): random init ${(100 * before).toFixed(1)}%, after ${CONFIG.epochs} epochs ${(100 * after).toFixed(1)}%`,
+    );
     expect(before).toBeGreaterThan(1 / 6); // the baseline is measured, not a strawman
     expect(after).toBeGreaterThan(before + 0.1);
   });

@@ -7,7 +7,12 @@ const GiB = 2 ** 30;
 /** A device that holds `total` bytes in buffers of at most `perBuffer`. */
 function device(total: number, perBuffer: number) {
   const asked: number[] = [];
-  return { asked, name: 'the GPU test adapter', maxBufferBytes: perBuffer, canAllocate: async (bytes: number) => (asked.push(bytes), bytes <= total) };
+  return {
+    asked,
+    name: 'the GPU test adapter',
+    maxBufferBytes: perBuffer,
+    canAllocate: async (bytes: number) => (asked.push(bytes), bytes <= total),
+  };
 }
 
 describe('training memory plan', () => {
@@ -35,12 +40,16 @@ describe('training memory plan', () => {
     const c = defaultConfig(); // ResNet-50, 224 px, batch 256
     const err = await checkFitsDevice(c, device(8 * GiB, 2 * GiB)).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^training: this configuration needs about [\d.]+ GiB of GPU memory \(weights \d+ MiB, activations [\d.]+ GiB, dictionary \d+ MiB\), which the GPU test adapter could not allocate; try batch size (64|32|16) \(about [\d.]+ (GiB|MiB)\) or a smaller input size$/);
+    expect((err as Error).message).toMatch(
+      /^training: this configuration needs about [\d.]+ GiB of GPU memory \(weights \d+ MiB, activations [\d.]+ GiB, dictionary \d+ MiB\), which the GPU test adapter could not allocate; try batch size (64|32|16) \(about [\d.]+ (GiB|MiB)\) or a smaller input size$/,
+    );
   });
 
   it('refuses a tensor larger than a buffer may be', async () => {
     const c = defaultConfig({ batchSize: 1024 });
     const err = (await checkFitsDevice(c, device(1000 * GiB, 256 * 2 ** 20)).catch((e: Error) => e)) as Error;
-    expect(err.message).toMatch(/^training: this configuration needs one tensor of [\d.]+ GiB where the GPU test adapter allows at most 256 MiB per buffer; try batch size \d+/);
+    expect(err.message).toMatch(
+      /^training: this configuration needs one tensor of [\d.]+ GiB where the GPU test adapter allows at most 256 MiB per buffer; try batch size \d+/,
+    );
   });
 });

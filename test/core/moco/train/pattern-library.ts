@@ -72,7 +72,11 @@ export function tinyConfig(over: Partial<TrainConfig> = {}): TrainConfig {
 export function trainImagesIn(root: string): TrainImage[] {
   const paths = readdirSync(root)
     .sort()
-    .flatMap((dir) => readdirSync(join(root, dir)).sort().map((f) => join(root, dir, f)));
+    .flatMap((dir) =>
+      readdirSync(join(root, dir))
+        .sort()
+        .map((f) => join(root, dir, f)),
+    );
   return paths.map((path, i) => {
     const st = statSync(path);
     return { id: i + 1, path, hash: createHash('sha256').update(readFileSync(path)).digest('hex'), size: st.size, mtimeMs: st.mtimeMs };

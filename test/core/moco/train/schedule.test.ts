@@ -29,7 +29,11 @@ describe('fitStepsToBudget', () => {
 
   it('always plans at least one more step, and refuses nonsense', () => {
     expect(fitStepsToBudget({ budgetSeconds: 10, elapsedSeconds: 30, stepsDone: 6, secondsPerStep: 2, reserveSeconds: 0 })).toBe(7);
-    expect(() => fitStepsToBudget({ budgetSeconds: 10, elapsedSeconds: 0, stepsDone: 0, secondsPerStep: 0, reserveSeconds: 0 })).toThrow(/secondsPerStep > 0, got 0/);
-    expect(() => fitStepsToBudget({ budgetSeconds: NaN, elapsedSeconds: 0, stepsDone: 0, secondsPerStep: 1, reserveSeconds: 0 })).toThrow(/budgetSeconds >= 0, got NaN/);
+    expect(() => fitStepsToBudget({ budgetSeconds: 10, elapsedSeconds: 0, stepsDone: 0, secondsPerStep: 0, reserveSeconds: 0 })).toThrow(
+      /secondsPerStep > 0, got 0/,
+    );
+    expect(() => fitStepsToBudget({ budgetSeconds: NaN, elapsedSeconds: 0, stepsDone: 0, secondsPerStep: 1, reserveSeconds: 0 })).toThrow(
+      /budgetSeconds >= 0, got NaN/,
+    );
   });
 });

@@ -52,7 +52,9 @@ describe('training API: checks before any work', () => {
     await expect(studio.api.startTraining(tinyConfig({ batchSize: 32, K: 64 }))).rejects.toThrow(
       'startTraining: expected at least batch size 32 images present on disk, got 24',
     );
-    await expect(studio.api.startTraining(tinyConfig({ K: 4 }))).rejects.toThrow('startTraining: expected queue size K >= batch size 8, got K = 4');
+    await expect(studio.api.startTraining(tinyConfig({ K: 4 }))).rejects.toThrow(
+      'startTraining: expected queue size K >= batch size 8, got K = 4',
+    );
     await expect(studio.api.startTraining(tinyConfig({ K: 20 }))).rejects.toThrow(
       'startTraining: expected queue size K a multiple of the batch size 8, got K = 20 (try 24)',
     );
@@ -136,7 +138,16 @@ describe('training API: runs', () => {
     const presets = await studio.api.listTrainPresets();
     expect(presets.map((p) => p.id)).toEqual(expect.arrayContaining(['cpu-quick', 'cpu-standard', 'gpu-resnet50']));
     const gpu = presets.find((p) => p.id === 'gpu-resnet50')!.config;
-    expect(gpu).toMatchObject({ arch: 'resnet50', inputSize: 224, batchSize: 256, K: 65536, m: 0.999, T: 0.07, sgdMomentum: 0.9, weightDecay: 1e-4 });
+    expect(gpu).toMatchObject({
+      arch: 'resnet50',
+      inputSize: 224,
+      batchSize: 256,
+      K: 65536,
+      m: 0.999,
+      T: 0.07,
+      sgdMomentum: 0.9,
+      weightDecay: 1e-4,
+    });
     expect(gpu.lr).toBeCloseTo(0.03, 12);
     for (const p of presets.filter((x) => x.id.startsWith('cpu'))) expect(p.config.K).toBe(4096);
     const engine = await studio.api.getEngine();
