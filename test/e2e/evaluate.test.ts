@@ -9,49 +9,16 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract';
 import { openBrowser } from './helpers/browser';
 import { makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
-import { REPO_ROOT, startHost, type RunningHost } from './helpers/web-host';
+import { startHost } from './helpers/web-host';
+import { cleanupsAfterEach, call, scanSettles, shot, imagesLoaded, WAIT } from './helpers/session';
 
-const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
+const cleanups = cleanupsAfterEach();
 const PER_CLASS = 12;
-/** Polls that wait on the app on a busy 2-core machine. */
-const WAIT = { timeout: 30_000 };
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function call<M extends ApiMethod>(host: RunningHost, method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
-  const res = await fetch(`${host.origin}/api/call`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
-    body: JSON.stringify({ method, args }),
-  });
-  const body = (await res.json()) as { ok: boolean; result: ApiResult<M>; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.result;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
-}
-
-async function imagesLoaded(page: Page, selector: string): Promise<void> {
-  await page.waitForFunction(
-    (sel) => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)];
-      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-    },
-    selector,
-    WAIT,
-  );
-}
 
 /** The class preview's rows as name -> [train, test]. */
 async function previewRows(page: Page): Promise<Record<string, [number, number]>> {
@@ -80,15 +47,7 @@ describe('evaluate view in the browser', () => {
 
     // The library and a tiny encoder, through the API (the Train view has its own test).
     await call(host, 'addFolder', photos);
-    await expect
-      .poll(
-        async () => {
-          const s = await call(host, 'getStatus');
-          return s.scan === null ? s.images : -1;
-        },
-        { timeout: 60_000, interval: 250 },
-      )
-      .toBe(set.images);
+    await scanSettles(host, set.images);
     const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
     const run = await call(host, 'startTraining', {
       ...quick,
@@ -108,7 +67,6 @@ describe('evaluate view in the browser', () => {
 
     const browser = await openBrowser(join(tmp.path, 'profile'));
     cleanups.push(browser.close);
-    await mkdir(SHOTS, { recursive: true });
     const { page } = browser;
     await page.goto(host.url);
     await page.getByTestId('nav-evaluate').click();
@@ -413,15 +371,7 @@ describe('evaluate view in the browser', () => {
     const host = await startHost(join(tmp.path, 'data'));
     cleanups.push(host.stop);
     await call(host, 'addFolder', photos);
-    await expect
-      .poll(
-        async () => {
-          const s = await call(host, 'getStatus');
-          return s.scan === null ? s.images : -1;
-        },
-        { timeout: 60_000, interval: 250 },
-      )
-      .toBe(CLASSES * 5);
+    await scanSettles(host, CLASSES * 5);
     const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
     const run = await call(host, 'startTraining', {
       ...quick,

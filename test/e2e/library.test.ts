@@ -2,21 +2,16 @@
 // the grid, open a detail, read the Problems list and the duplicate groups.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract';
 import { openBrowser, type Browser } from './helpers/browser';
 import { makeManyImages, makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
-import { REPO_ROOT, startHost, type RunningHost } from './helpers/web-host';
+import { startHost, type RunningHost } from './helpers/web-host';
+import { cleanupsAfterEach, call, shot, imagesLoaded } from './helpers/session';
 
-const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function setup(name: string, colorScheme: 'light' | 'dark' = 'light') {
   const tmp = await tempDir(name);
@@ -27,47 +22,11 @@ async function setup(name: string, colorScheme: 'light' | 'dark' = 'light') {
   cleanups.push(host.stop);
   const browser: Browser = await openBrowser(join(tmp.path, 'profile'), colorScheme);
   cleanups.push(browser.close);
-  await mkdir(SHOTS, { recursive: true });
   return { tmp, photos, host, browser, page: browser.page };
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-/** All <img> inside `selector` finished loading with real pixels (thumbnails really served). */
-async function imagesLoaded(page: Page, selector: string): Promise<void> {
-  await page.waitForFunction(
-    (sel) => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)];
-      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-    },
-    selector,
-    { timeout: 30_000 },
-  );
-}
-
 /** How many images the app itself reports, asked directly rather than through the page. */
-async function imageCount(host: RunningHost): Promise<number> {
-  const res = await fetch(`${host.origin}/api/call`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
-    body: JSON.stringify({ method: 'getStatus', args: [] }),
-  });
-  const body = (await res.json()) as { ok: boolean; result: { images: number } };
-  return body.result.images;
-}
-
-async function callApi<M extends ApiMethod>(host: RunningHost, method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
-  const res = await fetch(`${host.origin}/api/call`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
-    body: JSON.stringify({ method, args }),
-  });
-  const body = (await res.json()) as { ok: boolean; result: ApiResult<M>; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.result;
-}
+const imageCount = async (host: RunningHost): Promise<number> => (await call(host, 'getStatus')).images;
 
 async function addFolder(page: Page, path: string): Promise<void> {
   await page.getByTestId('folder-path-input').fill(path);
@@ -252,10 +211,10 @@ describe('library in the browser', () => {
     await expect
       .poll(() => page.getByTestId('setting-max-pixels-error').textContent())
       .toContain('expected a number of megapixels from 1 to 2000, got "0.5"');
-    expect((await callApi(host, 'getSettings')).maxPixels).toBe(268_402_689);
+    expect((await call(host, 'getSettings')).maxPixels).toBe(268_402_689);
     await limit.fill('1');
     await limit.dispatchEvent('change');
-    await expect.poll(async () => (await callApi(host, 'getSettings')).maxPixels).toBe(1_000_000);
+    await expect.poll(async () => (await call(host, 'getSettings')).maxPixels).toBe(1_000_000);
     expect(await page.getByTestId('setting-max-pixels-error').count()).toBe(0);
     await shot(page, 'settings-pixel-limit');
     // 1,200 x 1,000 = 1.2 megapixels: over the limit.

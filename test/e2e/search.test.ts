@@ -7,22 +7,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ApiArgs, ApiMethod, ApiResult } from '../../src-main/api/contract';
 import { openBrowser } from './helpers/browser';
 import { tempDir } from './helpers/temp';
-import { REPO_ROOT, startHost, type RunningHost } from './helpers/web-host';
+import { startHost } from './helpers/web-host';
+import { cleanupsAfterEach, call, shot, imagesLoaded, WAIT } from './helpers/session';
 
-const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
+const cleanups = cleanupsAfterEach();
 const PER_CLASS = 16;
-/** Polls that wait on the app (a search, an encoder loading) on a busy 2-core machine. */
-const WAIT = { timeout: 30_000 };
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
 
 // Three classes that differ in colour and in structure (a checkerboard, stripes, one big shape),
 // which survives MoCo's colour jitter and grayscale; within a class, hue, lightness, size and
@@ -71,32 +64,6 @@ async function makeLibrary(root: string): Promise<Library> {
   return { images: images + 1, planted: { original, copy } };
 }
 
-async function call<M extends ApiMethod>(host: RunningHost, method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
-  const res = await fetch(`${host.origin}/api/call`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
-    body: JSON.stringify({ method, args }),
-  });
-  const body = (await res.json()) as { ok: boolean; result: ApiResult<M>; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.result;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
-}
-
-async function imagesLoaded(page: Page, selector: string): Promise<void> {
-  await page.waitForFunction(
-    (sel) => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)];
-      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-    },
-    selector,
-    { timeout: 30_000 },
-  );
-}
-
 /** Folder (= class) of each result shown, best first. */
 async function resultClasses(page: Page): Promise<string[]> {
   const paths = await page.getByTestId('search-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-rel-path') ?? ''));
@@ -128,7 +95,6 @@ describe('search in the browser', () => {
     cleanups.push(host.stop);
     const browser = await openBrowser(join(tmp.path, 'profile'));
     cleanups.push(browser.close);
-    await mkdir(SHOTS, { recursive: true });
     const { page } = browser;
 
     await page.goto(host.url);

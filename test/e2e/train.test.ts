@@ -4,23 +4,15 @@
 // history, both colour schemes, resizing, a second run stopped, choosing a past run, and deletion.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openBrowser } from './helpers/browser';
 import { makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
-import { REPO_ROOT, startHost } from './helpers/web-host';
+import { startHost } from './helpers/web-host';
+import { cleanupsAfterEach, shot } from './helpers/session';
 
-const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
+const cleanups = cleanupsAfterEach();
 
 async function fill(page: Page, field: string, value: string): Promise<void> {
   await page.getByTestId(`train-field-${field}`).fill(value);
@@ -50,7 +42,6 @@ describe('train view in the browser', () => {
     cleanups.push(host.stop);
     const browser = await openBrowser(join(tmp.path, 'profile'));
     cleanups.push(browser.close);
-    await mkdir(SHOTS, { recursive: true });
     const { page } = browser;
 
     // A library of three classes (folders), scanned through the Library view.

@@ -9,7 +9,7 @@ import { readSafetensors } from '../../../src-main/core/export/safetensors';
 import { exportSafetensors } from '../../../src-main/core/export/weights-export';
 import { modelWithBnStats } from './helpers';
 import type { Studio } from '../../../src-main/core/studio-types';
-import { makePatternLibrary, runEnded, studioWith, tempDir, tinyConfig } from '../moco/train/fixtures';
+import { makePatternLibrary, tempDir, studioWithTrainedRun } from '../moco/train/fixtures';
 
 let tmp: ReturnType<typeof tempDir>;
 let studio: Studio;
@@ -29,10 +29,7 @@ beforeAll(async () => {
   await makePatternLibrary(photos, 6, 32); // 18 images in 3 folders
   out = join(tmp.dir, 'out');
   mkdirSync(out);
-  studio = await studioWith(join(tmp.dir, 'data'), photos);
-  const ended = runEnded(studio, () => runId);
-  runId = (await studio.api.startTraining(tinyConfig({ epochs: 1 }))).id;
-  expect(await ended).toBe('done');
+  ({ studio, runId } = await studioWithTrainedRun(join(tmp.dir, 'data'), photos));
 }, 120_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeConfig, ProbeRun } from '../../../src-main/api/contract';
 import type { Studio } from '../../../src-main/core/studio-types';
-import { makePatternLibrary, runEnded, studioWith, tempDir, tinyConfig } from '../moco/train/fixtures';
+import { makePatternLibrary, tempDir, studioWithTrainedRun } from '../moco/train/fixtures';
 
 let tmp: ReturnType<typeof tempDir>;
 let studio: Studio;
@@ -38,10 +38,7 @@ beforeAll(async () => {
   tmp = tempDir('probe');
   const photos = join(tmp.dir, 'photos');
   await makePatternLibrary(photos, 8, 32); // 24 images, 3 classes of 8
-  studio = await studioWith(join(tmp.dir, 'data'), photos);
-  const ended = runEnded(studio, () => runId);
-  runId = (await studio.api.startTraining(tinyConfig({ epochs: 1 }))).id;
-  expect(await ended).toBe('done');
+  ({ studio, runId } = await studioWithTrainedRun(join(tmp.dir, 'data'), photos));
 }, 120_000);
 
 afterAll(async () => {

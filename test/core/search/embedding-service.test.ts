@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingSet } from '../../../src-main/api/contract';
 import { createStudio } from '../../../src-main/core/studio';
 import type { Studio } from '../../../src-main/core/studio-types';
-import { makePatternLibrary, runEnded, studioWith, tempDir, tinyConfig } from '../moco/train/fixtures';
+import { makePatternLibrary, tempDir, studioWithTrainedRun } from '../moco/train/fixtures';
 
 let tmp: ReturnType<typeof tempDir>;
 let photos: string;
@@ -42,10 +42,7 @@ beforeAll(async () => {
     <stop offset="1" stop-color="#3a0ca3"/></radialGradient></defs><rect width="64" height="64" fill="#06d6a0"/><circle cx="26" cy="30" r="22" fill="url(#g)"/></svg>`;
   await sharp(Buffer.from(svg)).png().toFile(join(photos, ORIGINAL));
   await sharp(join(photos, ORIGINAL)).resize(52, 52).jpeg({ quality: 85 }).toFile(join(photos, COPY));
-  studio = await studioWith(join(tmp.dir, 'data'), photos);
-  const ended = runEnded(studio, () => runId);
-  runId = (await studio.api.startTraining(tinyConfig({ epochs: 1 }))).id;
-  expect(await ended).toBe('done');
+  ({ studio, runId } = await studioWithTrainedRun(join(tmp.dir, 'data'), photos));
 }, 120_000);
 
 afterAll(async () => {

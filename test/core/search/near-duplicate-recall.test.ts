@@ -11,7 +11,7 @@ import { createStudio } from '../../../src-main/core/studio';
 import type { Studio } from '../../../src-main/core/studio-types';
 import { makeRng } from '../../../scripts/make-demo-library';
 import { CROPS, drawPhoto, editedCopy } from '../library/near-dup-photos';
-import { runEnded, studioWith, tempDir, tinyConfig } from '../moco/train/fixtures';
+import { tempDir, studioWithTrainedRun } from '../moco/train/fixtures';
 
 const ORIGINALS = 24;
 const COPIES = 12;
@@ -58,11 +58,8 @@ beforeAll(async () => {
       copyFiles.push(file);
     }
   }
-  studio = await studioWith(dataDir, photos);
-  let runId: number | null = null;
-  const ended = runEnded(studio, () => runId);
-  runId = (await studio.api.startTraining(tinyConfig({ epochs: 1 }))).id;
-  expect(await ended).toBe('done');
+  let runId: number;
+  ({ studio, runId } = await studioWithTrainedRun(dataDir, photos));
   await studio.api.startEmbedding(runId);
   await studio.waitForEmbedding();
 }, 180_000);

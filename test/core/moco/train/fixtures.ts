@@ -1,4 +1,5 @@
 // Studio helpers for the trainer tests, and the generated libraries of pattern-library.ts.
+import { tinyConfig } from './pattern-library';
 import { createStudio } from '../../../../src-main/core/studio';
 import type { Studio } from '../../../../src-main/core/studio-types';
 
@@ -28,4 +29,16 @@ export function runEnded(studio: Studio, runId: () => number | null): Promise<st
     };
     const off = studio.on('runs.changed', () => void check());
   });
+}
+
+/** A studio on `root` with one tiny run trained for an epoch to the end: what the export, probe
+ *  and search tests start from. */
+export async function studioWithTrainedRun(dataDir: string, root: string): Promise<{ studio: Studio; runId: number }> {
+  const studio = await studioWith(dataDir, root);
+  let runId: number | null = null;
+  const ended = runEnded(studio, () => runId);
+  runId = (await studio.api.startTraining(tinyConfig({ epochs: 1 }))).id;
+  const status = await ended;
+  if (status !== 'done') throw new Error(`studioWithTrainedRun: expected the run to finish, got ${status}`);
+  return { studio, runId };
 }

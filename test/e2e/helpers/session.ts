@@ -1,0 +1,63 @@
+// What every browser test needs around the app: calls to the API as the page makes them, a
+// screenshot folder, a wait for thumbnails that really loaded, and cleanups run after each test.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterEach, expect } from 'vitest';
+import type { ApiArgs, ApiMethod, ApiResult } from '../../../src-main/api/contract';
+import { REPO_ROOT, type RunningHost } from './web-host';
+
+export const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
+/** Polls that wait on the app on a busy 2-core machine. */
+export const WAIT = { timeout: 30_000 };
+
+/** A stack of cleanups, unwound after each test of the file that calls this. */
+export function cleanupsAfterEach(): (() => Promise<void>)[] {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return cleanups;
+}
+
+/** One API call through the web host, as the page's client makes it. */
+export async function call<M extends ApiMethod>(host: RunningHost, method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
+  const res = await fetch(`${host.origin}/api/call`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
+    body: JSON.stringify({ method, args }),
+  });
+  const body = (await res.json()) as { ok: boolean; result: ApiResult<M>; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.result;
+}
+
+/** Waits until no scan runs and the library holds `images` images. */
+export async function scanSettles(host: RunningHost, images: number): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const s = await call(host, 'getStatus');
+        return s.scan === null ? s.images : -1;
+      },
+      { timeout: 60_000, interval: 250 },
+    )
+    .toBe(images);
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
+}
+
+/** All <img> inside `selector` finished loading with real pixels (thumbnails really served). */
+export async function imagesLoaded(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction(
+    (sel) => {
+      const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)];
+      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    },
+    selector,
+    WAIT,
+  );
+}
