@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../src-main/api/contract';
-import { defaultConfig, TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
+import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
+import { defaultConfig } from '../../src-main/api/training-config';
 import {
   changedFields,
   CONFIG_FIELDS,

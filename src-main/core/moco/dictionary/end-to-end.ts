@@ -11,7 +11,7 @@ import { batchInfoNce, sumDirections } from '../infonce';
 import type { ResNet } from '../resnet';
 import type { Rng } from '../rng';
 import { shuffledEmbedding } from '../shuffle';
-import { InvalidInputError } from '../../../api/errors';
+import { InvariantError } from '../../../api/errors';
 import type { DictionaryBatch, DictionaryMechanism, DictionaryState, SgdStep, StepValues } from './dictionary';
 
 export interface EndToEndOptions {
@@ -33,7 +33,7 @@ export class EndToEnd implements DictionaryMechanism {
 
   check(batch: number): void {
     if (!Number.isInteger(batch) || batch < 2) {
-      throw new InvalidInputError(
+      throw new InvariantError(
         `MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got ${batch}`,
       );
     }

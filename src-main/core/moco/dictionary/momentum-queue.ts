@@ -43,10 +43,11 @@ export class MomentumQueue implements DictionaryMechanism {
     private readonly options: MomentumQueueOptions,
     private readonly rng: Rng,
   ) {
+    // The queue first: it refuses a bad K before the key encoder holds any memory.
+    this.queue = new KeyQueue(options.K, options.outDim, rng);
     // The key encoder starts as an exact copy and is never trained by gradients.
     this.encoderK = new ResNet(encoderQ.options, null);
     copyParams(this.encoderK.params, encoderQ.params);
-    this.queue = new KeyQueue(options.K, options.outDim, rng);
   }
 
   /** Keys entering the queue per step: N, or 2N with the symmetric loss. */
