@@ -80,7 +80,7 @@ export interface Choice<T extends string> {
 }
 
 export interface ChoiceSpec<T extends string> extends FieldWords {
-  choices: readonly Choice<T>[];
+  choices: Choice<T>[];
 }
 
 const choice = <T extends string>(flag: string, label: string, help: string, choices: Choice<T>[]): ChoiceSpec<T> => ({
@@ -91,16 +91,16 @@ const choice = <T extends string>(flag: string, label: string, help: string, cho
 });
 
 export const CHOICE_FIELDS = {
-  arch: choice<(typeof ARCHS)[number]>('arch', 'Architecture', 'the ResNet', [
+  arch: choice<(typeof ARCHS)[number]>('arch', 'Architecture', 'the ResNet encoder', [
     { value: 'resnet18', label: 'ResNet-18' },
     { value: 'resnet34', label: 'ResNet-34' },
     { value: 'resnet50', label: 'ResNet-50' },
   ]),
-  stem: choice<(typeof STEMS)[number]>('stem', 'Stem', 'the first layers', [
+  stem: choice<(typeof STEMS)[number]>('stem', 'Stem', 'how the first layers downsample', [
     { value: 'imagenet', label: 'ImageNet (7×7 stride 2 + max-pool)' },
     { value: 'small', label: 'Small (3×3 stride 1, up to 64 px)' },
   ]),
-  augmentation: choice<(typeof AUGMENTATIONS)[number]>('aug', 'Augmentation', 'the recipe of the two views', [
+  augmentation: choice<(typeof AUGMENTATIONS)[number]>('aug', 'Augmentation', 'how the two views of an image are drawn', [
     { value: 'v1', label: 'v1: crop, jitter 0.4, grayscale, flip' },
     { value: 'v2', label: 'v2: v1 + blur, jitter p 0.8' },
   ]),
