@@ -174,13 +174,13 @@ function memoryBankIssues(c: TrainConfig, images: number | null): Issues {
 }
 
 function bnGroupIssues(c: TrainConfig): Issues {
-  const N = c.batchSize;
-  if (!(c.bnGroups > 0 && (N % c.bnGroups !== 0 || N / c.bnGroups < 2))) return [];
+  const { batchSize } = c;
+  if (!(c.bnGroups > 0 && (batchSize % c.bnGroups !== 0 || batchSize / c.bnGroups < 2))) return [];
   return [
     {
       field: 'bnGroups',
       level: 'error',
-      message: `expected bnGroups dividing the batch size ${N} into groups of 2 or more images, got ${c.bnGroups}`,
+      message: `expected bnGroups dividing the batch size ${batchSize} into groups of 2 or more images, got ${c.bnGroups}`,
       fix: { label: 'Automatic', patch: { bnGroups: 0 } },
     },
   ];
@@ -240,13 +240,13 @@ function lrStepIssues(c: TrainConfig, preset: TrainConfig | null): Issues {
 
 function lrIssues(c: TrainConfig): Issues {
   const out: Issues = [];
-  const N = c.batchSize;
-  const lr = scaledLr(N);
+  const { batchSize } = c;
+  const lr = scaledLr(batchSize);
   if (Math.abs(c.lr - lr) > lr * 0.005) {
     out.push({
       field: 'lr',
       level: 'info',
-      message: `The paper's rule for batch ${N} gives lr 0.03 × ${N}/256 = ${short(lr)}.`,
+      message: `The paper's rule for batch ${batchSize} gives lr 0.03 × ${batchSize}/256 = ${short(lr)}.`,
       fix: { label: `Use ${short(lr)}`, patch: { lr } },
     });
   }

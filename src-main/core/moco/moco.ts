@@ -64,13 +64,13 @@ export function mocoOptimizer(learningRate: number): tf.MomentumOptimizer {
  * aim at groups of 32, keep at least 2 groups when the batch allows (else shuffling is moot) and
  * at least 2 images per group.
  */
-export function defaultBnGroups(batch: number): number {
+export function defaultBnGroups(batchSize: number): number {
   let best = 1;
   let bestScore = Infinity;
-  for (let g = 1; g <= batch; g++) {
-    if (batch % g !== 0 || batch / g < 2) continue;
-    if (batch >= 4 && g < 2) continue;
-    const score = Math.abs(Math.log2(batch / g / 32));
+  for (let g = 1; g <= batchSize; g++) {
+    if (batchSize % g !== 0 || batchSize / g < 2) continue;
+    if (batchSize >= 4 && g < 2) continue;
+    const score = Math.abs(Math.log2(batchSize / g / 32));
     if (score < bestScore) {
       best = g;
       bestScore = score;
@@ -117,9 +117,9 @@ export class MocoModel {
   }
 
   /** Split-BN groups used for a training batch of this size. */
-  bnGroupsFor(batch: number): number {
-    const g = this.options.bnGroups === 'auto' ? defaultBnGroups(batch) : this.options.bnGroups;
-    checkBnGroups(batch, g, 'MoCo');
+  bnGroupsFor(batchSize: number): number {
+    const g = this.options.bnGroups === 'auto' ? defaultBnGroups(batchSize) : this.options.bnGroups;
+    checkBnGroups(batchSize, g, 'MoCo');
     return g;
   }
 
@@ -132,9 +132,9 @@ export class MocoModel {
     if (imQ.rank !== 4 || imQ.shape.join('x') !== imK.shape.join('x')) {
       throw new InvariantError(`MoCo.trainStep: expected two NxHxWx3 views of one shape, got [${imQ.shape}] and [${imK.shape}]`);
     }
-    const n = imQ.shape[0];
-    this.dictionary.check(n, samples);
-    const bnGroups = this.bnGroupsFor(n);
+    const batchSize = imQ.shape[0];
+    this.dictionary.check(batchSize, samples);
+    const bnGroups = this.bnGroupsFor(batchSize);
     // Checks above throw at the call; the step itself resolves once its loss is read back.
     return this.dictionary
       .step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer))

@@ -11,11 +11,11 @@ import type { Rng } from './rng';
  * enqueue writes a batch at the pointer without wrapping. `viewsPerStep` 2: the symmetric loss
  * enqueues the keys of both views, 2N per step. The wording is the app's check's own.
  */
-export function checkQueueFits(K: number, batch: number, viewsPerStep: 1 | 2 = 1): void {
-  if (!Number.isInteger(batch) || batch < 1) {
-    throw new InvariantError(`MoCo queue: expected a positive integer batch size, got ${batch}`);
+export function checkQueueFits(K: number, batchSize: number, viewsPerStep: 1 | 2 = 1): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InvariantError(`MoCo queue: expected a positive integer batch size, got ${batchSize}`);
   }
-  const error = queueSizeError(K, batch, viewsPerStep === 2);
+  const error = queueSizeError(K, batchSize, viewsPerStep === 2);
   if (error) throw new InvariantError(`MoCo queue: ${error}`);
 }
 

@@ -31,10 +31,10 @@ export class EndToEnd implements DictionaryMechanism {
     private readonly rng: Rng,
   ) {}
 
-  check(batch: number): void {
-    if (!Number.isInteger(batch) || batch < 2) {
+  check(batchSize: number): void {
+    if (!Number.isInteger(batchSize) || batchSize < 2) {
       throw new InvariantError(
-        `MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got ${batch}`,
+        `MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got ${batchSize}`,
       );
     }
   }

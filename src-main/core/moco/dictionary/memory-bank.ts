@@ -80,11 +80,11 @@ export class MemoryBank implements DictionaryMechanism {
     return this.seenMask[sample] === 1;
   }
 
-  check(batch: number, samples: Int32Array | null): void {
+  check(batchSize: number, samples: Int32Array | null): void {
     const where = 'MoCo memory bank';
     if (!samples) throw new InvariantError(`${where}: expected the training-set index of every sample of the batch, got none`);
-    if (samples.length !== batch)
-      throw new InvariantError(`${where}: expected ${batch} sample indices (one per image), got ${samples.length}`);
+    if (samples.length !== batchSize)
+      throw new InvariantError(`${where}: expected ${batchSize} sample indices (one per image), got ${samples.length}`);
     const seen = new Set<number>();
     for (const s of samples) {
       if (!Number.isInteger(s) || s < 0 || s >= this.size || seen.has(s)) {
@@ -94,9 +94,9 @@ export class MemoryBank implements DictionaryMechanism {
       }
       seen.add(s);
     }
-    if (this.options.K > this.size - batch) {
+    if (this.options.K > this.size - batchSize) {
       throw new InvariantError(
-        `${where}: expected K <= bank size - batch size = ${this.size - batch} (the negatives are other samples' entries), got K = ${this.options.K}`,
+        `${where}: expected K <= bank size - batch size = ${this.size - batchSize} (the negatives are other samples' entries), got K = ${this.options.K}`,
       );
     }
   }

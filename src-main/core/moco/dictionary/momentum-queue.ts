@@ -51,8 +51,8 @@ export class MomentumQueue implements DictionaryMechanism {
   }
 
   /** Keys entering the queue per step: N, or 2N with the symmetric loss. */
-  check(batch: number): void {
-    checkQueueFits(this.options.K, batch, this.options.symmetric ? 2 : 1);
+  check(batchSize: number): void {
+    checkQueueFits(this.options.K, batchSize, this.options.symmetric ? 2 : 1);
   }
 
   async step({ imQ, imK, bnGroups }: DictionaryBatch, sgd: SgdStep): Promise<StepValues> {
