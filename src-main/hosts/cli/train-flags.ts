@@ -14,6 +14,7 @@ import {
   scaleLrSteps,
   V2_SETTINGS,
   type BooleanField,
+  type Choice,
   type ChoiceField,
   type NumberField,
 } from '../../api/training-config';
@@ -34,18 +35,25 @@ const table = <T, R>(fields: Record<string, T>, f: (field: string, spec: T) => [
 
 const note = (field: string) => CLI_NOTES[field as keyof TrainConfig] ?? '';
 
+/** "imagenet: ImageNet (7×7 ...)", or just "resnet18" where the label only spells the value. */
+function choiceText(c: Choice<string>): string {
+  const bare = (t: string) => t.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (bare(c.label) === bare(c.value)) return c.value;
+  return c.label.startsWith(`${c.value}:`) ? c.label : `${c.value}: ${c.label}`;
+}
+
 /** --<flag> for every field of the tables, in their order, with the form's words. */
 export const CONFIG_OPTIONS: Record<string, OptionSpec> = {
   ...table(CHOICE_FIELDS, (field, s) => [
     s.flag,
-    { type: 'string', value: '<name>', help: `${s.help}: ${s.choices.map((c) => `${c.value} (${c.label})`).join(' | ')}${note(field)}` },
+    { type: 'string', value: '<name>', help: `${s.label} - ${s.help}: ${s.choices.map(choiceText).join(' | ')}${note(field)}` },
   ]),
   ...table(NUMBER_FIELDS, (field, s) => [
     s.flag,
-    { type: 'string', value: s.integer ? '<n>' : '<x>', help: `${s.label}: ${s.help}${s.unit ? ` (${s.unit})` : ''}${note(field)}` },
+    { type: 'string', value: s.integer ? '<n>' : '<x>', help: `${s.label} - ${s.help}${s.unit ? ` (${s.unit})` : ''}${note(field)}` },
   ]),
-  ...table(BOOLEAN_FIELDS, (_field, s) => [s.flag, { type: 'boolean', help: `${s.label}: ${s.help}` }]),
-  [LR_STEPS.flag]: { type: 'string', value: '<n,n>', help: `${LR_STEPS.label}: ${LR_STEPS.help}` },
+  ...table(BOOLEAN_FIELDS, (_field, s) => [s.flag, { type: 'boolean', help: `${s.label} - ${s.help}` }]),
+  [LR_STEPS.flag]: { type: 'string', value: '<n,n>', help: `${LR_STEPS.label} - ${LR_STEPS.help}` },
   [MINUTES.flag]: { type: 'string', value: '<x>', help: `train for x ${MINUTES.help}` },
 };
 
