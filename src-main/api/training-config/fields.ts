@@ -83,36 +83,43 @@ export interface ChoiceSpec<T extends string> extends FieldWords {
   choices: Choice<T>[];
 }
 
-const choice = <T extends string>(flag: string, label: string, help: string, choices: Choice<T>[]): ChoiceSpec<T> => ({
+/** A choice field: its values (the lists above, in their order) with a label for each. */
+const choice = <T extends string>(
+  flag: string,
+  label: string,
+  help: string,
+  values: readonly T[],
+  labels: Record<T, string>,
+): ChoiceSpec<T> => ({
   flag,
   label,
   help,
-  choices,
+  choices: values.map((value) => ({ value, label: labels[value] })),
 });
 
 export const CHOICE_FIELDS = {
-  arch: choice<(typeof ARCHS)[number]>('arch', 'Architecture', 'the ResNet encoder', [
-    { value: 'resnet18', label: 'ResNet-18' },
-    { value: 'resnet34', label: 'ResNet-34' },
-    { value: 'resnet50', label: 'ResNet-50' },
-  ]),
-  stem: choice<(typeof STEMS)[number]>('stem', 'Stem', 'how the first layers downsample', [
-    { value: 'imagenet', label: 'ImageNet (7×7 stride 2 + max-pool)' },
-    { value: 'small', label: 'Small (3×3 stride 1, up to 64 px)' },
-  ]),
-  augmentation: choice<(typeof AUGMENTATIONS)[number]>('aug', 'Augmentation', 'how the two views of an image are drawn', [
-    { value: 'v1', label: 'v1: crop, jitter 0.4, grayscale, flip' },
-    { value: 'v2', label: 'v2: v1 + blur, jitter p 0.8' },
-  ]),
-  dictionary: choice<(typeof DICTIONARIES)[number]>('dictionary', 'Dictionary', 'how negative keys are kept', [
-    { value: 'queue', label: 'Queue (MoCo)' },
-    { value: 'end-to-end', label: 'End-to-end (keys of the batch)' },
-    { value: 'memory-bank', label: 'Memory bank' },
-  ]),
-  schedule: choice<(typeof SCHEDULES)[number]>('schedule', 'LR schedule', 'how the learning rate decays', [
-    { value: 'step', label: 'Step (×0.1 at milestones)' },
-    { value: 'cosine', label: 'Cosine' },
-  ]),
+  arch: choice('arch', 'Architecture', 'the ResNet encoder', ARCHS, {
+    resnet18: 'ResNet-18',
+    resnet34: 'ResNet-34',
+    resnet50: 'ResNet-50',
+  }),
+  stem: choice('stem', 'Stem', 'how the first layers downsample', STEMS, {
+    imagenet: 'ImageNet (7×7 stride 2 + max-pool)',
+    small: 'Small (3×3 stride 1, up to 64 px)',
+  }),
+  augmentation: choice('aug', 'Augmentation', 'how the two views of an image are drawn', AUGMENTATIONS, {
+    v1: 'v1: crop, jitter 0.4, grayscale, flip',
+    v2: 'v2: v1 + blur, jitter p 0.8',
+  }),
+  dictionary: choice('dictionary', 'Dictionary', 'how negative keys are kept', DICTIONARIES, {
+    queue: 'Queue (MoCo)',
+    'end-to-end': 'End-to-end (keys of the batch)',
+    'memory-bank': 'Memory bank',
+  }),
+  schedule: choice('schedule', 'LR schedule', 'how the learning rate decays', SCHEDULES, {
+    step: 'Step (×0.1 at milestones)',
+    cosine: 'Cosine',
+  }),
 };
 export type ChoiceField = keyof typeof CHOICE_FIELDS;
 
