@@ -14,11 +14,12 @@ import { backendFlag } from './backend-flag';
 import { deviceMemory, startWebGpu } from '../src-main/core/engine/webgpu';
 import { Augmenter } from '../src-main/core/moco/data/augment';
 import { cacheSideFor } from '../src-main/core/moco/data/decode';
-import { MocoModel, baseLearningRate, mocoOptimizer } from '../src-main/core/moco/moco';
+import { scaledLr } from '../src-main/api/training-config';
+import { MocoModel, mocoOptimizer } from '../src-main/core/moco/moco';
 import type { ResNetArch } from '../src-main/core/moco/resnet';
 import { Rng } from '../src-main/core/moco/rng';
 import { checkFitsDevice } from '../src-main/core/moco/train/memory-plan';
-import { defaultConfig } from '../src-main/core/moco/train/presets';
+import { defaultConfig } from '../src-main/api/training-config';
 
 const PYTHON = process.env.MOCO_BENCH_PYTHON ?? 'python3';
 const REFERENCE = fileURLToPath(new URL('./torch_moco_gpu.py', import.meta.url));
@@ -90,7 +91,7 @@ async function measure(c: Check, warmup: number, steps: number): Promise<Measure
     data: Uint8Array.from({ length: c.batch * side * side * 3 }, () => rng.int(256)),
   }));
   const model = new MocoModel({ arch: c.arch, stem: 'imagenet', widthMultiplier: c.width, K: c.K, seed: 0 });
-  const optimizer = mocoOptimizer(baseLearningRate(c.batch));
+  const optimizer = mocoOptimizer(scaledLr(c.batch));
   const augmenter = new Augmenter({ recipe: 'v1', resolution: c.px, seed: 2 });
   let peak = gpuBytes();
   const step = async (i: number) => {

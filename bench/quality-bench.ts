@@ -25,7 +25,7 @@ import { LINEAR_PROBE_DEFAULTS, trainLinearProbe } from '../src-main/core/probe/
 import { createEmbedder } from '../src-main/core/search/embedder';
 import { loadRunEncoder } from '../src-main/core/search/encoder-loader';
 import { decodeForEncoder } from '../src-main/core/search/preprocess';
-import { configFromFlags } from '../src-main/hosts/cli/train-commands';
+import { configFromFlags } from '../src-main/hosts/cli/train-flags';
 import { devSet, QUALITY_DIR, SET_NAMES, type SetName } from './quality-sets';
 
 const HELP = `Usage: npm run bench:quality -- [options]

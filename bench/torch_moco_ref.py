@@ -191,7 +191,7 @@ def timed(step, steps):
 def make_train(stem, px, batch, K, bn_groups):
     torch.manual_seed(0)
     model = MoCo(stem, bn_groups, K=K)
-    lr = 0.03 * batch / 256  # the paper's rule, as the app's baseLearningRate
+    lr = 0.03 * batch / 256  # the paper's rule, as the app's scaledLr
     optimizer = torch.optim.SGD(model.encoder_q.parameters(), lr, momentum=0.9, weight_decay=1e-4)
     criterion = nn.CrossEntropyLoss()
     views = [(torch.randn(batch, 3, px, px), torch.randn(batch, 3, px, px)) for _ in range(2)]

@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { initEngine } from '../src-main/core/engine/backend';
 import { backendFlag } from './backend-flag';
 import type { EngineInfo } from '../src-main/core/engine/engine-info';
-import { baseLearningRate, MocoModel, mocoOptimizer } from '../src-main/core/moco/moco';
+import { scaledLr } from '../src-main/api/training-config';
+import { MocoModel, mocoOptimizer } from '../src-main/core/moco/moco';
 import { ResNet, type ResNetStem } from '../src-main/core/moco/resnet';
 import { Rng } from '../src-main/core/moco/rng';
 import { measurePeakRss } from './memory';
@@ -150,7 +151,7 @@ function oursSide(s: Setting): Side & { bnGroups?: number; profile(): Promise<st
       );
   } else {
     const model = new MocoModel({ arch: 'resnet18', stem: s.stem, K, seed: 0 });
-    const optimizer = mocoOptimizer(baseLearningRate(s.batch));
+    const optimizer = mocoOptimizer(scaledLr(s.batch));
     bnGroups = model.bnGroupsFor(s.batch);
     // Two pairs of views, alternated, so consecutive steps never see the very same input.
     const views = Array.from({ length: 2 }, () => [0, 1].map(() => tf.randomNormal([s.batch, s.px, s.px, 3]) as tf.Tensor4D));

@@ -15,6 +15,16 @@ export class InvalidInputError extends AppError {
   }
 }
 
+/**
+ * The code broke one of its own invariants (a tensor of the wrong shape reached a kernel, a
+ * state that cannot happen): a bug to report, not bad input. Hosts report it as an internal error.
+ */
+export class InvariantError extends AppError {
+  constructor(message: string) {
+    super('Invariant', message);
+  }
+}
+
 /** The thing asked for does not exist (an unknown id, a missing folder). */
 export class NotFoundError extends AppError {
   constructor(message: string) {

@@ -1,12 +1,14 @@
 // Types of the training part of the API (MoCo pretraining). contract.ts re-exports them.
 import type { JobOwner } from './contract';
+import type { ARCHS, AUGMENTATIONS, DICTIONARIES, SCHEDULES, STEMS } from './training-config';
 
-export type Arch = 'resnet18' | 'resnet34' | 'resnet50';
-export type Stem = 'imagenet' | 'small';
+// The choices are listed once, in training-config.
+export type Arch = (typeof ARCHS)[number];
+export type Stem = (typeof STEMS)[number];
 /** The paper's three dictionary mechanisms: a queue (MoCo), end-to-end, and a memory bank. */
-export type Dictionary = 'queue' | 'end-to-end' | 'memory-bank';
-export type AugmentationRecipe = 'v1' | 'v2';
-export type LrSchedule = 'step' | 'cosine';
+export type Dictionary = (typeof DICTIONARIES)[number];
+export type AugmentationRecipe = (typeof AUGMENTATIONS)[number];
+export type LrSchedule = (typeof SCHEDULES)[number];
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Every hyperparameter of a run; names follow the paper (K, m, T). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { API_METHODS, type ApiArgs, type ApiMethod } from './contract';
 import { InvalidInputError } from './errors';
 import { MAX_QUERY_FILE_BASE64, MAX_QUERY_FILE_BYTES } from './search-contract';
+import { trainConfigSchema } from './train-schema';
 
 const id = z.number().int().positive();
 const offset = z.number().int().min(0).optional();
@@ -25,37 +26,7 @@ const settingsPatch = z
 const num = (min: number, max: number) => z.number().finite().min(min).max(max);
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
-// Ranges are sanity bounds against hostile or mistyped input; whether a config fits the
-// library and the device (K >= batch, enough images, ...) is checked by the trainer.
-const trainConfig = z
-  .object({
-    arch: z.enum(['resnet18', 'resnet34', 'resnet50']),
-    stem: z.enum(['imagenet', 'small']),
-    widthMultiplier: num(0.0625, 4),
-    inputSize: int(16, 1024),
-    batchSize: int(2, 8192),
-    epochs: int(1, 10_000),
-    K: int(1, 1 << 20),
-    m: num(0, 1),
-    T: num(1e-4, 10),
-    dim: int(2, 4096),
-    mlpHead: z.boolean(),
-    augmentation: z.enum(['v1', 'v2']),
-    symmetric: z.boolean(),
-    dictionary: z.enum(['queue', 'end-to-end', 'memory-bank']),
-    lr: num(1e-8, 100),
-    schedule: z.enum(['step', 'cosine']),
-    lrSteps: z.array(int(1, 10_000)).max(16),
-    sgdMomentum: num(0, 0.9999),
-    weightDecay: num(0, 1),
-    bnGroups: int(0, 1024),
-    seed: int(0, 2 ** 31 - 1),
-    knnEvery: int(0, 10_000),
-    checkpointMinutes: num(0.1, 1440),
-    folderIds: z.array(id).max(10_000),
-    minutes: num(0.05, 100_000).nullable().optional(),
-  })
-  .strict();
+const trainConfig = trainConfigSchema;
 
 const imageIds = z.array(id).min(1).max(100_000);
 const tagName = z

@@ -121,7 +121,7 @@ describe('train view in the browser', () => {
 
     // K not a multiple of the batch: hinted here, refused by the app in its own words.
     await fill(page, 'K', '100');
-    expect(await page.getByTestId('hint-K').first().textContent()).toContain('not a multiple of the batch size 16');
+    expect(await page.getByTestId('hint-K').first().textContent()).toContain('expected queue size K a multiple of the batch size 16');
     await page.getByTestId('start-button').click();
     const refused = page.getByTestId('start-error');
     await refused.waitFor();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ForeignJob, RunSummary } from '../../src-main/api/contract';
-import { TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
+import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
 import { elsewhereLines } from '../../src-renderer/src/lib/scan-text';
 import { runActions, runPanel } from '../../src-renderer/src/lib/train-run';
 

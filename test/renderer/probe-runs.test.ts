@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeProgress, ProbeRun, RunSummary } from '../../src-main/api/contract';
-import { TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
+import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
 import { DEFAULT_PROBE } from '../../src-renderer/src/lib/probe-form';
 import { encoderSummary, hasWeights, isProbeable, pickRun, probeableRuns, runChoiceLabel } from '../../src-renderer/src/lib/probe-runs';
 import {

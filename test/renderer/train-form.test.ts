@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../src-main/api/contract';
-import { defaultConfig, TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
+import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
+import { defaultConfig } from '../../src-main/api/training-config';
 import {
   changedFields,
   CONFIG_FIELDS,
@@ -131,7 +132,8 @@ describe('configHints', () => {
   it('flags K that is not a multiple of the batch, with the next multiple as fix', () => {
     const [h] = byField(configHints({ ...tiny, K: 100 }), 'K');
     expect(h.level).toBe('error');
-    expect(h.message).toBe('K = 100 is not a multiple of the batch size 16: each step replaces one batch of keys in the queue.');
+    // In the app's own words: the form shows what startTraining would answer.
+    expect(h.message).toBe('expected queue size K a multiple of the batch size 16, got K = 100 (try 112)');
     expect(h.fix?.patch).toEqual({ K: 112 });
     expect(byField(configHints({ ...tiny, K: 8 }), 'K')[0].fix?.patch).toEqual({ K: 16 });
   });
@@ -146,7 +148,7 @@ describe('configHints', () => {
   it('flags a training set smaller than one batch', () => {
     expect(byField(configHints(tiny, { images: 12 }), 'batchSize')[0]).toMatchObject({
       level: 'error',
-      message: 'The training set has 12 images, fewer than one batch of 16.',
+      message: 'expected at least batch size 16 images present on disk, got 12 (lower the batch size or add images)',
     });
   });
 
@@ -196,7 +198,7 @@ describe('configHints', () => {
 
   it('tiles the queue by both views’ keys with the symmetric loss', () => {
     const [h] = byField(configHints({ ...tiny, symmetric: true, K: 48 }), 'K');
-    expect(h.message).toContain('not a multiple of 2 × batch size = 32');
+    expect(h.message).toContain('a multiple of 2 x batch size = 32');
     expect(h.fix?.patch).toEqual({ K: 64 });
     expect(byField(configHints({ ...tiny, symmetric: true, K: 64 }), 'K')).toEqual([]);
   });

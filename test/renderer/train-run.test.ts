@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary, TrainProgress } from '../../src-main/api/contract';
-import { TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
+import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
 import {
   defaultRunId,
   isActivePhase,

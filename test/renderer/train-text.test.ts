@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TRAIN_PRESETS } from '../../src-main/core/moco/train/presets';
+import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
 import { CONFIG_FIELDS } from '../../src-renderer/src/lib/train-form';
 import {
   backendLabel,

@@ -25,7 +25,7 @@ import { saveEncoder } from '../moco/dictionary/dictionary';
 import type { ResNet } from '../moco/resnet';
 import { Rng } from '../moco/rng';
 import { writeCheckpoint } from '../moco/train/checkpoint';
-import { defaultConfig } from '../moco/train/presets';
+import { defaultConfig } from '../../api/training-config';
 import { runDirIn } from '../moco/train/trainer';
 import { loadRunEncoder } from '../search/encoder-loader';
 import { labelsOf, type LibraryImage, libraryImages } from '../library/library-labels';

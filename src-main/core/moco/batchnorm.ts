@@ -2,7 +2,7 @@
 // groups that each normalise with their own statistics (the one-device form of MoCo's
 // shuffling BN). Running statistics follow torch: momentum 0.1, unbiased variance.
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '../../api/errors';
+import { InvariantError } from '../../api/errors';
 import type { ParamStore } from './params';
 
 export const BN_EPS = 1e-5;
@@ -41,7 +41,7 @@ export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode:
   checkBnGroups(n, g, `batchNorm ${name}`);
   const count = (n / g) * h * w; // values per channel in one group
   if (count < 2) {
-    throw new InvalidInputError(
+    throw new InvariantError(
       `batchNorm ${name}: expected more than 1 value per channel in each BN group, got ${count} (batch ${n}, ${g} groups, ${h}x${w})`,
     );
   }
@@ -67,6 +67,6 @@ export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode:
 /** The batch must split into equal BN groups. */
 export function checkBnGroups(batch: number, groups: number, where: string): void {
   if (!Number.isInteger(groups) || groups < 1 || batch % groups !== 0) {
-    throw new InvalidInputError(`${where}: expected BN groups dividing the batch of ${batch}, got ${groups}`);
+    throw new InvariantError(`${where}: expected BN groups dividing the batch of ${batch}, got ${groups}`);
   }
 }

@@ -2,7 +2,7 @@
 // its end-to-end form over the keys of the batch (NxN, positives on the diagonal); and the
 // sum of two directions that the symmetric loss takes.
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '../../api/errors';
+import { InvariantError } from '../../api/errors';
 
 /** A loss and its pretext accuracy, as scalars (what a training step minimises and reports). */
 export type LossTerms = {
@@ -27,7 +27,7 @@ export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, queue: tf.Tensor2D, T: n
     k.shape[1] !== q.shape[1] ||
     queue.shape[1] !== q.shape[1]
   ) {
-    throw new InvalidInputError(`infoNce: expected q NxC, k NxC, queue KxC, got [${q.shape}], [${k.shape}], [${queue.shape}]`);
+    throw new InvariantError(`infoNce: expected q NxC, k NxC, queue KxC, got [${q.shape}], [${k.shape}], [${queue.shape}]`);
   }
   checkTemperature('infoNce', T);
   return tf.tidy(() => {
@@ -47,7 +47,7 @@ export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, queue: tf.Tensor2D, T: n
  */
 export function batchInfoNce(q: tf.Tensor2D, k: tf.Tensor2D, T: number): InfoNceResult {
   if (q.rank !== 2 || k.rank !== 2 || q.shape.join('x') !== k.shape.join('x')) {
-    throw new InvalidInputError(`batchInfoNce: expected q NxC and k NxC, got [${q.shape}] and [${k.shape}]`);
+    throw new InvariantError(`batchInfoNce: expected q NxC and k NxC, got [${q.shape}] and [${k.shape}]`);
   }
   checkTemperature('batchInfoNce', T);
   const n = q.shape[0];
@@ -77,5 +77,5 @@ export function sumDirections(terms: readonly LossTerms[]): LossTerms {
 }
 
 function checkTemperature(where: string, T: number): void {
-  if (!(T > 0)) throw new InvalidInputError(`${where}: expected a temperature T > 0, got ${T}`);
+  if (!(T > 0)) throw new InvariantError(`${where}: expected a temperature T > 0, got ${T}`);
 }

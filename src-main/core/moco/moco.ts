@@ -3,7 +3,8 @@
 // with a momentum key encoder, end-to-end keys of the batch, or a memory bank; optionally the
 // symmetric loss of MoCo v2/v3 (both views as query).
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '../../api/errors';
+import { InvariantError } from '../../api/errors';
+import { BANK_NOT_SYMMETRIC, SGD_MOMENTUM } from '../../api/training-config';
 import { closeAll } from '../cleanup';
 import { checkBnGroups } from './batchnorm';
 import type { Dictionary, SgdStep, StepValues } from './dictionary/dictionary';
@@ -52,16 +53,9 @@ export const DEFAULT_MOCO_OPTIONS: Omit<MocoOptions, 'arch'> = {
   seed: 0,
 };
 
-export const SGD_MOMENTUM = 0.9;
-
-/** The paper's learning-rate rule: 0.03 for a batch of 256, scaled linearly. */
-export function baseLearningRate(batch: number): number {
-  return (0.03 * batch) / 256;
-}
-
 /** SGD with momentum 0.9 (weight decay is added by trainStep, as torch's SGD does). */
 export function mocoOptimizer(learningRate: number): tf.MomentumOptimizer {
-  if (!(learningRate > 0)) throw new InvalidInputError(`mocoOptimizer: expected a learning rate > 0, got ${learningRate}`);
+  if (!(learningRate > 0)) throw new InvariantError(`mocoOptimizer: expected a learning rate > 0, got ${learningRate}`);
   return tf.train.momentum(learningRate, SGD_MOMENTUM);
 }
 
@@ -70,13 +64,13 @@ export function mocoOptimizer(learningRate: number): tf.MomentumOptimizer {
  * aim at groups of 32, keep at least 2 groups when the batch allows (else shuffling is moot) and
  * at least 2 images per group.
  */
-export function defaultBnGroups(batch: number): number {
+export function defaultBnGroups(batchSize: number): number {
   let best = 1;
   let bestScore = Infinity;
-  for (let g = 1; g <= batch; g++) {
-    if (batch % g !== 0 || batch / g < 2) continue;
-    if (batch >= 4 && g < 2) continue;
-    const score = Math.abs(Math.log2(batch / g / 32));
+  for (let g = 1; g <= batchSize; g++) {
+    if (batchSize % g !== 0 || batchSize / g < 2) continue;
+    if (batchSize >= 4 && g < 2) continue;
+    const score = Math.abs(Math.log2(batchSize / g / 32));
     if (score < bestScore) {
       best = g;
       bestScore = score;
@@ -101,28 +95,31 @@ export class MocoModel {
 
   constructor(options: Partial<MocoOptions> & Pick<MocoOptions, 'arch'>) {
     this.options = { ...DEFAULT_MOCO_OPTIONS, ...options };
-    const { K, m, T, weightDecay, bnGroups, dictionary, symmetric } = this.options;
-    if (!Number.isInteger(K) || K < 1) throw new InvalidInputError(`MoCo: expected a positive integer K, got ${K}`);
-    if (!(m >= 0 && m <= 1)) throw new InvalidInputError(`MoCo: expected m in [0, 1], got ${m}`);
-    if (!(T > 0)) throw new InvalidInputError(`MoCo: expected T > 0, got ${T}`);
-    if (!(weightDecay >= 0)) throw new InvalidInputError(`MoCo: expected weightDecay >= 0, got ${weightDecay}`);
+    // K is the dictionary's own (the queue and the bank check it; end-to-end has none).
+    const { m, T, weightDecay, bnGroups, dictionary, symmetric } = this.options;
+    if (!(m >= 0 && m <= 1)) throw new InvariantError(`MoCo: expected m in [0, 1], got ${m}`);
+    if (!(T > 0)) throw new InvariantError(`MoCo: expected T > 0, got ${T}`);
+    if (!(weightDecay >= 0)) throw new InvariantError(`MoCo: expected weightDecay >= 0, got ${weightDecay}`);
     if (bnGroups !== 'auto' && !(Number.isInteger(bnGroups) && bnGroups >= 1)) {
-      throw new InvalidInputError(`MoCo: expected bnGroups 'auto' or a positive integer, got ${String(bnGroups)}`);
+      throw new InvariantError(`MoCo: expected bnGroups 'auto' or a positive integer, got ${String(bnGroups)}`);
     }
     if (dictionary === 'memory-bank' && symmetric) {
-      throw new InvalidInputError(
-        `MoCo: expected symmetric false with the memory bank (its positive is the stored entry, there is no key view to swap), got true`,
-      );
+      throw new InvariantError(`MoCo: ${BANK_NOT_SYMMETRIC}`);
     }
     this.rng = new Rng(this.options.seed);
     this.encoderQ = new ResNet(this.options, this.rng);
-    this.dictionary = createDictionary(this.options, this.encoderQ, this.rng);
+    try {
+      this.dictionary = createDictionary(this.options, this.encoderQ, this.rng);
+    } catch (err) {
+      this.encoderQ.dispose();
+      throw err;
+    }
   }
 
   /** Split-BN groups used for a training batch of this size. */
-  bnGroupsFor(batch: number): number {
-    const g = this.options.bnGroups === 'auto' ? defaultBnGroups(batch) : this.options.bnGroups;
-    checkBnGroups(batch, g, 'MoCo');
+  bnGroupsFor(batchSize: number): number {
+    const g = this.options.bnGroups === 'auto' ? defaultBnGroups(batchSize) : this.options.bnGroups;
+    checkBnGroups(batchSize, g, 'MoCo');
     return g;
   }
 
@@ -133,11 +130,11 @@ export class MocoModel {
    */
   trainStep(imQ: tf.Tensor4D, imK: tf.Tensor4D, optimizer: tf.Optimizer, samples: Int32Array | null = null): Promise<MocoStepResult> {
     if (imQ.rank !== 4 || imQ.shape.join('x') !== imK.shape.join('x')) {
-      throw new InvalidInputError(`MoCo.trainStep: expected two NxHxWx3 views of one shape, got [${imQ.shape}] and [${imK.shape}]`);
+      throw new InvariantError(`MoCo.trainStep: expected two NxHxWx3 views of one shape, got [${imQ.shape}] and [${imK.shape}]`);
     }
-    const n = imQ.shape[0];
-    this.dictionary.check(n, samples);
-    const bnGroups = this.bnGroupsFor(n);
+    const batchSize = imQ.shape[0];
+    this.dictionary.check(batchSize, samples);
+    const bnGroups = this.bnGroupsFor(batchSize);
     // Checks above throw at the call; the step itself resolves once its loss is read back.
     return this.dictionary
       .step({ imQ, imK, samples, bnGroups }, this.sgdStep(optimizer))
@@ -200,6 +197,6 @@ function createDictionary(o: MocoOptions, encoderQ: ResNet, rng: Rng): MomentumQ
     case 'memory-bank':
       return new MemoryBank(encoderQ, { size: o.bankSize, K: o.K, m: o.m, T: o.T, outDim: o.outDim }, rng);
     default:
-      throw new InvalidInputError(`MoCo: expected dictionary queue | end-to-end | memory-bank, got ${String(o.dictionary)}`);
+      throw new InvariantError(`MoCo: expected dictionary queue | end-to-end | memory-bank, got ${String(o.dictionary)}`);
   }
 }

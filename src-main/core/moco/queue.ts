@@ -1,23 +1,22 @@
 // MoCo's dictionary: a FIFO queue of K keys. Each step writes the current batch of keys at the
 // pointer, over the oldest entries, and moves the pointer on by the batch size.
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '../../api/errors';
+import { InvariantError } from '../../api/errors';
+import { queueSizeError } from '../../api/training-config';
 import { l2Normalize } from './l2norm';
 import type { Rng } from './rng';
 
 /**
- * Refuses a queue the batches cannot tile, as the official code asserts (K % N == 0).
- * `viewsPerStep` 2: the symmetric loss enqueues the keys of both views, 2N per step.
+ * Refuses a queue the batches cannot tile, as the official code asserts (K % N == 0): the
+ * enqueue writes a batch at the pointer without wrapping. `viewsPerStep` 2: the symmetric loss
+ * enqueues the keys of both views, 2N per step. The wording is the app's check's own.
  */
-export function checkQueueFits(K: number, batch: number, viewsPerStep: 1 | 2 = 1): void {
-  if (!Number.isInteger(batch) || batch < 1) {
-    throw new InvalidInputError(`MoCo queue: expected a positive integer batch size, got ${batch}`);
+export function checkQueueFits(K: number, batchSize: number, viewsPerStep: 1 | 2 = 1): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InvariantError(`MoCo queue: expected a positive integer batch size, got ${batchSize}`);
   }
-  const keys = viewsPerStep * batch;
-  const what =
-    viewsPerStep === 1 ? `the batch size ${batch}` : `2 x batch size = ${keys} (the symmetric loss enqueues the keys of both views)`;
-  if (K < keys) throw new InvalidInputError(`MoCo queue: expected K >= ${viewsPerStep === 1 ? `batch size ${batch}` : what}, got K = ${K}`);
-  if (K % keys !== 0) throw new InvalidInputError(`MoCo queue: expected K a multiple of ${what}, got K = ${K}`);
+  const error = queueSizeError(K, batchSize, viewsPerStep === 2);
+  if (error) throw new InvariantError(`MoCo queue: ${error}`);
 }
 
 export class KeyQueue {
@@ -31,8 +30,8 @@ export class KeyQueue {
     readonly dim: number,
     rng: Rng,
   ) {
-    if (!Number.isInteger(K) || K < 1) throw new InvalidInputError(`MoCo queue: expected a positive integer K, got ${K}`);
-    if (!Number.isInteger(dim) || dim < 1) throw new InvalidInputError(`MoCo queue: expected a positive integer dim, got ${dim}`);
+    if (!Number.isInteger(K) || K < 1) throw new InvariantError(`MoCo queue: expected a positive integer K, got ${K}`);
+    if (!Number.isInteger(dim) || dim < 1) throw new InvariantError(`MoCo queue: expected a positive integer dim, got ${dim}`);
     // Random unit vectors, as the official code starts its queue.
     const init = tf.tidy(() => l2Normalize(tf.tensor2d(rng.normal(K * dim), [K, dim])));
     this.keys = tf.variable(init, false);
@@ -53,12 +52,12 @@ export class KeyQueue {
   enqueue(k: tf.Tensor2D): void {
     const [n, c] = k.shape;
     if (k.rank !== 2 || c !== this.dim) {
-      throw new InvalidInputError(`MoCo queue: expected keys Nx${this.dim}, got [${k.shape.join(', ')}]`);
+      throw new InvariantError(`MoCo queue: expected keys Nx${this.dim}, got [${k.shape.join(', ')}]`);
     }
     checkQueueFits(this.K, n);
     // ptr is a multiple of N (K % N == 0 and every batch has N keys), so the batch never wraps.
     if (this.pointer % n !== 0) {
-      throw new InvalidInputError(`MoCo queue: expected every batch of the same size, got ${n} with the pointer at ${this.pointer}`);
+      throw new InvariantError(`MoCo queue: expected every batch of the same size, got ${n} with the pointer at ${this.pointer}`);
     }
     const p = this.pointer;
     const updated = tf.tidy(() => {
@@ -77,13 +76,13 @@ export class KeyQueue {
   /** Restores a saved queue (a checkpoint): keys KxC, pointer and fill. */
   restore(keys: tf.Tensor2D, ptr: number, filled: number): void {
     if (keys.shape[0] !== this.K || keys.shape[1] !== this.dim) {
-      throw new InvalidInputError(`MoCo queue restore: expected keys ${this.K}x${this.dim}, got [${keys.shape.join(', ')}]`);
+      throw new InvariantError(`MoCo queue restore: expected keys ${this.K}x${this.dim}, got [${keys.shape.join(', ')}]`);
     }
     if (!Number.isInteger(ptr) || ptr < 0 || ptr >= this.K) {
-      throw new InvalidInputError(`MoCo queue restore: expected a pointer in [0, ${this.K}), got ${ptr}`);
+      throw new InvariantError(`MoCo queue restore: expected a pointer in [0, ${this.K}), got ${ptr}`);
     }
     if (!Number.isInteger(filled) || filled < 0 || filled > this.K) {
-      throw new InvalidInputError(`MoCo queue restore: expected a fill in [0, ${this.K}], got ${filled}`);
+      throw new InvariantError(`MoCo queue restore: expected a fill in [0, ${this.K}], got ${filled}`);
     }
     this.keys.assign(keys);
     this.pointer = ptr;

@@ -3,17 +3,20 @@
 // Every convolution goes through the engine's conv2d; padding is explicit where torch pads
 // asymmetrically from TF's 'same' (stride 2), so outputs match torch pixel for pixel.
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '../../api/errors';
+import { InvariantError } from '../../api/errors';
+import type { Arch, Stem } from '../../api/train-contract';
+import { ARCHS, STEMS } from '../../api/training-config';
 import { conv2d } from '../engine/conv';
 import { addBatchNorm, batchNorm, type BatchNormMode } from './batchnorm';
 import { l2Normalize } from './l2norm';
 import { convWeight, linearParams, ParamStore } from './params';
 import type { Rng } from './rng';
 
-export const RESNET_ARCHS = ['resnet18', 'resnet34', 'resnet50'] as const;
-export type ResNetArch = (typeof RESNET_ARCHS)[number];
+/** The architectures, as training-config lists them. */
+export const RESNET_ARCHS = ARCHS;
+export type ResNetArch = Arch;
 /** 'imagenet': 7x7 stride 2 conv + 3x3 stride 2 max-pool; 'small': 3x3 stride 1 conv, no pool (inputs up to 64 px). */
-export type ResNetStem = 'imagenet' | 'small';
+export type ResNetStem = Stem;
 
 export interface ResNetOptions {
   arch: ResNetArch;
@@ -189,7 +192,7 @@ export class ResNet {
   /** x: NxHxWx3 (float, normalised) -> features NxD and embedding NxoutDim. */
   forward(x: tf.Tensor4D, opts: ForwardOptions): ForwardResult {
     if (x.rank !== 4 || x.shape[3] !== 3) {
-      throw new InvalidInputError(`ResNet.forward: expected an NxHxWx3 batch, got shape [${x.shape.join(', ')}]`);
+      throw new InvariantError(`ResNet.forward: expected an NxHxWx3 batch, got shape [${x.shape.join(', ')}]`);
     }
     const mode: BatchNormMode = { training: opts.training, bnGroups: opts.bnGroups ?? 1 };
     return tf.tidy(() => {
@@ -270,15 +273,15 @@ function maxPool3x3s2p1(x: tf.Tensor4D): tf.Tensor4D {
 
 function validateOptions(o: ResNetOptions): void {
   if (!RESNET_ARCHS.includes(o.arch)) {
-    throw new InvalidInputError(`ResNet: expected arch ${RESNET_ARCHS.join(' | ')}, got ${String(o.arch)}`);
+    throw new InvariantError(`ResNet: expected arch ${RESNET_ARCHS.join(' | ')}, got ${String(o.arch)}`);
   }
-  if (o.stem !== 'imagenet' && o.stem !== 'small') {
-    throw new InvalidInputError(`ResNet: expected stem imagenet | small, got ${String(o.stem)}`);
+  if (!STEMS.includes(o.stem)) {
+    throw new InvariantError(`ResNet: expected stem ${STEMS.join(' | ')}, got ${String(o.stem)}`);
   }
   if (!(Number.isFinite(o.widthMultiplier) && o.widthMultiplier > 0 && o.widthMultiplier <= 8)) {
-    throw new InvalidInputError(`ResNet: expected widthMultiplier in (0, 8], got ${o.widthMultiplier}`);
+    throw new InvariantError(`ResNet: expected widthMultiplier in (0, 8], got ${o.widthMultiplier}`);
   }
   if (!(Number.isInteger(o.outDim) && o.outDim >= 1)) {
-    throw new InvalidInputError(`ResNet: expected a positive integer outDim, got ${o.outDim}`);
+    throw new InvariantError(`ResNet: expected a positive integer outDim, got ${o.outDim}`);
   }
 }

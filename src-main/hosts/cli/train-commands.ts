@@ -1,14 +1,12 @@
 // MoCo pretraining on the command line: `train` (start or resume a run, with a progress bar
 // or JSON lines) and `runs` (the run history).
-import type { Arch, Dictionary, EngineStatus, RunSummary, Stem, TrainConfig, TrainProgress } from '../../api/contract';
-import { MEMORY_BANK_MOMENTUM } from '../../core/moco/dictionary/memory-bank';
-import { baseLearningRate } from '../../core/moco/moco';
-import { defaultPresetId, findPreset, TRAIN_PRESETS } from '../../core/moco/train/presets';
-import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec, type OptionValues } from './command';
+import type { EngineStatus, RunSummary, TrainConfig, TrainProgress } from '../../api/contract';
+import { defaultPresetId, TRAIN_PRESETS } from '../../api/train-presets';
+import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec } from './command';
 import { formatDuration, otherProcess, table } from './format';
+import { CONFIG_OPTIONS, configFromFlags, DEFAULT_PRESET, parseInteger } from './train-flags';
 
 const EXIT_PAUSED = 130;
-const DEFAULT_PRESET = defaultPresetId(false);
 const FINAL_STATUSES = new Set(['done', 'paused', 'cancelled', 'failed', 'interrupted']);
 
 const TRAIN_OPTIONS: Record<string, OptionSpec> = {
@@ -17,119 +15,9 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
     value: '<id>',
     help: `start from a preset: ${TRAIN_PRESETS.map((p) => p.id).join(', ')} (default ${defaultPresetId(true)} on a GPU engine, else ${DEFAULT_PRESET})`,
   },
-  arch: { type: 'string', value: '<name>', help: 'resnet18 | resnet34 | resnet50' },
-  epochs: { type: 'string', value: '<n>', help: 'epochs to train' },
-  minutes: {
-    type: 'string',
-    value: '<x>',
-    help: 'train for x minutes instead of the epochs: the step count is fitted after a short warm-up, the lr schedule spans it, and the run ends with a checkpoint',
-  },
-  'batch-size': { type: 'string', value: '<n>', help: 'images per step; the lr follows 0.03 x batch/256 unless --lr is given' },
-  dictionary: {
-    type: 'string',
-    value: '<kind>',
-    help: `queue (MoCo) | end-to-end (the batch's keys, K and m unused) | memory-bank (a stored feature per image; m defaults to ${MEMORY_BANK_MOMENTUM})`,
-  },
-  K: {
-    type: 'string',
-    value: '<n>',
-    help: 'negative keys: the queue size, a multiple of the batch size; memory bank: entries drawn per step',
-  },
-  m: { type: 'string', value: '<x>', help: 'key encoder momentum (paper: 0.999); memory bank: momentum of the stored features' },
-  symmetric: { type: 'boolean', help: 'symmetric loss: both views as query, L(q1,k2) + L(q2,k1); the queue takes 2 x batch keys per step' },
-  T: { type: 'string', value: '<x>', help: 'softmax temperature (paper: 0.07 for v1, 0.2 for v2)' },
-  lr: { type: 'string', value: '<x>', help: 'initial learning rate' },
-  'input-size': { type: 'string', value: '<px>', help: 'training resolution (square crops)' },
-  width: { type: 'string', value: '<x>', help: 'width multiplier of the ResNet (1 = torchvision)' },
-  stem: { type: 'string', value: '<kind>', help: 'imagenet (7x7 stride 2 + max-pool) | small (3x3 stride 1, inputs up to 64 px)' },
-  'mlp-head': { type: 'boolean', help: 'MoCo v2 MLP projection head' },
-  aug: { type: 'string', value: '<recipe>', help: 'augmentation v1 | v2 (v2 also sets T 0.2 and the cosine schedule unless given)' },
-  schedule: { type: 'string', value: '<kind>', help: 'learning-rate schedule: step | cosine' },
-  'knn-every': { type: 'string', value: '<n>', help: 'kNN monitor every n epochs when folders give labels (0 = never)' },
-  'checkpoint-minutes': {
-    type: 'string',
-    value: '<x>',
-    help: 'minutes between checkpoints (one is always written at the end and on Ctrl-C)',
-  },
-  seed: { type: 'string', value: '<n>', help: 'random seed (initialisation, augmentation, batch order)' },
+  ...CONFIG_OPTIONS,
   resume: { type: 'string', value: '<runId>', help: "continue a paused or interrupted run from its last checkpoint (see 'runs')" },
 };
-
-function parseNumber(name: string, raw: string, integer: boolean): number {
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new UsageError(`train: --${name}: expected ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(raw)}`, 'train');
-  }
-  return v;
-}
-
-function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new UsageError(`train: --${name}: expected ${allowed.join(' | ')}, got ${JSON.stringify(raw)}`, 'train');
-  }
-  return raw as T;
-}
-
-/** The config of a new run: a preset, then the flags given. */
-export function configFromFlags(values: OptionValues, defaultPreset = DEFAULT_PRESET): TrainConfig {
-  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const presetId = str('preset') ?? defaultPreset;
-  const preset = findPreset(presetId);
-  if (!preset)
-    throw new UsageError(
-      `train: --preset: expected ${TRAIN_PRESETS.map((p) => p.id).join(' | ')}, got ${JSON.stringify(presetId)}`,
-      'train',
-    );
-  const c: TrainConfig = structuredClone(preset.config);
-  const num = (name: string, integer: boolean, set: (v: number) => void) => {
-    const raw = str(name);
-    if (raw !== undefined) set(parseNumber(name, raw, integer));
-  };
-  const arch = str('arch');
-  if (arch !== undefined) c.arch = oneOf<Arch>('arch', arch, ['resnet18', 'resnet34', 'resnet50']);
-  const stem = str('stem');
-  if (stem !== undefined) c.stem = oneOf<Stem>('stem', stem, ['imagenet', 'small']);
-  const aug = str('aug');
-  if (aug !== undefined) {
-    c.augmentation = oneOf('aug', aug, ['v1', 'v2'] as const);
-    if (c.augmentation === 'v2') {
-      c.T = 0.2;
-      c.schedule = 'cosine';
-    }
-  }
-  const schedule = str('schedule');
-  if (schedule !== undefined) c.schedule = oneOf('schedule', schedule, ['step', 'cosine'] as const);
-  if (values['mlp-head'] === true) c.mlpHead = true;
-  const dictionary = str('dictionary');
-  if (dictionary !== undefined) {
-    c.dictionary = oneOf<Dictionary>('dictionary', dictionary, ['queue', 'end-to-end', 'memory-bank']);
-    if (c.dictionary === 'memory-bank') c.m = MEMORY_BANK_MOMENTUM; // Wu et al.'s; --m below still wins
-  }
-  if (values.symmetric === true) c.symmetric = true;
-  num('epochs', true, (v) => {
-    // Milestones beyond the run never apply; scale the preset's to the new length.
-    c.lrSteps = c.lrSteps.map((s) => Math.max(1, Math.round((s / c.epochs) * v))).filter((s, i, a) => s < v && a.indexOf(s) === i);
-    c.epochs = v;
-  });
-  num('batch-size', true, (v) => {
-    c.batchSize = v;
-    c.lr = baseLearningRate(v);
-  });
-  num('K', true, (v) => (c.K = v));
-  num('m', false, (v) => (c.m = v));
-  num('T', false, (v) => (c.T = v));
-  num('lr', false, (v) => (c.lr = v));
-  num('input-size', true, (v) => (c.inputSize = v));
-  num('width', false, (v) => (c.widthMultiplier = v));
-  num('knn-every', true, (v) => (c.knnEvery = v));
-  num('checkpoint-minutes', false, (v) => (c.checkpointMinutes = v));
-  num('seed', true, (v) => (c.seed = v));
-  num('minutes', false, (v) => {
-    if (!(v >= 0.05 && v <= 100_000)) throw new UsageError(`train: --minutes: expected minutes from 0.05 to 100000, got ${v}`, 'train');
-    c.minutes = v;
-  });
-  return c;
-}
 
 /** One line describing where a run is. */
 export function describeTraining(p: TrainProgress, dictionary: TrainConfig['dictionary'] = 'queue'): string {
@@ -243,7 +131,7 @@ const train: Command = {
     };
     process.on('SIGINT', onSigint);
     try {
-      const started = config ? await ctx.api.startTraining(config) : await ctx.api.resumeTraining(parseNumber('resume', resumeRaw!, true));
+      const started = config ? await ctx.api.startTraining(config) : await ctx.api.resumeTraining(parseInteger('resume', resumeRaw!));
       runId = started.id;
       reporter.dictionary = started.config.dictionary;
       if (!ctx.json) ctx.note(`${config ? 'Training' : 'Resuming'} run ${started.id}: ${started.name}`);

@@ -2,6 +2,7 @@
 // found (a software WebGPU adapter computes on the CPU), so a CPU-only machine starts from a
 // preset it can finish.
 import type { EngineStatus, TrainPreset } from '../../../src-main/api/contract';
+import { DEFAULT_PRESET_IDS } from '../../../src-main/api/training-config';
 
 export function offeredPresets(presets: readonly TrainPreset[], engine: EngineStatus | null): TrainPreset[] {
   return engine?.gpu ? [...presets] : presets.filter((p) => p.target === 'cpu');
@@ -11,7 +12,7 @@ export function offeredPresets(presets: readonly TrainPreset[], engine: EngineSt
 export function defaultPreset(presets: readonly TrainPreset[], engine: EngineStatus | null): TrainPreset | undefined {
   const offered = offeredPresets(presets, engine);
   if (engine?.gpu) return offered.find((p) => p.target === 'gpu') ?? offered[0];
-  return offered.find((p) => p.id === 'cpu-quick') ?? offered[0];
+  return offered.find((p) => p.id === DEFAULT_PRESET_IDS.cpu) ?? offered[0];
 }
 
 /** Why GPU presets are hidden, in words, or null when they are offered. */

@@ -9,6 +9,7 @@ export interface ErrorText {
 
 const TITLES: Record<string, string> = {
   InvalidInput: 'Invalid input',
+  Invariant: 'Internal error',
   NotFound: 'Not found',
   FolderMissing: 'Folder not found',
   Conflict: 'Not possible right now',

@@ -202,10 +202,10 @@ describe('symmetric loss', () => {
     const untiled = small({ K: 24, symmetric: true });
     try {
       expect(() => tooSmall.trainStep(imQ, imK, opt)).toThrow(
-        'MoCo queue: expected K >= 2 x batch size = 16 (the symmetric loss enqueues the keys of both views), got K = 8',
+        'MoCo queue: expected queue size K >= 2 x batch size = 16 (the symmetric loss enqueues the keys of both views), got K = 8',
       );
       expect(() => untiled.trainStep(imQ, imK, opt)).toThrow(
-        'MoCo queue: expected K a multiple of 2 x batch size = 16 (the symmetric loss enqueues the keys of both views), got K = 24',
+        'MoCo queue: expected queue size K a multiple of 2 x batch size = 16 (the symmetric loss enqueues the keys of both views), got K = 24',
       );
       expect(queueOf(untiled).queue.ptr).toBe(0);
     } finally {

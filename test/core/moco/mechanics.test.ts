@@ -97,13 +97,13 @@ describe('key queue', () => {
   });
 
   it('refuses K smaller than the batch, K not a multiple of it, and keys of the wrong width', () => {
-    expect(() => checkQueueFits(2, 4)).toThrow('MoCo queue: expected K >= batch size 4, got K = 2');
-    expect(() => checkQueueFits(10, 4)).toThrow('MoCo queue: expected K a multiple of the batch size 4, got K = 10');
+    expect(() => checkQueueFits(2, 4)).toThrow('MoCo queue: expected queue size K >= batch size 4, got K = 2');
+    expect(() => checkQueueFits(10, 4)).toThrow('MoCo queue: expected queue size K a multiple of the batch size 4, got K = 10');
     const q = new KeyQueue(5, 2, new Rng(1));
     const wide = tf.zeros([1, 3]) as tf.Tensor2D;
     const b = batch(1);
     try {
-      expect(() => q.enqueue(b)).toThrow(/expected K a multiple of the batch size 2, got K = 5/);
+      expect(() => q.enqueue(b)).toThrow(/expected queue size K a multiple of the batch size 2, got K = 5/);
       expect(() => q.enqueue(wide)).toThrow(/expected keys Nx2, got \[1, 3\]/);
       expect(q.ptr).toBe(0);
     } finally {

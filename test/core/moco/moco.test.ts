@@ -46,7 +46,7 @@ describe('MocoModel', () => {
     const small = tf.zeros([8, 12, 12, 3]) as tf.Tensor4D;
     try {
       const before = snapshot(model.encoderQ.params);
-      expect(() => model.trainStep(imQ, imK, opt)).toThrow(/expected K a multiple of the batch size 8, got K = 20/);
+      expect(() => model.trainStep(imQ, imK, opt)).toThrow(/expected queue size K a multiple of the batch size 8, got K = 20/);
       expect(() => model.trainStep(imQ, small, opt)).toThrow(/expected two NxHxWx3 views of one shape/);
       const fitting = new MocoModel({ ...TINY, K: 16, bnGroups: 3 });
       expect(() => fitting.trainStep(imQ, imK, opt)).toThrow(/expected BN groups dividing the batch of 8, got 3/);

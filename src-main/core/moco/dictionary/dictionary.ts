@@ -53,7 +53,7 @@ export type TakeBlob = (name: string, shape: readonly number[]) => TensorBlob;
 export interface DictionaryMechanism {
   readonly kind: Dictionary;
   /** Refuses a batch this dictionary cannot take, before anything changes. */
-  check(batch: number, samples: Int32Array | null): void;
+  check(batchSize: number, samples: Int32Array | null): void;
   /** One training step: keys, the loss under `sgd`, then the dictionary's own update. */
   step(batch: DictionaryBatch, sgd: SgdStep): Promise<StepValues>;
   /** How full the dictionary is, 0..1 (progress' queueFill). */

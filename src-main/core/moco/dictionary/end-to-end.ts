@@ -11,7 +11,7 @@ import { batchInfoNce, sumDirections } from '../infonce';
 import type { ResNet } from '../resnet';
 import type { Rng } from '../rng';
 import { shuffledEmbedding } from '../shuffle';
-import { InvalidInputError } from '../../../api/errors';
+import { InvariantError } from '../../../api/errors';
 import type { DictionaryBatch, DictionaryMechanism, DictionaryState, SgdStep, StepValues } from './dictionary';
 
 export interface EndToEndOptions {
@@ -31,10 +31,10 @@ export class EndToEnd implements DictionaryMechanism {
     private readonly rng: Rng,
   ) {}
 
-  check(batch: number): void {
-    if (!Number.isInteger(batch) || batch < 2) {
-      throw new InvalidInputError(
-        `MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got ${batch}`,
+  check(batchSize: number): void {
+    if (!Number.isInteger(batchSize) || batchSize < 2) {
+      throw new InvariantError(
+        `MoCo end-to-end: expected a batch of at least 2 (the other keys of the batch are the negatives), got ${batchSize}`,
       );
     }
   }

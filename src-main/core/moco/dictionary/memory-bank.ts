@@ -17,15 +17,12 @@
 // The bank lives in host memory (size x dim float32), not on the device: only the N positives
 // and K negatives of a step are uploaded, and checkpoints store it as it is.
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '../../../api/errors';
+import { InvariantError } from '../../../api/errors';
 import { infoNce } from '../infonce';
 import { l2Normalize } from '../l2norm';
 import type { ResNet } from '../resnet';
 import type { Rng } from '../rng';
 import type { DictionaryBatch, DictionaryMechanism, DictionaryMeta, DictionaryState, SgdStep, StepValues, TakeBlob } from './dictionary';
-
-/** Wu et al.'s momentum of the stored features (lemniscate.pytorch's nce-m). */
-export const MEMORY_BANK_MOMENTUM = 0.5;
 
 export interface MemoryBankOptions {
   /** Number of training samples: one entry each. */
@@ -54,13 +51,13 @@ export class MemoryBank implements DictionaryMechanism {
   ) {
     const { size, K, m, outDim } = options;
     if (!Number.isInteger(size) || size < 2) {
-      throw new InvalidInputError(`MoCo memory bank: expected a bank size (number of training samples) of at least 2, got ${size}`);
+      throw new InvariantError(`MoCo memory bank: expected a bank size (number of training samples) of at least 2, got ${size}`);
     }
     if (!Number.isInteger(K) || K < 1 || K >= size) {
-      throw new InvalidInputError(`MoCo memory bank: expected K from 1 to the bank size - 1 = ${size - 1}, got K = ${K}`);
+      throw new InvariantError(`MoCo memory bank: expected K from 1 to the bank size - 1 = ${size - 1}, got K = ${K}`);
     }
     if (!(m >= 0 && m < 1)) {
-      throw new InvalidInputError(
+      throw new InvariantError(
         `MoCo memory bank: expected m in [0, 1) (the momentum of the stored features; 1 never updates them), got ${m}`,
       );
     }
@@ -83,23 +80,23 @@ export class MemoryBank implements DictionaryMechanism {
     return this.seenMask[sample] === 1;
   }
 
-  check(batch: number, samples: Int32Array | null): void {
+  check(batchSize: number, samples: Int32Array | null): void {
     const where = 'MoCo memory bank';
-    if (!samples) throw new InvalidInputError(`${where}: expected the training-set index of every sample of the batch, got none`);
-    if (samples.length !== batch)
-      throw new InvalidInputError(`${where}: expected ${batch} sample indices (one per image), got ${samples.length}`);
+    if (!samples) throw new InvariantError(`${where}: expected the training-set index of every sample of the batch, got none`);
+    if (samples.length !== batchSize)
+      throw new InvariantError(`${where}: expected ${batchSize} sample indices (one per image), got ${samples.length}`);
     const seen = new Set<number>();
     for (const s of samples) {
       if (!Number.isInteger(s) || s < 0 || s >= this.size || seen.has(s)) {
-        throw new InvalidInputError(
+        throw new InvariantError(
           `${where}: expected distinct sample indices in 0..${this.size - 1}, got ${s}${seen.has(s) ? ' twice' : ''}`,
         );
       }
       seen.add(s);
     }
-    if (this.options.K > this.size - batch) {
-      throw new InvalidInputError(
-        `${where}: expected K <= bank size - batch size = ${this.size - batch} (the negatives are other samples' entries), got K = ${this.options.K}`,
+    if (this.options.K > this.size - batchSize) {
+      throw new InvariantError(
+        `${where}: expected K <= bank size - batch size = ${this.size - batchSize} (the negatives are other samples' entries), got K = ${this.options.K}`,
       );
     }
   }
@@ -193,7 +190,7 @@ export function sampleOthers(size: number, K: number, exclude: ArrayLike<number>
   let n = 0;
   for (let i = 0; i < size; i++) if (!excluded[i]) pool[n++] = i;
   if (!Number.isInteger(K) || K < 0 || K > n) {
-    throw new InvalidInputError(`MoCo memory bank: expected K from 0 to the ${n} entries outside the batch, got K = ${K}`);
+    throw new InvariantError(`MoCo memory bank: expected K from 0 to the ${n} entries outside the batch, got K = ${K}`);
   }
   for (let i = 0; i < K; i++) {
     const j = i + rng.int(n - i);

@@ -43,15 +43,16 @@ export class MomentumQueue implements DictionaryMechanism {
     private readonly options: MomentumQueueOptions,
     private readonly rng: Rng,
   ) {
+    // The queue first: it refuses a bad K before the key encoder holds any memory.
+    this.queue = new KeyQueue(options.K, options.outDim, rng);
     // The key encoder starts as an exact copy and is never trained by gradients.
     this.encoderK = new ResNet(encoderQ.options, null);
     copyParams(this.encoderK.params, encoderQ.params);
-    this.queue = new KeyQueue(options.K, options.outDim, rng);
   }
 
   /** Keys entering the queue per step: N, or 2N with the symmetric loss. */
-  check(batch: number): void {
-    checkQueueFits(this.options.K, batch, this.options.symmetric ? 2 : 1);
+  check(batchSize: number): void {
+    checkQueueFits(this.options.K, batchSize, this.options.symmetric ? 2 : 1);
   }
 
   async step({ imQ, imK, bnGroups }: DictionaryBatch, sgd: SgdStep): Promise<StepValues> {

@@ -23,7 +23,7 @@ import { engineStatus } from '../../engine/engine-info';
 import { listTrainingImages, type TrainImage } from '../data/training-images';
 import { latestCheckpoint, listCheckpoints } from './checkpoint';
 import { checkTrainConfig } from './check-config';
-import { TRAIN_PRESETS } from './presets';
+import { TRAIN_PRESETS } from '../../../api/train-presets';
 import { TrainJob } from './train-job';
 import type { TrainRequest, WorkerMessage } from './train-types';
 import { runDirIn } from './trainer';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkFitsDevice, planTrainingMemory } from '../../../../src-main/core/moco/train/memory-plan';
-import { defaultConfig } from '../../../../src-main/core/moco/train/presets';
+import { defaultConfig } from '../../../../src-main/api/training-config';
 
 const GiB = 2 ** 30;
 

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { TrainConfig } from '../../../../src-main/api/contract';
 import type { TrainImage } from '../../../../src-main/core/moco/data/training-images';
 import { Rng } from '../../../../src-main/core/moco/rng';
-import { defaultConfig } from '../../../../src-main/core/moco/train/presets';
+import { defaultConfig } from '../../../../src-main/api/training-config';
 
 export const PATTERNS = ['across', 'down', 'checker'] as const;
 

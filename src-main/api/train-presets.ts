@@ -1,42 +1,7 @@
-// Training presets and the defaults a config starts from. Defaults follow the paper (m 0.999,
-// T 0.07 for v1 / 0.2 for v2, SGD lr 0.03 x batch/256, momentum 0.9, weight decay 1e-4).
-import type { TrainConfig, TrainPreset } from '../../../api/contract';
-import { MEMORY_BANK_MOMENTUM } from '../dictionary/memory-bank';
-import { baseLearningRate } from '../moco';
-
-/** The paper's v1 recipe at a given size; presets and the CLI start from it. */
-export function defaultConfig(over: Partial<TrainConfig> = {}): TrainConfig {
-  const batchSize = over.batchSize ?? 256;
-  const v2 = over.augmentation === 'v2';
-  return {
-    arch: 'resnet50',
-    stem: 'imagenet',
-    widthMultiplier: 1,
-    inputSize: 224,
-    batchSize,
-    epochs: 200,
-    K: 65536,
-    // m is the key encoder's momentum; a memory bank's is that of its stored features (Wu et al.).
-    m: over.dictionary === 'memory-bank' ? MEMORY_BANK_MOMENTUM : 0.999,
-    T: v2 ? 0.2 : 0.07,
-    dim: 128,
-    mlpHead: v2,
-    augmentation: 'v1',
-    symmetric: false,
-    dictionary: 'queue',
-    lr: baseLearningRate(batchSize),
-    schedule: v2 ? 'cosine' : 'step',
-    lrSteps: [120, 160],
-    sgdMomentum: 0.9,
-    weightDecay: 1e-4,
-    bnGroups: 0,
-    seed: 0,
-    knnEvery: 1,
-    checkpointMinutes: 5,
-    folderIds: [],
-    ...over,
-  };
-}
+// Training presets: the paper's settings (defaultConfig, training-config) at sizes that fit a
+// CPU or a GPU. Data of the API: the core serves them, the CLI starts runs from them.
+import type { TrainConfig, TrainPreset } from './train-contract';
+import { defaultConfig, DEFAULT_PRESET_IDS } from './training-config';
 
 // Why these sizes: on a 2-core CPU the wasm backend trains a full-width ResNet-18 at 64 px at
 // a few tens of images/s at best. "CPU quick" (width 1/4, 32 px: ~1/16 of the FLOPs of full
@@ -120,7 +85,7 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
 
 /** The preset a new run starts from: the first GPU preset on a GPU engine, else CPU quick. */
 export function defaultPresetId(gpu: boolean): string {
-  return gpu ? 'gpu-resnet18' : 'cpu-quick';
+  return gpu ? DEFAULT_PRESET_IDS.gpu : DEFAULT_PRESET_IDS.cpu;
 }
 
 export function findPreset(id: string): TrainPreset | undefined {
