@@ -27,7 +27,7 @@ import { Rng } from '../moco/rng';
 import { writeCheckpoint } from '../moco/train/checkpoint';
 import { defaultConfig } from '../moco/train/presets';
 import { runDirIn } from '../moco/train/trainer';
-import { loadRunEncoder } from '../search/encoder-loader';
+import { loadRunEncoder } from '../moco/train/encoder-loader';
 import { labelsOf, type LibraryImage, libraryImages } from '../library/library-labels';
 import { exportResNetOnnx } from './onnx';
 import { importResNet, readWeightsFile, summarizeImport } from './torch-import';

@@ -8,7 +8,7 @@ import { EmbeddingsStore, type EmbedTarget } from '../db/embeddings-store';
 import { initEngine } from '../engine/backend';
 import type { ResNet } from '../moco/resnet';
 import { createEmbedder, type Embedder } from './embedder';
-import { loadRunEncoder } from './encoder-loader';
+import { loadRunEncoder } from '../moco/train/encoder-loader';
 import { decodeForEncoder } from './preprocess';
 import type { EmbedEndStatus, EmbedRequest, EmbedWorkerMessage } from './embed-types';
 
