@@ -12,7 +12,8 @@ import { Rng } from '../moco/rng';
 import { writeCheckpoint } from '../moco/train/checkpoint';
 import { defaultConfig } from '../moco/train/presets';
 import { runDirIn } from '../moco/train/trainer';
-import { importResNet, readWeightsFile, summarizeImport } from './torch-import';
+import { readWeightsFile } from './torch-file';
+import { importResNet, summarizeImport } from './torch-import';
 
 /** Weights files read at most (a ResNet-50 checkpoint with optimizer state is ~0.5 GB). */
 const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
