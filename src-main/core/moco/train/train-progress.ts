@@ -3,7 +3,7 @@
 // in batches with the progress) and the end. The trainer reports only through `post`, so the
 // host owns the database.
 import type { MetricPoint, TrainProgress } from '../../../api/contract';
-import type { BuildProgress } from '../data/train-cache';
+import type { BuildProgress } from '../data/cache-build';
 import type { EndStatus, WorkerMessage } from './train-types';
 
 export const PROGRESS_MS = 250;
