@@ -23,7 +23,7 @@ import type { ProbeData } from '../src-main/core/probe/dataset';
 import { KNN_DEFAULTS, knnClassify } from '../src-main/core/probe/knn-classifier';
 import { LINEAR_PROBE_DEFAULTS, trainLinearProbe } from '../src-main/core/probe/linear-probe';
 import { createEmbedder } from '../src-main/core/search/embedder';
-import { loadRunEncoder } from '../src-main/core/search/encoder-loader';
+import { loadRunEncoder } from '../src-main/core/moco/train/encoder-loader';
 import { decodeForEncoder } from '../src-main/core/search/preprocess';
 import { configFromFlags } from '../src-main/hosts/cli/train-flags';
 import { devSet, QUALITY_DIR, SET_NAMES, type SetName } from './quality-sets';

@@ -15,7 +15,7 @@ import type { ImageRow } from './db/rows';
 import { SettingsStore } from './db/settings-store';
 import { coalesce, ApiEmitter } from './events';
 import { checkNewFolder } from './library/folder-rules';
-import { previewBytes, thumbnailFile } from './library/media';
+import { previewBytes, thumbnailFile } from './library/image-bytes';
 import { ScanScheduler } from './library/scan-scheduler';
 import { removeThumbs } from './library/thumbs';
 import { WatchControl } from './library/watch-control';

@@ -1,7 +1,7 @@
 // The host side of one long job in a worker thread: starts it, relays its messages, and turns
 // any way the worker can end (its final report, an error, a crash) into exactly one end.
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from './library/worker-url';
+import { spawnWorker } from './worker-url';
 
 export interface JobEnd<S extends string> {
   status: S | 'failed';

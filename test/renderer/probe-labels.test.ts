@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelPreview } from '../../src-main/api/contract';
-import { folderLabel } from '../../src-main/core/probe/labels';
+import { folderLabel } from '../../src-main/core/library/folder-label';
 import {
   examplesText,
   folderAt,

@@ -1,11 +1,11 @@
 // Exports and imports of the API: a run's encoder as safetensors (torchvision names), TF.js or
 // ONNX; a set's embeddings as .npy with an ids/paths CSV; the curated library (excluded images
 // left out) as an ImageFolder tree or a labelled file list for the official PyTorch MoCo
-// training; and encoder weights read back from a PyTorch checkpoint or a safetensors file as an
-// imported run. Files go into a new folder inside the one the user names; nothing is
-// overwritten.
+// training. Files go into a new folder inside the one the user names (out-folder.ts); nothing
+// is overwritten. Encoder weights read back from a PyTorch checkpoint or a safetensors file as
+// an imported run are weights/import-run.ts's.
 import { copyFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type {
   ExportEmbeddingsRequest,
   ExportResult,
@@ -14,23 +14,21 @@ import type {
   ImportWeightsOptions,
   ImportWeightsResult,
   RunSummary,
-  TrainConfig,
 } from '../../api/contract';
-import { ConflictError, FolderMissingError, InvalidInputError, NotFoundError } from '../../api/errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
 import type { Db } from '../db/connection';
 import type { EmbeddingsStore } from '../db/embeddings-store';
+import type { OwnerIdentity } from '../db/job-owner';
 import { RunsStore } from '../db/runs-store';
 import { initEngine } from '../engine/backend';
-import { saveEncoder } from '../moco/dictionary/dictionary';
-import type { ResNet } from '../moco/resnet';
-import { Rng } from '../moco/rng';
-import { writeCheckpoint } from '../moco/train/checkpoint';
-import { defaultConfig } from '../../api/training-config';
-import { runDirIn } from '../moco/train/trainer';
-import { loadRunEncoder } from '../search/encoder-loader';
 import { labelsOf, type LibraryImage, libraryImages } from '../library/library-labels';
+import { loadRunEncoder } from '../moco/train/encoder-loader';
+import { runDirIn } from '../moco/train/trainer';
+import { importWeightsAsRun } from '../weights/import-run';
+import { toCsv } from './csv';
+import { notesFor, scaleOutNotes } from './export-notes';
 import { exportResNetOnnx } from './onnx';
-import { importResNet, readWeightsFile, summarizeImport } from './torch-import';
+import { newFolderIn, safeSegment, slug, writeAll } from './out-folder';
 import {
   ENCODER_CONFIG_FORMAT,
   encoderReadme,
@@ -40,11 +38,6 @@ import {
   exportTfjs,
   SAFETENSORS_FILE,
 } from './weights-export';
-import { toCsv } from './csv';
-import type { OwnerIdentity } from '../db/job-owner';
-
-/** Weights files read at most (a ResNet-50 checkpoint with optimizer state is ~0.5 GB). */
-const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
 
 export interface ExportDeps {
   db: Db;
@@ -158,79 +151,10 @@ export class ExportService {
     return { dir: out, files, notes: scaleOutNotes(out, req.layout, labelled.length, classes) };
   }
 
-  async importWeights(path: string, options: ImportWeightsOptions = {}): Promise<ImportWeightsResult> {
-    const where = 'importWeights';
-    const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      throw new NotFoundError(`${where}: expected a weights file, got ${path} (${err.code === 'ENOENT' ? 'no such file' : err.message})`);
-    });
-    if (!st.isFile()) throw new InvalidInputError(`${where}: expected a weights file, got ${path}, which is not a file`);
-    if (st.size > MAX_IMPORT_BYTES)
-      throw new InvalidInputError(`${where}: expected a file of at most 2 GB, got ${path} of ${st.size} bytes`);
-    const bytes = new Uint8Array(await readFile(path));
-    await initEngine();
-    let model: ResNet;
-    let report: string;
-    try {
-      const imported = importResNet(readWeightsFile(bytes, where));
-      model = imported.model;
-      report = summarizeImport(imported.report);
-    } catch (err) {
-      throw new InvalidInputError(err instanceof Error ? err.message : String(err));
-    }
-    try {
-      const o = model.options;
-      const inputSize = options.inputSize ?? (await exportedInputSize(path)) ?? (o.stem === 'small' ? 32 : 224);
-      if (o.stem === 'small' && inputSize > 64)
-        throw new InvalidInputError(`${where}: expected an input size <= 64 px for the small stem, got ${inputSize}`);
-      // A weights file holds no training settings. The head tells the recipe: an MLP head is MoCo
-      // v2 (T 0.2, v2 augmentation, cosine schedule), a linear one v1 (T 0.07, v1 augmentation).
-      const config: TrainConfig = defaultConfig({
-        augmentation: o.mlpHead ? 'v2' : 'v1',
-        arch: o.arch,
-        stem: o.stem,
-        widthMultiplier: o.widthMultiplier,
-        dim: o.outDim,
-        mlpHead: o.mlpHead,
-        inputSize,
-        epochs: 1,
-      });
-      const created = this.runs.create({
-        name: options.name ?? `${basename(path, extname(path))} (imported)`,
-        config,
-        backend: 'imported',
-        totalSteps: 0,
-        images: 0,
-      });
-      await this.writeImportedCheckpoint(created.id, config, model);
-      this.runs.update(created.id, { status: 'imported' });
-      this.deps.onRunsChanged(created.id);
-      const recipe = o.mlpHead ? 'MoCo v2 (MLP head): T 0.2, augmentation v2' : 'MoCo v1 (linear head): T 0.07, augmentation v1';
-      report += `\nThe file stores no training settings; recorded as ${recipe}.`;
-      return { run: this.runs.get(created.id)!, report };
-    } finally {
-      model.dispose();
-    }
-  }
-
-  /** The encoder as a run's step-0 checkpoint (query and key encoders alike), so embedding, probes and export read it like any run. */
-  private async writeImportedCheckpoint(runId: number, config: TrainConfig, model: ResNet): Promise<void> {
-    const tensors = [...(await saveEncoder('encoder_q.', model)), ...(await saveEncoder('encoder_k.', model))];
-    const rng = new Rng(0).state();
-    writeCheckpoint(
-      runDirIn(this.deps.dataDir, runId),
-      {
-        runId,
-        step: 0,
-        epoch: 0,
-        stepInEpoch: 0,
-        config,
-        rng: { model: rng, augment: rng },
-        dictionary: {},
-        knnAccuracy: null,
-        at: new Date().toISOString(),
-      },
-      tensors,
-    );
+  /** A weights file as an imported run; the input size an export of this app wrote beside it is used when none is given. */
+  importWeights(path: string, options: ImportWeightsOptions = {}): Promise<ImportWeightsResult> {
+    const deps = { runs: this.runs, dataDir: this.deps.dataDir, onRunsChanged: this.deps.onRunsChanged };
+    return importWeightsAsRun(deps, path, options, () => exportedInputSize(path));
   }
 
   private requireRun(where: string, runId: number): RunSummary {
@@ -253,103 +177,4 @@ async function exportedInputSize(weightsPath: string): Promise<number | null> {
   } catch {
     return null; // no config next to it, or not ours: the defaults apply
   }
-}
-
-/**
- * A new folder `name` (or name-2, name-3, ...) inside the folder `dir`. A destination that does not
- * exist is made only when asked (`create`, after the person confirmed); otherwise the error says
- * so in words a person reads, with a kind (FolderMissing) the UI can offer to create it from.
- */
-async function newFolderIn(where: string, dir: string, name: string, create = false): Promise<string> {
-  const st = await stat(dir).catch(async (err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' && create) {
-      await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-        throw new InvalidInputError(
-          `Destination: expected a folder the app can create, got ${dir} (${e.code === 'EACCES' ? 'permission denied' : e.message})`,
-        );
-      });
-      return stat(dir);
-    }
-    if (err.code === 'ENOENT') throw new FolderMissingError(`Destination: expected an existing folder, got ${dir}, which does not exist`);
-    throw new NotFoundError(`${where}: expected a folder to write into, got ${dir} (${err.message})`);
-  });
-  if (!st.isDirectory()) throw new InvalidInputError(`${where}: expected a folder to write into, got ${dir}, which is a file`);
-  for (let i = 1; ; i++) {
-    const path = join(dir, i === 1 ? name : `${name}-${i}`);
-    try {
-      await mkdir(path);
-      return path;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-}
-
-async function writeAll(dir: string, files: readonly { name: string; data: Buffer | string }[], notes: string): Promise<ExportResult> {
-  const written: ExportResult['files'] = [];
-  for (const f of files) {
-    const path = join(dir, f.name);
-    await writeFile(path, f.data);
-    written.push({ path, bytes: typeof f.data === 'string' ? Buffer.byteLength(f.data) : f.data.length });
-  }
-  return { dir, files: written, notes };
-}
-
-function notesFor(format: ExportWeightsRequest['format'], readme: string, dir: string): string {
-  if (format === 'tfjs') {
-    return [
-      'A TF.js LayersModel with two outputs, features and embedding (input NHWC, ImageNet-normalised):',
-      '',
-      `const model = await tf.loadLayersModel('file://${join(dir, 'model.json')}');`,
-      '',
-      readme,
-    ].join('\n');
-  }
-  if (format === 'onnx') {
-    return [
-      'An ONNX graph (opset 17, BatchNorm folded) with outputs features and embedding; input NCHW float32, ImageNet-normalised:',
-      '',
-      'import onnxruntime as ort',
-      `session = ort.InferenceSession("${join(dir, 'encoder.onnx')}")`,
-      '',
-      readme,
-    ].join('\n');
-  }
-  return readme;
-}
-
-/** How to train with the official PyTorch MoCo code on this subset, on one machine or many. */
-function scaleOutNotes(out: string, layout: 'tree' | 'list', images: number, classes: number): string {
-  const data = layout === 'tree' ? out : '<an ImageFolder tree made from files.csv>';
-  return [
-    `${images} images in ${classes} classes${layout === 'tree' ? ` under ${join(out, 'train')}` : ` listed in ${join(out, 'files.csv')}`}.`,
-    '',
-    'Train with the official MoCo code (github.com/facebookresearch/moco), which reads <data>/train as an ImageFolder:',
-    '',
-    '# one machine, all its GPUs (MoCo v2 settings):',
-    'python main_moco.py -a resnet50 --lr 0.03 --batch-size 256 --mlp --moco-t 0.2 --aug-plus --cos \\',
-    `  --dist-url 'tcp://localhost:10001' --multiprocessing-distributed --world-size 1 --rank 0 ${data}`,
-    '',
-    '# N machines: run on each, with --rank 0 on the first and 1..N-1 on the others:',
-    'python main_moco.py -a resnet50 --lr 0.03 --batch-size 256 --mlp --moco-t 0.2 --aug-plus --cos \\',
-    `  --dist-url 'tcp://<first machine>:10001' --multiprocessing-distributed --world-size N --rank <i> ${data}`,
-    '',
-    "Then bring the encoder back: 'Import weights' with the checkpoint (e.g. checkpoint_0199.pth.tar), or",
-    'moco-studio import checkpoint_0199.pth.tar',
-  ].join('\n');
-}
-
-function slug(name: string): string {
-  return (
-    name
-      .replace(/[^A-Za-z0-9._-]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 60) || 'export'
-  );
-}
-
-/** A file or folder name that stays inside its parent on every platform. */
-function safeSegment(name: string): string {
-  const s = name.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').trim();
-  return s === '' || s === '.' || s === '..' ? '_' : s;
 }

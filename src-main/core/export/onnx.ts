@@ -38,6 +38,41 @@ interface FeatureMap {
   size: number | null;
 }
 
+interface ConvContext {
+  g: OnnxGraphBuilder;
+  read: (name: string) => Promise<Float32Array>;
+  denseSmallMaps: boolean;
+}
+
+/** A conv with its BatchNorm folded in: a Conv node, or a dense Gemm on a small map when that pays. */
+async function addConvBn(ctx: ConvContext, c: ResNetConvSpec, x: FeatureMap): Promise<FeatureMap> {
+  const folded = foldBatchNorm(await ctx.read(`${c.name}.weight`), [c.k, c.k, c.ci, c.co], {
+    gamma: await ctx.read(`${c.bnName}.weight`),
+    beta: await ctx.read(`${c.bnName}.bias`),
+    runningMean: await ctx.read(`${c.bnName}.running_mean`),
+    runningVar: await ctx.read(`${c.bnName}.running_var`),
+  });
+  const size = x.size === null ? null : convOutputSize(x.size, c.k, c.stride, c.pad);
+  // Named after the conv with the BN folded in; these are not the state_dict's values.
+  if (ctx.denseSmallMaps && x.size !== null && size !== null && denseConvPays(x.size, x.size, c.k)) {
+    const { matrix } = denseConvMatrix(folded.weight, [c.co, c.ci, c.k], c.stride, c.pad, x.size, x.size);
+    const cols = c.co * size * size;
+    const flat = ctx.g.node('Flatten', `${c.name}.flatten`, [x.name], { axis: 1 }); // Nx(Ci*H*W)
+    const w = ctx.g.initializer(`${c.name}.folded.dense_weight`, [c.ci * x.size * x.size, cols], matrix);
+    const b = ctx.g.initializer(`${c.name}.folded.dense_bias`, [cols], repeatEach(folded.bias, size * size));
+    const y = ctx.g.node('Gemm', c.name, [flat, w, b]); // Nx(Co*OH*OW)
+    const shape = ctx.g.int64Initializer(`${c.name}.shape`, [0, c.co, size, size]); // 0: keep N
+    return { name: ctx.g.node('Reshape', `${c.name}.reshape`, [y, shape]), size };
+  }
+  const w = ctx.g.initializer(`${c.name}.folded.weight`, [c.co, c.ci, c.k, c.k], folded.weight);
+  const b = ctx.g.initializer(`${c.name}.folded.bias`, [c.co], folded.bias);
+  const p = c.pad;
+  return {
+    name: ctx.g.node('Conv', c.name, [x.name, w, b], { kernel_shape: [c.k, c.k], strides: [c.stride, c.stride], pads: [p, p, p, p] }),
+    size,
+  };
+}
+
 /** The serialized ModelProto of `model` with its current weights and running statistics. */
 export async function exportResNetOnnx(model: ResNet, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
   const layout = opts.inputLayout ?? 'NCHW';
@@ -52,33 +87,7 @@ export async function exportResNetOnnx(model: ResNet, opts: OnnxExportOptions = 
   const g = new OnnxGraphBuilder();
   const hw: Dim[] = opts.inputSize ? [opts.inputSize, opts.inputSize] : ['H', 'W'];
 
-  const convBn = async (c: ResNetConvSpec, x: FeatureMap): Promise<FeatureMap> => {
-    const folded = foldBatchNorm(await read(`${c.name}.weight`), [c.k, c.k, c.ci, c.co], {
-      gamma: await read(`${c.bnName}.weight`),
-      beta: await read(`${c.bnName}.bias`),
-      runningMean: await read(`${c.bnName}.running_mean`),
-      runningVar: await read(`${c.bnName}.running_var`),
-    });
-    const size = x.size === null ? null : convOutputSize(x.size, c.k, c.stride, c.pad);
-    // Named after the conv with the BN folded in; these are not the state_dict's values.
-    if (opts.denseSmallMaps && x.size !== null && size !== null && denseConvPays(x.size, x.size, c.k)) {
-      const { matrix } = denseConvMatrix(folded.weight, [c.co, c.ci, c.k], c.stride, c.pad, x.size, x.size);
-      const cols = c.co * size * size;
-      const flat = g.node('Flatten', `${c.name}.flatten`, [x.name], { axis: 1 }); // Nx(Ci*H*W)
-      const w = g.initializer(`${c.name}.folded.dense_weight`, [c.ci * x.size * x.size, cols], matrix);
-      const b = g.initializer(`${c.name}.folded.dense_bias`, [cols], repeatEach(folded.bias, size * size));
-      const y = g.node('Gemm', c.name, [flat, w, b]); // Nx(Co*OH*OW)
-      const shape = g.int64Initializer(`${c.name}.shape`, [0, c.co, size, size]); // 0: keep N
-      return { name: g.node('Reshape', `${c.name}.reshape`, [y, shape]), size };
-    }
-    const w = g.initializer(`${c.name}.folded.weight`, [c.co, c.ci, c.k, c.k], folded.weight);
-    const b = g.initializer(`${c.name}.folded.bias`, [c.co], folded.bias);
-    const p = c.pad;
-    return {
-      name: g.node('Conv', c.name, [x.name, w, b], { kernel_shape: [c.k, c.k], strides: [c.stride, c.stride], pads: [p, p, p, p] }),
-      size,
-    };
-  };
+  const convBn = (c: ResNetConvSpec, x: FeatureMap) => addConvBn({ g, read, denseSmallMaps: opts.denseSmallMaps ?? false }, c, x);
   const relu = (name: string, x: FeatureMap): FeatureMap => ({ name: g.node('Relu', name, [x.name]), size: x.size });
 
   const input =

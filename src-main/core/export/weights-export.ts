@@ -7,9 +7,9 @@ import { IMAGENET_MEAN, IMAGENET_STD } from '../moco/data/augment';
 import type { ResNet, ResNetOptions } from '../moco/resnet';
 import { toCsv } from './csv';
 import { writeNpyFloat32 } from './npy';
-import { writeSafetensors } from './safetensors';
+import { writeSafetensors } from '../weights/safetensors';
 import { buildLayersModel, type ExportedFile, saveLayersModel } from './tfjs-layers';
-import { TORCHVISION_WIDTHS, toTorchStateDict, torchvisionRecipe, type TorchvisionRecipe } from './torch-names';
+import { TORCHVISION_WIDTHS, toTorchStateDict, torchvisionRecipe, type TorchvisionRecipe } from '../weights/torch-names';
 
 export type { ExportedFile } from './tfjs-layers';
 

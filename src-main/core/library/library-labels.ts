@@ -2,7 +2,7 @@
 // with what labels them: their path under the library folder and their tags.
 import type { LabelSource } from '../../api/contract';
 import type { Db } from '../db/connection';
-import { folderLabel } from '../probe/labels';
+import { folderLabel } from './folder-label';
 
 export interface LibraryImage {
   id: number;

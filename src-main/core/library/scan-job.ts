@@ -1,10 +1,10 @@
 // The host side of one scan: starts the worker, relays its messages, and turns any way the
 // worker can end (done, error, crash) into exactly one final ScanProgress.
-import type { Worker } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 import type { ScanProgress } from '../../api/contract';
 import type { HostMessage, ScanRequest, WorkerMessage } from './scan-types';
 import { emptyProgress } from './progress';
-import { spawnScanWorker } from './worker-url';
+import { spawnWorker } from '../worker-url';
 
 export interface ScanJobHooks {
   onProgress: (p: ScanProgress) => void;
@@ -68,4 +68,10 @@ export class ScanJob {
     await this.worker.terminate();
     await this.done;
   }
+}
+
+const SCAN_SOURCE = 'scan-worker.ts';
+
+function spawnScanWorker(options: WorkerOptions): Worker {
+  return spawnWorker('scan-worker', new URL(`./${SCAN_SOURCE}`, import.meta.url), options);
 }

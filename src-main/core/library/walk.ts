@@ -98,50 +98,8 @@ export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkR
       });
       continue;
     }
-    const subdirs: { rel: string; real: string; isLink: boolean }[] = [];
-    await Promise.all(
-      entries.map(async (entry) => {
-        if (opts.skipHidden && entry.name.startsWith('.')) return;
-        const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-        const childPath = join(dir, entry.name);
-        const isLink = entry.isSymbolicLink();
-        if (!isLink && !entry.isDirectory() && !entry.isFile()) return; // sockets, FIFOs, devices
-        if (!entry.isDirectory() && !isLink && !kindOfName(entry.name)) return;
-        let st: Stats;
-        try {
-          st = await stat(childPath); // follows links
-        } catch (err) {
-          if (isLink && kindOfName(entry.name)) result.problems.push(await brokenLink(childPath, err));
-          else if (!isLink) result.problems.push(statFailure(childPath, err, kindOfName(entry.name) !== null));
-          return;
-        }
-        const imageName = kindOfName(entry.name) !== null;
-        if (!st.isDirectory() && !(st.isFile() && imageName)) return;
-        // realpath is what makes loops (a link to an ancestor) and doubly-linked trees finite, and
-        // what tells where a link really leads.
-        const real = isLink || st.isDirectory() ? await realpath(childPath).catch(() => null) : childPath;
-        if (real === null) return;
-        if (isSystemPath(real)) {
-          if (isLink) result.problems.push(await refusedLink(childPath, real, 'a system folder the app never reads', !st.isDirectory()));
-          return;
-        }
-        if (isLink && !opts.followOutsideLinks && !isWithin(real, rootReal)) {
-          result.problems.push(
-            await refusedLink(
-              childPath,
-              real,
-              `outside the folder ${root}; it was not followed (turn on "Follow links outside added folders" in Settings to include it)`,
-              !st.isDirectory(),
-            ),
-          );
-          return;
-        }
-        if (st.isDirectory()) subdirs.push({ rel: childRel, real, isLink });
-        else {
-          result.files.push({ path: childPath, relPath: childRel, size: st.size, mtimeMs: st.mtimeMs });
-        }
-      }),
-    );
+    const subdirs: SubDir[] = [];
+    await Promise.all(entries.map((entry) => visitEntry({ root, rootReal, opts, result }, dir, rel, entry, subdirs)));
     // Deduplicated after the stats settle, real folders before links and then by name, so which
     // path a doubly-reachable folder is indexed under never depends on which stat finished first.
     // Pushed in reverse name order so the walk (and so a resumed scan) is the same every time.
@@ -157,6 +115,63 @@ export async function walkFolder(root: string, opts: WalkOptions): Promise<WalkR
   result.files.sort(byKey((f) => f.relPath));
   result.problems.sort(byKey((p) => p.path));
   return result;
+}
+
+interface WalkContext {
+  root: string;
+  rootReal: string;
+  opts: WalkOptions;
+  result: WalkResult;
+}
+
+interface SubDir {
+  rel: string;
+  real: string;
+  isLink: boolean;
+}
+
+/** One entry of the directory `dir`: an image file is recorded, a folder to walk goes to `subdirs`, a link that cannot be followed is a problem. */
+async function visitEntry(w: WalkContext, dir: string, rel: string, entry: Dirent, subdirs: SubDir[]): Promise<void> {
+  const { root, rootReal, opts, result } = w;
+  if (opts.skipHidden && entry.name.startsWith('.')) return;
+  const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+  const childPath = join(dir, entry.name);
+  const isLink = entry.isSymbolicLink();
+  if (!isLink && !entry.isDirectory() && !entry.isFile()) return; // sockets, FIFOs, devices
+  if (!entry.isDirectory() && !isLink && !kindOfName(entry.name)) return;
+  let st: Stats;
+  try {
+    st = await stat(childPath); // follows links
+  } catch (err) {
+    if (isLink && kindOfName(entry.name)) result.problems.push(await brokenLink(childPath, err));
+    else if (!isLink) result.problems.push(statFailure(childPath, err, kindOfName(entry.name) !== null));
+    return;
+  }
+  const imageName = kindOfName(entry.name) !== null;
+  if (!st.isDirectory() && !(st.isFile() && imageName)) return;
+  // realpath is what makes loops (a link to an ancestor) and doubly-linked trees finite, and
+  // what tells where a link really leads.
+  const real = isLink || st.isDirectory() ? await realpath(childPath).catch(() => null) : childPath;
+  if (real === null) return;
+  if (isSystemPath(real)) {
+    if (isLink) result.problems.push(await refusedLink(childPath, real, 'a system folder the app never reads', !st.isDirectory()));
+    return;
+  }
+  if (isLink && !opts.followOutsideLinks && !isWithin(real, rootReal)) {
+    result.problems.push(
+      await refusedLink(
+        childPath,
+        real,
+        `outside the folder ${root}; it was not followed (turn on "Follow links outside added folders" in Settings to include it)`,
+        !st.isDirectory(),
+      ),
+    );
+    return;
+  }
+  if (st.isDirectory()) subdirs.push({ rel: childRel, real, isLink });
+  else {
+    result.files.push({ path: childPath, relPath: childRel, size: st.size, mtimeMs: st.mtimeMs });
+  }
 }
 
 async function brokenLink(path: string, err: unknown): Promise<WalkProblem> {

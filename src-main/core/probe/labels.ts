@@ -1,14 +1,7 @@
 // Class labels for evaluation, from the library's folder structure or from the user's tags,
 // and the labelled train/test split built on them.
 //
-// Folder labels. An image's relative path under its library folder ('/'-separated, as stored
-// in images.rel_path) has directory segments d[0] / d[1] / ... / d[m-1] / file. Level L >= 0
-// names d[L], the (L+1)-th directory below the library folder; level L < 0 counts from the
-// file upwards: -1 is the immediate parent d[m-1], -2 its parent, and so on. An image with no
-// directory at that level (fewer than L+1, or fewer than -L, directories; in particular every
-// image directly in a library folder's root) is unlabelled. The label is the segment's name
-// alone, compared exactly (case-sensitive): 'a/cats/1.jpg' and 'b/cats/2.jpg' share the class
-// 'cats' at level 1 or -1, as do 'cats/' folders of different library folders.
+// Folder labels: the directory of an image's path at a level (library/folder-label.ts).
 //
 // Tag labels. Each image's tags are matched (case-insensitively, as the tag table does) against
 // the classes: the tags listed in `only` when given (named as spelled there), every tag
@@ -19,6 +12,7 @@
 // Classes with fewer than `minPerClass` images (default 5) are left out and reported; fewer
 // than 2 classes remaining is an error.
 import { InvalidInputError } from '../../api/errors';
+import { folderLabel } from '../library/folder-label';
 import { stratifiedSplit, type SplitOptions } from './split';
 
 export const DEFAULT_MIN_PER_CLASS = 5;
@@ -59,16 +53,6 @@ export interface Labelling {
   ambiguous: number[];
   /** classes left out for having fewer than minPerClass images */
   tooSmall: ClassCount[];
-}
-
-/** The folder label of one relative path at `level`, or null (see the header). */
-export function folderLabel(relPath: string, level: number): string | null {
-  const dirs = relPath
-    .split('/')
-    .slice(0, -1)
-    .filter((s) => s !== '' && s !== '.');
-  const i = level >= 0 ? level : dirs.length + level;
-  return i >= 0 && i < dirs.length ? dirs[i] : null;
 }
 
 /** Labels every image by `source`, drops too-small classes, and checks that 2 classes remain. */

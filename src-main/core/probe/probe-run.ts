@@ -7,7 +7,7 @@ import { initEngine } from '../engine/backend';
 import { ResNet } from '../moco/resnet';
 import { Rng } from '../moco/rng';
 import { createEmbedder, type Embedder } from '../search/embedder';
-import { loadRunEncoder } from '../search/encoder-loader';
+import { loadRunEncoder } from '../moco/train/encoder-loader';
 import { decodeForEncoder } from '../search/preprocess';
 import { rawPixelFeatures } from './baselines';
 import type { ProbeData } from './dataset';

@@ -16,7 +16,7 @@ import { describeOwner, Lease, type OwnerIdentity } from '../db/job-owner';
 import { ProbesStore } from '../db/probes-store';
 import { RunsStore } from '../db/runs-store';
 import { libraryImages, type LibraryImage } from '../library/library-labels';
-import { latestCheckpointStep } from '../search/encoder-loader';
+import { latestCheckpointStep } from '../moco/train/encoder-loader';
 import { runDirIn } from '../moco/train/trainer';
 import { WorkerJob } from '../worker-job';
 import { labelledSplit, type LabelledSplit } from './labels';

@@ -8,7 +8,7 @@ import { EmbeddingsStore, type EmbedTarget } from '../db/embeddings-store';
 import { initEngine } from '../engine/backend';
 import type { ResNet } from '../moco/resnet';
 import { createEmbedder, type Embedder } from './embedder';
-import { loadRunEncoder } from './encoder-loader';
+import { loadRunEncoder } from '../moco/train/encoder-loader';
 import { decodeForEncoder } from './preprocess';
 import type { EmbedEndStatus, EmbedRequest, EmbedWorkerMessage } from './embed-types';
 
@@ -84,18 +84,7 @@ export async function runEmbedding(
       next = start + B < targets.length ? decodeBatch(targets.slice(start + B, start + 2 * B), R) : null;
       skipped += batch.failed.length;
       if (batch.items.length) {
-        const { features, embedding } = await embedder.embed(batch.x, batch.items.length);
-        const D = embedder.featureDim;
-        const C = embedder.outDim;
-        store.write(
-          req.setId,
-          batch.items.map((t, i) => ({
-            imageId: t.id,
-            hash: t.hash,
-            features: features.subarray(i * D, (i + 1) * D),
-            embedding: embedding.subarray(i * C, (i + 1) * C),
-          })),
-        );
+        await embedAndStore(embedder, store, req.setId, batch);
         post({ type: 'written' });
       }
       const done = Math.min(targets.length, start + B);
@@ -125,4 +114,20 @@ export async function runEmbedding(
     model?.dispose();
     db.close();
   }
+}
+
+/** The batch's features and embeddings, written to the set. */
+async function embedAndStore(embedder: Embedder, store: EmbeddingsStore, setId: number, batch: DecodedBatch): Promise<void> {
+  const { features, embedding } = await embedder.embed(batch.x, batch.items.length);
+  const D = embedder.featureDim;
+  const C = embedder.outDim;
+  store.write(
+    setId,
+    batch.items.map((t, i) => ({
+      imageId: t.id,
+      hash: t.hash,
+      features: features.subarray(i * D, (i + 1) * D),
+      embedding: embedding.subarray(i * C, (i + 1) * C),
+    })),
+  );
 }

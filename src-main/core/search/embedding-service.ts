@@ -9,7 +9,7 @@ import { describeOwner, Lease, type OwnerIdentity } from '../db/job-owner';
 import { RunsStore } from '../db/runs-store';
 import { runDirIn } from '../moco/train/trainer';
 import { startEmbedJob, type EmbedJob } from './embed-job';
-import { latestCheckpointStep } from './encoder-loader';
+import { latestCheckpointStep } from '../moco/train/encoder-loader';
 import { QueryEncoders } from './query-encoders';
 import { VectorCache } from './vector-cache';
 

@@ -5,7 +5,7 @@ import type { ResNet } from '../moco/resnet';
 import type { TrainConfig } from '../../api/contract';
 import { runDirIn } from '../moco/train/trainer';
 import { createEmbedder, type Embedder } from './embedder';
-import { loadRunEncoder } from './encoder-loader';
+import { loadRunEncoder } from '../moco/train/encoder-loader';
 import { decodeForEncoder } from './preprocess';
 
 const IDLE_MS = 5 * 60_000;

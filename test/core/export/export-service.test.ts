@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingSet } from '../../../src-main/api/contract';
-import { readSafetensors } from '../../../src-main/core/export/safetensors';
+import { readSafetensors } from '../../../src-main/core/weights/safetensors';
 import { exportSafetensors } from '../../../src-main/core/export/weights-export';
 import { modelWithBnStats } from './helpers';
 import type { Studio } from '../../../src-main/core/studio-types';

@@ -6,7 +6,7 @@ import {
   safeTensorToFloat32,
   type SafeTensor,
   writeSafetensors,
-} from '../../../src-main/core/export/safetensors';
+} from '../../../src-main/core/weights/safetensors';
 
 /** A file by hand: the given header (an object, raw text or raw bytes) and data bytes. */
 function handMade(header: unknown, data = new Uint8Array(0)): Buffer {

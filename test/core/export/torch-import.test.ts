@@ -2,17 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { safeTensorToFloat32 } from '../../../src-main/core/export/safetensors';
+import { safeTensorToFloat32 } from '../../../src-main/core/weights/safetensors';
 import {
-  detectResNetOptions,
-  importResNet,
   importTorchCheckpoint,
   readTorchFile,
   readWeightsFile,
   TorchTensor,
   type TorchDtype,
-} from '../../../src-main/core/export/torch-import';
-import { toTorchStateDict } from '../../../src-main/core/export/torch-names';
+} from '../../../src-main/core/weights/torch-file';
+import { detectResNetOptions, importResNet } from '../../../src-main/core/weights/torch-import';
+import { toTorchStateDict } from '../../../src-main/core/weights/torch-names';
 import { exportSafetensors } from '../../../src-main/core/export/weights-export';
 import { torchShape } from '../../../src-main/core/moco/params';
 import { ResNet } from '../../../src-main/core/moco/resnet';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src-main/api/errors';
 import { Rng } from '../../../src-main/core/moco/rng';
-import { folderLabel, labelImages, labelledSplit, type LabelImage } from '../../../src-main/core/probe/labels';
+import { folderLabel } from '../../../src-main/core/library/folder-label';
+import { labelImages, labelledSplit, type LabelImage } from '../../../src-main/core/probe/labels';
 import { stratifiedSplit } from '../../../src-main/core/probe/split';
 
 /** `count` images in the folder `dir` (relative path), ids from `firstId`. */

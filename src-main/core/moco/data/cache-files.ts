@@ -9,7 +9,7 @@
 // base = train-f<S>-<first 16 hex of sha256(format, S, ids, hashes)>. Format 1 (train-s<side>-*,
 // centre squares) is never read: a build removes those files and decodes frames anew.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_FRAME_ASPECT } from './decode';
@@ -145,4 +145,33 @@ export async function removeCache(files: CacheFiles): Promise<void> {
   await rm(`${files.index}.tmp`, { force: true });
   await rm(files.done, { force: true });
   await rm(files.data, { force: true });
+}
+
+/**
+ * The index at files.index when it and its data and done files fit a cache of `count` rows;
+ * null when any is absent or does not fit: the build then starts that cache afresh.
+ */
+export function indexIfValid(files: CacheFiles, count: number | null, rb: number): CacheIndex | null {
+  let idx: CacheIndex;
+  let dataSize: number;
+  let doneSize: number;
+  try {
+    idx = readIndex(files.index);
+    dataSize = fileSize(files.data);
+    doneSize = fileSize(files.done);
+  } catch {
+    return null; // unreadable pieces of a cache are rebuilt, never read
+  }
+  const n = count ?? idx.count;
+  if (idx.count !== n || rowBytes(idx.size) !== rb || dataSize !== n * rb || doneSize !== n) return null;
+  return idx;
+}
+
+function fileSize(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    return fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,7 +1,7 @@
 // The host side of one training run: starts the worker, relays its messages, and turns any
 // way the worker can end (done, paused, error, crash) into exactly one final report.
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../../library/worker-url';
+import { spawnWorker } from '../../worker-url';
 import type { EndStatus, HostMessage, TrainRequest, WorkerMessage } from './train-types';
 
 const SOURCE = 'train-worker.ts';

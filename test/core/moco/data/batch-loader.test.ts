@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatchLoader, epochOrder, type Batch } from '../../../../src-main/core/moco/data/batch-loader';
 import { rowBytes } from '../../../../src-main/core/moco/data/cache-files';
-import { buildTrainCache, type TrainCache } from '../../../../src-main/core/moco/data/train-cache';
+import { buildTrainCache } from '../../../../src-main/core/moco/data/cache-build';
+import type { TrainCache } from '../../../../src-main/core/moco/data/train-cache';
 import { makeLibrary, tempDir } from './fixtures';
 
 const N = 23;

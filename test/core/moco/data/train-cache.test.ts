@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../../src-main/core/db/connection';
 import { cacheSideFor, decodeFrame, frameDims, frameSideFor } from '../../../../src-main/core/moco/data/decode';
 import { FRAME_HEADER, rowBytes, slotDims } from '../../../../src-main/core/moco/data/cache-files';
-import { buildTrainCache, TrainCache, type BuildProgress } from '../../../../src-main/core/moco/data/train-cache';
+import { buildTrainCache, type BuildProgress } from '../../../../src-main/core/moco/data/cache-build';
+import { TrainCache } from '../../../../src-main/core/moco/data/train-cache';
 import { listTrainingImages } from '../../../../src-main/core/moco/data/training-images';
 import { makeLibrary, tempDir, trainImage, writeImage, writeRotatedImage } from './fixtures';
 

@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameSideFor } from '../../../../src-main/core/moco/data/decode';
-import { buildTrainCache } from '../../../../src-main/core/moco/data/train-cache';
+import { buildTrainCache } from '../../../../src-main/core/moco/data/cache-build';
 import { MocoModel } from '../../../../src-main/core/moco/moco';
 import { knnLabels, knnMonitor } from '../../../../src-main/core/moco/train/knn';
 import type { Studio } from '../../../../src-main/core/studio-types';

@@ -27,9 +27,3 @@ export function spawnWorker(name: string, source: URL, options: WorkerOptions): 
   const boot = `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(source.href)}, ${JSON.stringify(source.href)}))`;
   return new Worker(boot, { ...options, eval: true });
 }
-
-const SCAN_SOURCE = 'scan-worker.ts';
-
-export function spawnScanWorker(options: WorkerOptions): Worker {
-  return spawnWorker('scan-worker', new URL(`./${SCAN_SOURCE}`, import.meta.url), options);
-}

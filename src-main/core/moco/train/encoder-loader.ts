@@ -1,12 +1,12 @@
 // The encoder a set of embeddings comes from: the query encoder of a run's newest checkpoint,
 // rebuilt from the run's config with its parameters and BN statistics.
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../../api/contract';
-import { NotFoundError } from '../../api/errors';
-import type { TensorBlob } from '../moco/train/checkpoint';
+import type { TrainConfig } from '../../../api/contract';
+import { NotFoundError } from '../../../api/errors';
+import type { TensorBlob } from './checkpoint';
 import { existsSync } from 'node:fs';
-import { checkpointPath, latestCheckpoint, listCheckpointFiles, readCheckpoint } from '../moco/train/checkpoint';
-import { ResNet } from '../moco/resnet';
+import { checkpointPath, latestCheckpoint, listCheckpointFiles, readCheckpoint } from './checkpoint';
+import { ResNet } from '../resnet';
 
 const PREFIX = 'encoder_q.';
 

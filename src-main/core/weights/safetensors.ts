@@ -115,6 +115,32 @@ export function writeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, metad
   return out;
 }
 
+interface TensorInfo {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** The offsets must tile the data: each tensor starts where the previous one ended, the last ends at the file's end. Sorts `infos` by offset. */
+function checkTiling(where: string, infos: TensorInfo[], dataLength: number): void {
+  infos.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  for (const [i, t] of infos.entries()) {
+    if (t.begin !== expected) {
+      const what = t.begin < expected ? `overlaps ${infos[i - 1].name}` : `leaves a gap of ${t.begin - expected} bytes before it`;
+      throw new InvalidInputError(`${where}: expected ${t.name} to start at data offset ${expected}, got ${t.begin} (it ${what})`);
+    }
+    expected = t.end;
+  }
+  if (expected !== dataLength) {
+    throw new InvalidInputError(
+      `${where}: expected the tensors to cover all ${dataLength} data bytes, got ${expected} (${dataLength - expected} bytes unaccounted for)`,
+    );
+  }
+}
+
 /** Parses and validates a whole file; the tensors' bytes are copied (aligned, independent of `bytes`). */
 export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): SafetensorsFile {
   if (bytes.byteLength < 8)
@@ -148,7 +174,7 @@ export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): S
 
   const metadata = parseMetadata(where, header[METADATA_KEY]);
   const dataLength = bytes.byteLength - 8 - n;
-  const infos: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];
+  const infos: TensorInfo[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === METADATA_KEY) continue;
     if (!isPlainObject(info)) throw new InvalidInputError(`${where}: expected an object for tensor ${name}, got ${describe(info)}`);
@@ -178,21 +204,7 @@ export function readSafetensors(bytes: Uint8Array, where = 'readSafetensors'): S
     infos.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
   }
 
-  // The offsets must tile the data: each tensor starts where the previous one ended, the last ends at the file's end.
-  infos.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let expected = 0;
-  for (const [i, t] of infos.entries()) {
-    if (t.begin !== expected) {
-      const what = t.begin < expected ? `overlaps ${infos[i - 1].name}` : `leaves a gap of ${t.begin - expected} bytes before it`;
-      throw new InvalidInputError(`${where}: expected ${t.name} to start at data offset ${expected}, got ${t.begin} (it ${what})`);
-    }
-    expected = t.end;
-  }
-  if (expected !== dataLength) {
-    throw new InvalidInputError(
-      `${where}: expected the tensors to cover all ${dataLength} data bytes, got ${expected} (${dataLength - expected} bytes unaccounted for)`,
-    );
-  }
+  checkTiling(where, infos, dataLength);
 
   const start = 8 + n;
   const tensors = new Map<string, SafeTensor>();
