@@ -1,6 +1,6 @@
 // What the current-run panel shows and allows: facts from the live progress when there is
 // some for the run, else from its stored summary; which of Pause / Resume / Stop apply.
-import type { RunSummary, TrainPhase, TrainProgress } from '../../../src-main/api/contract';
+import type { RunSummary, TrainPhase, TrainProgress } from '$contract';
 import { formatDateTime, formatEta, formatRate } from './format';
 import { otherProcessText } from './scan-text';
 import {

@@ -1,7 +1,7 @@
 // What the app knows about the library: status, folders, settings, the running scan and the
 // watcher, kept fresh from the app's events. `version` bumps after each (debounced) change so
 // lists elsewhere know to reload.
-import type { Folder, LibraryStatus, ScanProgress, Settings, WatchStatus } from '../../../src-main/api/contract';
+import type { Folder, LibraryStatus, ScanProgress, Settings, WatchStatus } from '$contract';
 import { debounce } from '../lib/debounce';
 import { isScanActive } from '../lib/scan-text';
 import { api } from './client';

@@ -2,7 +2,7 @@
 // class preview, the probe history with the selected probe's results, the running probe's
 // progress, and the confusion-matrix cell whose test images are on screen. Kept fresh from
 // 'probe.progress', 'probes.changed' and the Train store's run list.
-import type { ImageSummary, LabelPreview, ProbeProgress, ProbeRun } from '../../../src-main/api/contract';
+import type { ImageSummary, LabelPreview, ProbeProgress, ProbeRun } from '$contract';
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { samePick, type CellPick } from '../lib/probe-confusion';

@@ -2,7 +2,7 @@
 // the current query with its back stack, the near-duplicate review, and the curation calls
 // (exclude, tag, trash) that both share. Results on screen are patched after a curation call
 // rather than searched again, so nothing moves under the person's cursor.
-import type { EmbeddingSet, EmbedProgress, NearDuplicateResult, RunSummary, SearchResult, TagCount } from '../../../src-main/api/contract';
+import type { EmbeddingSet, EmbedProgress, NearDuplicateResult, RunSummary, SearchResult, TagCount } from '$contract';
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { withExcluded } from '../lib/curation-groups';

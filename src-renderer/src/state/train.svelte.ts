@@ -2,7 +2,7 @@
 // progress of the running run, and the selected run's metrics and checkpoints, kept fresh
 // from 'train.progress' and 'runs.changed'. Started with the app so the tab can show a
 // running run from any view.
-import type { CheckpointInfo, EngineStatus, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../src-main/api/contract';
+import type { CheckpointInfo, EngineStatus, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '$contract';
 import { appendPoint, emptySeries, fromMetrics, mergeSeries, pointFromProgress, type MetricSeries } from '../lib/chart-series';
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';

@@ -2,19 +2,9 @@
 // `/events`, image bytes at `/media/...`. No cookie is involved: calls carry the token as
 // `Authorization: Bearer`, the event socket as a subprotocol (browsers cannot set its headers),
 // and image URLs carry the media key, which reads images and nothing else.
-import type {
-  Api,
-  ApiClient,
-  ApiEventName,
-  ApiEvents,
-  ApiMethod,
-  ApiArgs,
-  ApiResult,
-  SerializedError,
-  Unsubscribe,
-} from '../../../../src-main/api/contract';
-import { API_METHODS } from '../../../../src-main/api/contract';
-import { EVENTS_PROTOCOL, MEDIA_KEY_PARAM, TOKEN_PROTOCOL_PREFIX } from '../../../../src-main/api/web-protocol';
+import type { Api, ApiClient, ApiEventName, ApiEvents, ApiMethod, ApiArgs, ApiResult, SerializedError, Unsubscribe } from '$contract';
+import { API_METHODS } from '$contract';
+import { EVENTS_PROTOCOL, MEDIA_KEY_PARAM, TOKEN_PROTOCOL_PREFIX } from '$contract/web-protocol';
 import { backoffDelay } from './backoff';
 import { EventHub } from './event-hub';
 
