@@ -68,7 +68,6 @@ export interface RunPanel {
 /** The current-run panel's content. */
 export function runPanel(run: RunSummary, live: TrainProgress | null): RunPanel {
   const p = live?.runId === run.id ? live : null;
-  const K = run.config.K;
   const fraction = (step: number, total: number) => (total > 0 ? Math.min(1, step / total) : 0);
   if (p) {
     return {
