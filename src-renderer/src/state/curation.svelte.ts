@@ -3,7 +3,7 @@
 // what changed, and the stores showing those images fold it in themselves.
 import type { ApiEvents, TagCount } from '$contract';
 import { debounce } from '../lib/debounce';
-import { api, type ClientSource } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { attempt } from './errors.svelte';
 
 /** The app's `curation.changed` event, plus what changed, for results patched in place. */
@@ -13,23 +13,18 @@ export type CurationChange = ApiEvents['curation.changed'] & {
   removed?: boolean;
 };
 
-export class CurationStore {
+export class CurationStore extends ApiStore {
   tags = $state<TagCount[]>([]);
   busy = $state(false);
-  private started = false;
   private readonly listeners: ((change: CurationChange) => void)[] = [];
   private readonly tagsChanged = debounce(() => void this.refreshTags(), 300, 1500);
 
-  private readonly client: ClientSource;
-
   constructor(client: ClientSource) {
-    this.client = client;
+    super(client);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.client().on('curation.changed', () => this.tagsChanged());
+  protected listen(client: UiClient): void {
+    client.on('curation.changed', () => this.tagsChanged());
     void this.refreshTags();
   }
 

@@ -4,11 +4,11 @@
 import type { Folder, LibraryStatus, ScanProgress, Settings, WatchStatus } from '$contract';
 import { debounce } from '../lib/debounce';
 import { isScanActive } from '../lib/scan-text';
-import { api, type ClientSource } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { attempt, errors } from './errors.svelte';
 import { selection } from './selection.svelte';
 
-export class LibraryStore {
+export class LibraryStore extends ApiStore {
   status = $state<LibraryStatus | null>(null);
   folders = $state<Folder[]>([]);
   settings = $state<Settings | null>(null);
@@ -19,22 +19,16 @@ export class LibraryStore {
   loaded = $state(false);
 
   private readonly changed = debounce(() => void this.refresh(), 400, 2000);
-  private started = false;
 
   get scanning(): boolean {
     return isScanActive(this.scan);
   }
 
-  private readonly client: ClientSource;
-
   constructor(client: ClientSource) {
-    this.client = client;
+    super(client);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = this.client();
+  protected listen(client: UiClient): void {
     client.on('scan.progress', (p) => this.onScanProgress(p));
     client.on('library.changed', () => this.changed());
     // Lists showing an image's tags or excluded mark reload; the folders' counts stay as they are.

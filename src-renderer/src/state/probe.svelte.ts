@@ -11,7 +11,7 @@ import { labelOptions, sampleOffsets } from '../lib/probe-labels';
 import { defaultResultKey, findResult, type ResultKey } from '../lib/probe-results';
 import { pickRun, probeableRuns } from '../lib/probe-runs';
 import { defaultProbeId, isProbeActive } from '../lib/probe-text';
-import { api, type ClientSource } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { attempt, errors } from './errors.svelte';
 import { curation } from './curation.svelte';
 import { train } from './train.svelte';
@@ -21,7 +21,7 @@ const EXPORT_DIR_KEY = 'moco.export.dir';
 const SAMPLE_PAGE = 200;
 const SAMPLE_PAGES = 5;
 
-export class ProbeStore {
+export class ProbeStore extends ApiStore {
   form = $state<ProbeForm>(defaultProbeForm());
   showAdvanced = $state(localStorage.getItem(ADVANCED_KEY) === '1');
   /** relative paths of a spread sample of the library, for the label level examples */
@@ -58,7 +58,6 @@ export class ProbeStore {
     this.selected ? findResult(this.selected.results, this.resultPick ?? defaultResultKey(this.selected.results)) : null,
   );
 
-  private started = false;
   private previewKey: string | null = null;
   private libraryVersion: number | null = null;
   private previewSeq = 0;
@@ -66,16 +65,11 @@ export class ProbeStore {
   private readonly previewSoon = debounce(() => void this.refreshPreview(), 300, 1200);
   private readonly probesChanged = debounce(() => void this.refreshProbes(), 300, 1500);
 
-  private readonly client: ClientSource;
-
   constructor(client: ClientSource) {
-    this.client = client;
+    super(client);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = this.client();
+  protected listen(client: UiClient): void {
     client.on('probe.progress', (p) => this.onProgress(p));
     client.on('probes.changed', () => this.probesChanged());
     client.onConnectionChange?.((state) => {

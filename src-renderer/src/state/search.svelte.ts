@@ -8,7 +8,7 @@ import { backFrom, currentEntry, pushSubject, type HistoryEntry, type SearchSubj
 import { prepareQueryFile, shrinkInBrowser, WEB_RAW_LIMIT, type QueryFile } from '../lib/search-file';
 import { DEFAULT_OPTIONS, searchRequest, type SearchOptions } from '../lib/search-request';
 import { defaultSet, encoderChoices, isEmbedActive, isSearchable, type EncoderChoice } from '../lib/search-sets';
-import { api, type ClientSource } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { router } from './router.svelte';
 import { attempt, errors } from './errors.svelte';
 import { curation, type CurationChange, type CurationStore } from './curation.svelte';
@@ -26,7 +26,7 @@ export interface InlineError extends ErrorText {
   subject: string;
 }
 
-export class SearchStore {
+export class SearchStore extends ApiStore {
   sets = $state<EmbeddingSet[]>([]);
   runs = $state<RunSummary[]>([]);
   loaded = $state(false);
@@ -52,18 +52,16 @@ export class SearchStore {
   readonly current = $derived(currentEntry(this.history));
   readonly embedding = $derived(isEmbedActive(this.progress));
 
-  private started = false;
   private seq = 0;
   /** a subject whose search failed, tried again once embeddings are ready */
   private waiting: SearchSubject | null = null;
   private readonly setsChanged = debounce(() => void this.refresh(), 300, 1500);
 
-  private readonly client: ClientSource;
   private readonly nav: Navigator;
   private readonly curated: CurationStore;
 
   constructor(client: ClientSource, nav: Navigator, curated: CurationStore) {
-    this.client = client;
+    super(client);
     this.nav = nav;
     this.curated = curated;
     curated.onChanged((change) => this.patch(change));
@@ -76,10 +74,7 @@ export class SearchStore {
     return this.choices.find((c) => def && c.set?.id === def.id) ?? this.choices[0] ?? null;
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = this.client();
+  protected listen(client: UiClient): void {
     client.on('embed.progress', (p) => this.onProgress(p));
     client.on('embeddings.changed', () => this.setsChanged());
     client.on('runs.changed', () => this.setsChanged());

@@ -9,13 +9,13 @@ import { errorText, type ErrorText } from '../lib/error-text';
 import { configHints, configToForm, fieldOfServerError, formToConfig, patchForm, type TrainForm } from '../lib/train-form';
 import { defaultRunId, isActivePhase, type PendingAction } from '../lib/train-run';
 import { defaultPreset, offeredPresets } from '../lib/engine-presets';
-import { api, type ClientSource } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { attempt, errors } from './errors.svelte';
 import { library } from './library.svelte';
 
 const ADVANCED_KEY = 'moco.train.advanced';
 
-export class TrainStore {
+export class TrainStore extends ApiStore {
   engine = $state<EngineStatus | null>(null);
   engineFailed = $state(false);
   engineChecking = $state(false);
@@ -52,7 +52,6 @@ export class TrainStore {
   readonly running = $derived(this.runs.find((r) => r.status === 'running') ?? null);
   readonly selected = $derived(this.runs.find((r) => r.id === this.selectedId) ?? null);
 
-  private started = false;
   private opened = false;
   /** bumps on every selection, so answers for an earlier one are dropped */
   private loadToken = 0;
@@ -60,16 +59,11 @@ export class TrainStore {
   /** runs named by 'runs.changed' since the last reload of the list */
   private changedRuns: number[] = [];
 
-  private readonly client: ClientSource;
-
   constructor(client: ClientSource) {
-    this.client = client;
+    super(client);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = this.client();
+  protected listen(client: UiClient): void {
     client.on('train.progress', (p) => this.onProgress(p));
     client.on('runs.changed', (e) => {
       // A new checkpoint, a status, or a deletion: which one shows once the list is reloaded.
