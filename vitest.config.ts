@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { contractAlias } from './contract-alias';
 
 export default defineConfig({
+  plugins: [svelte()],
+  resolve: { alias: contractAlias },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**'],

@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { contractAlias } from './contract-alias';
 
 export default defineConfig({
+  resolve: { alias: contractAlias },
   test: {
     include: ['test/e2e/**/*.test.ts'],
     pool: 'forks',

@@ -1,7 +1,7 @@
 // A run's metric history as column arrays (what uPlot draws), built from the stored points
 // and extended by live progress. Values are never mutated in place: each change returns new
 // arrays, so a `$state.raw` holder sees it.
-import type { MetricPoint, TrainProgress } from '../../../src-main/api/contract';
+import type { MetricPoint, TrainProgress } from '$contract';
 
 export interface MetricSeries {
   step: number[];

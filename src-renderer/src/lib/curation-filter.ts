@@ -1,6 +1,6 @@
 // The Library grid's curation filter as one <select>: everything, excluded only, included
 // only, or one tag. Values are strings so they fit an <option>.
-import type { TagCount } from '../../../src-main/api/contract';
+import type { TagCount } from '$contract';
 
 export interface CurationFilter {
   tag?: string;

@@ -1,6 +1,6 @@
 // Decisions in the near-duplicate review: keeping one image of a group excludes the others,
 // and the answer of setExcluded is folded into the groups on screen without a reload.
-import type { NearDuplicateGroup, NearDuplicateImage } from '../../../src-main/api/contract';
+import type { NearDuplicateGroup, NearDuplicateImage } from '$contract';
 
 export interface ExclusionChange {
   exclude: number[];

@@ -12,7 +12,6 @@ export function normalizeTag(input: string): string {
 export function tagProblem(tag: string): string | null {
   if (tag.length === 0) return 'Tag: expected a name, got nothing';
   if (tag.length > TAG_MAX) return `Tag: expected at most ${TAG_MAX} characters, got ${tag.length}`;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f/\\]/.test(tag)) return `Tag: expected no slashes or control characters, got "${tag}"`;
   return null;
 }

@@ -1,7 +1,7 @@
 // The export and import dialogs' logic: the weight formats on offer, checks of what was typed
 // (a destination folder, a weights file, an input size), the written files as a table, and the
 // command lines inside an export's notes that deserve their own Copy button.
-import type { ExportResult, ExportSubsetRequest, ImportWeightsOptions, LabelSource, WeightsFormat } from '../../../src-main/api/contract';
+import type { ExportResult, ExportSubsetRequest, ImportWeightsOptions, LabelSource, WeightsFormat } from '$contract';
 import { formatBytes } from './format';
 
 export interface FormatChoice {

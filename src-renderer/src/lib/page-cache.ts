@@ -2,7 +2,7 @@
 // Only pages the view wants are loaded, a few at a time, newest wish first; pages far from
 // the view are evicted to bound memory; after invalidate() the old items stay on screen until
 // fresh ones replace them, so a refresh never flickers to empty.
-import type { Page } from '../../../src-main/api/contract';
+import type { Page } from '$contract';
 
 export type PageLoader<T> = (offset: number, limit: number) => Promise<Page<T>>;
 

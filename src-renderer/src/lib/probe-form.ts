@@ -2,7 +2,7 @@
 // config with readable messages. Defaults are the linear classification protocol of the MoCo
 // code (frozen features, SGD lr 30, momentum 0.9, no weight decay, lr ×0.1 at 60% and 80% of
 // the epochs) and the weighted kNN of the instance-discrimination papers (k 200, T 0.1).
-import type { LabelSource, ProbeConfig } from '../../../src-main/api/contract';
+import type { LabelSource, ProbeConfig } from '$contract';
 import type { NumberSpec } from './train-form';
 
 export type ProbeNumberField =

@@ -2,7 +2,7 @@
 // with a few of the class names it gives (read from a sample of the library's paths, with the
 // app's own rule: level 0 is the first folder under the library folder, -1 the image's own
 // folder), or the user's tags; and the class preview's numbers.
-import type { LabelPreview, LabelSource, TagCount } from '../../../src-main/api/contract';
+import type { LabelPreview, LabelSource, TagCount } from '$contract';
 import { formatCount } from './format';
 
 /** The folder an image's relative path names at `level`, or null (the app's rule, core/probe/labels.ts). */

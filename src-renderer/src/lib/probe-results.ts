@@ -1,7 +1,7 @@
 // A probe's results as tables: one row per (model, method) with top-1 and top-5, the pretrained
 // encoder next to its baselines (a random-init encoder of the same architecture, raw pixels) so
 // the gain from pretraining reads at a glance; and per-class precision, recall, F1, support.
-import type { ClassMetrics, ProbeMethod, ProbeModel, ProbeResult } from '../../../src-main/api/contract';
+import type { ClassMetrics, ProbeMethod, ProbeModel, ProbeResult } from '$contract';
 
 export const MODELS: readonly ProbeModel[] = ['pretrained', 'random-init', 'raw-pixels'];
 export const METHODS: readonly ProbeMethod[] = ['linear', 'knn'];

@@ -1,6 +1,6 @@
 // Which encoders can be evaluated and exported: runs with weights to read (finished, paused, or
 // imported from a file), described by what matters for that: architecture, width, resolution.
-import type { RunSummary, TrainConfig } from '../../../src-main/api/contract';
+import type { RunSummary, TrainConfig } from '$contract';
 import { formatCount } from './format';
 import { CHOICES } from './train-form';
 

@@ -1,6 +1,6 @@
 // Wording of the Evaluate view: probe phases and statuses, the live progress line, a probe's
 // settings in one line, and the history rows.
-import type { ProbeConfig, ProbePhase, ProbeProgress, ProbeRun, ProbeStatus } from '../../../src-main/api/contract';
+import type { ProbeConfig, ProbePhase, ProbeProgress, ProbeRun, ProbeStatus } from '$contract';
 import { formatCount } from './format';
 import { changedFromProtocol } from './probe-form';
 import { labelSourceText } from './probe-labels';

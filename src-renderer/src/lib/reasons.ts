@@ -1,5 +1,5 @@
 // Readable labels for why a file could not be indexed.
-import type { ProblemReason } from '../../../src-main/api/contract';
+import type { ProblemReason } from '$contract';
 
 const LABELS: Record<ProblemReason, string> = {
   empty: 'Empty file',

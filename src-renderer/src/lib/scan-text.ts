@@ -1,5 +1,5 @@
 // Wording of the scan progress line.
-import type { ForeignJob, JobOwner, ScanPhase, ScanProgress } from '../../../src-main/api/contract';
+import type { ForeignJob, JobOwner, ScanPhase, ScanProgress } from '$contract';
 import { formatCount, formatDuration, formatEta, formatRate } from './format';
 
 const PHASE: Record<ScanPhase, string> = {

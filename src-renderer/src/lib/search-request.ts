@@ -1,5 +1,5 @@
 // The search options a person sets, and the SearchRequest they make for a subject.
-import type { EmbeddingSpace, SearchRequest } from '../../../src-main/api/contract';
+import type { EmbeddingSpace, SearchRequest } from '$contract';
 import type { SearchSubject } from './search-history';
 
 export interface SearchOptions {

@@ -1,6 +1,6 @@
 // Which encoders the Search view offers: every training run that has something to embed with,
 // joined with the embedding set it already has (if any), plus sets whose run is gone.
-import type { EmbeddingSet, EmbedProgress, RunSummary } from '../../../src-main/api/contract';
+import type { EmbeddingSet, EmbedProgress, RunSummary } from '$contract';
 import { formatCount, formatEta, formatRate } from './format';
 import { hasWeights } from './probe-runs';
 

@@ -1,6 +1,6 @@
 // What the current-run panel shows and allows: facts from the live progress when there is
 // some for the run, else from its stored summary; which of Pause / Resume / Stop apply.
-import type { RunSummary, TrainPhase, TrainProgress } from '../../../src-main/api/contract';
+import type { RunSummary, TrainPhase, TrainProgress } from '$contract';
 import { formatDateTime, formatEta, formatRate } from './format';
 import { otherProcessText } from './scan-text';
 import {
@@ -68,7 +68,6 @@ export interface RunPanel {
 /** The current-run panel's content. */
 export function runPanel(run: RunSummary, live: TrainProgress | null): RunPanel {
   const p = live?.runId === run.id ? live : null;
-  const K = run.config.K;
   const fraction = (step: number, total: number) => (total > 0 ? Math.min(1, step / total) : 0);
   if (p) {
     return {

@@ -1,5 +1,5 @@
 // Wording and number formats of the Train view: phases, metrics, the engine, configs.
-import type { BackendName, EngineStatus, RunStatus, TrainConfig, TrainPhase, TrainProgress } from '../../../src-main/api/contract';
+import type { BackendName, EngineStatus, RunStatus, TrainConfig, TrainPhase, TrainProgress } from '$contract';
 import { CHOICES, NUMBER_FIELDS } from './train-form';
 
 const PHASE: Record<TrainPhase, string> = {

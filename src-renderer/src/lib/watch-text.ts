@@ -1,5 +1,5 @@
 // One line on whether the app follows changes on disk.
-import type { WatchStatus } from '../../../src-main/api/contract';
+import type { WatchStatus } from '$contract';
 
 export function watchText(watch: WatchStatus | null, enabled: boolean | undefined): string {
   if (!watch) return enabled ? 'Watch status unknown' : 'Not watching for changes';

@@ -1,5 +1,5 @@
 // What the thumbnail grid shows (filter, order, cell size) and how many images that is.
-import type { ImageSort } from '../../../src-main/api/contract';
+import type { ImageSort } from '$contract';
 
 const CELL_KEY = 'moco.grid.cellSize';
 export const CELL_MIN = 96;

@@ -1,14 +1,14 @@
 // What the app knows about the library: status, folders, settings, the running scan and the
-// watcher, kept fresh from the app's events. `version` bumps after each (debounced) change so
-// lists elsewhere know to reload.
-import type { Folder, LibraryStatus, ScanProgress, Settings, WatchStatus } from '../../../src-main/api/contract';
+// watcher, kept fresh from the app's events. `version` bumps after each (debounced) change and
+// each curation change, so lists elsewhere know to reload.
+import type { Folder, LibraryStatus, ScanProgress, Settings, WatchStatus } from '$contract';
 import { debounce } from '../lib/debounce';
 import { isScanActive } from '../lib/scan-text';
-import { api } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { attempt, errors } from './errors.svelte';
 import { selection } from './selection.svelte';
 
-class LibraryStore {
+export class LibraryStore extends ApiStore {
   status = $state<LibraryStatus | null>(null);
   folders = $state<Folder[]>([]);
   settings = $state<Settings | null>(null);
@@ -19,18 +19,20 @@ class LibraryStore {
   loaded = $state(false);
 
   private readonly changed = debounce(() => void this.refresh(), 400, 2000);
-  private started = false;
 
   get scanning(): boolean {
     return isScanActive(this.scan);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = api();
+  constructor(client: ClientSource) {
+    super(client);
+  }
+
+  protected listen(client: UiClient): void {
     client.on('scan.progress', (p) => this.onScanProgress(p));
     client.on('library.changed', () => this.changed());
+    // Lists showing an image's tags or excluded mark reload; the folders' counts stay as they are.
+    client.on('curation.changed', () => this.version++);
     client.on('watch.status', (w) => {
       this.watch = w;
     });
@@ -46,7 +48,7 @@ class LibraryStore {
   }
 
   async refresh(): Promise<void> {
-    const client = api();
+    const client = this.client();
     await attempt('Loading the library', async () => {
       const [status, folders] = await Promise.all([client.getStatus(), client.listFolders()]);
       this.status = status;
@@ -76,45 +78,47 @@ class LibraryStore {
   }
 
   async addFolder(path: string): Promise<Folder | undefined> {
-    const folder = await attempt('Adding a folder', () => api().addFolder(path));
+    const folder = await attempt('Adding a folder', () => this.client().addFolder(path));
     if (folder) await this.refresh();
     return folder;
   }
 
   async chooseFolder(): Promise<string | null | undefined> {
-    return attempt('Choosing a folder', () => api().pickFolder());
+    return attempt('Choosing a folder', () => this.client().pickFolder());
   }
 
   async removeFolder(id: number): Promise<void> {
     // The open image goes with its folder; close it rather than ask for what no longer exists.
     if (selection.folderId === id) selection.select(null);
     const ok = await attempt('Removing a folder', async () => {
-      await api().removeFolder(id);
+      await this.client().removeFolder(id);
       return true;
     });
     if (ok) await this.refresh();
   }
 
   async rescan(folderId?: number): Promise<void> {
-    const p = await attempt('Rescanning', () => api().rescan(folderId));
+    const p = await attempt('Rescanning', () => this.client().rescan(folderId));
     if (p) this.scan = p;
   }
 
   async cancelScan(): Promise<void> {
-    await attempt('Cancelling the scan', () => api().cancelScan());
+    await attempt('Cancelling the scan', () => this.client().cancelScan());
   }
 
   async purgeMissing(): Promise<number | undefined> {
-    const r = await attempt('Purging missing images', () => api().purgeMissing());
+    const r = await attempt('Purging missing images', () => this.client().purgeMissing());
     if (r) await this.refresh();
     return r?.purged;
   }
 
   async updateSettings(patch: Partial<Settings>): Promise<void> {
-    const s = await attempt('Saving settings', () => api().updateSettings(patch));
+    const s = await attempt('Saving settings', () => this.client().updateSettings(patch));
     // On failure, reload so the controls show what the app really has.
-    this.settings = s ?? (await attempt('Loading settings', () => api().getSettings())) ?? this.settings;
+    this.settings = s ?? (await attempt('Loading settings', () => this.client().getSettings())) ?? this.settings;
   }
 }
 
-export const library = new LibraryStore();
+export const createLibraryStore = (client: ClientSource): LibraryStore => new LibraryStore(client);
+
+export const library = createLibraryStore(api);

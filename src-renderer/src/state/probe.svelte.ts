@@ -2,7 +2,7 @@
 // class preview, the probe history with the selected probe's results, the running probe's
 // progress, and the confusion-matrix cell whose test images are on screen. Kept fresh from
 // 'probe.progress', 'probes.changed' and the Train store's run list.
-import type { ImageSummary, LabelPreview, ProbeProgress, ProbeRun } from '../../../src-main/api/contract';
+import type { ImageSummary, LabelPreview, ProbeProgress, ProbeRun } from '$contract';
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { samePick, type CellPick } from '../lib/probe-confusion';
@@ -11,9 +11,9 @@ import { labelOptions, sampleOffsets } from '../lib/probe-labels';
 import { defaultResultKey, findResult, type ResultKey } from '../lib/probe-results';
 import { pickRun, probeableRuns } from '../lib/probe-runs';
 import { defaultProbeId, isProbeActive } from '../lib/probe-text';
-import { api } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { attempt, errors } from './errors.svelte';
-import { curation } from './search.svelte';
+import { curation } from './curation.svelte';
 import { train } from './train.svelte';
 
 const ADVANCED_KEY = 'moco.probe.advanced';
@@ -21,7 +21,7 @@ const EXPORT_DIR_KEY = 'moco.export.dir';
 const SAMPLE_PAGE = 200;
 const SAMPLE_PAGES = 5;
 
-class ProbeStore {
+export class ProbeStore extends ApiStore {
   form = $state<ProbeForm>(defaultProbeForm());
   showAdvanced = $state(localStorage.getItem(ADVANCED_KEY) === '1');
   /** relative paths of a spread sample of the library, for the label level examples */
@@ -58,7 +58,6 @@ class ProbeStore {
     this.selected ? findResult(this.selected.results, this.resultPick ?? defaultResultKey(this.selected.results)) : null,
   );
 
-  private started = false;
   private previewKey: string | null = null;
   private libraryVersion: number | null = null;
   private previewSeq = 0;
@@ -66,10 +65,11 @@ class ProbeStore {
   private readonly previewSoon = debounce(() => void this.refreshPreview(), 300, 1200);
   private readonly probesChanged = debounce(() => void this.refreshProbes(), 300, 1500);
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = api();
+  constructor(client: ClientSource) {
+    super(client);
+  }
+
+  protected listen(client: UiClient): void {
     client.on('probe.progress', (p) => this.onProgress(p));
     client.on('probes.changed', () => this.probesChanged());
     client.onConnectionChange?.((state) => {
@@ -82,7 +82,7 @@ class ProbeStore {
   }
 
   async refreshProbes(): Promise<void> {
-    const list = await attempt('Loading probes', () => api().listProbes());
+    const list = await attempt('Loading probes', () => this.client().listProbes());
     if (!list) return;
     this.probes = list;
     this.probesLoaded = true;
@@ -91,7 +91,7 @@ class ProbeStore {
 
   /** A spread sample of the library's paths: enough to name each folder level's classes. */
   async refreshSample(): Promise<void> {
-    const client = api();
+    const client = this.client();
     await attempt('Reading folder names', async () => {
       const first = await client.listImages({ offset: 0, limit: SAMPLE_PAGE });
       const rest = sampleOffsets(first.total, SAMPLE_PAGE, SAMPLE_PAGES).filter((o) => o > 0);
@@ -150,7 +150,7 @@ class ProbeStore {
     const seq = ++this.previewSeq;
     this.previewing = true;
     try {
-      const preview = await api().previewLabels(req.labels, req.options);
+      const preview = await this.client().previewLabels(req.labels, req.options);
       if (seq !== this.previewSeq) return;
       this.preview = preview;
       this.previewError = null;
@@ -196,7 +196,7 @@ class ProbeStore {
     this.cellLoading = true;
     this.cellError = null;
     try {
-      const images = await api().probeCellImages({ probeId: probe.id, model: r.model, method: r.method, ...pick });
+      const images = await this.client().probeCellImages({ probeId: probe.id, model: r.model, method: r.method, ...pick });
       if (seq !== this.cellSeq) return;
       this.cellImages = images;
     } catch (err) {
@@ -215,7 +215,7 @@ class ProbeStore {
     this.starting = true;
     this.startError = null;
     try {
-      const p = await api().startProbe(config);
+      const p = await this.client().startProbe(config);
       this.probes = [p, ...this.probes.filter((x) => x.id !== p.id)];
       this.select(p.id);
     } catch (err) {
@@ -231,7 +231,7 @@ class ProbeStore {
     if (this.cancelling) return;
     this.cancelling = true;
     try {
-      await attempt('Cancelling the probe', () => api().cancelProbe());
+      await attempt('Cancelling the probe', () => this.client().cancelProbe());
     } finally {
       this.cancelling = false;
     }
@@ -240,7 +240,7 @@ class ProbeStore {
 
   async deleteProbe(id: number): Promise<void> {
     const ok = await attempt('Deleting a probe', async () => {
-      await api().deleteProbe(id);
+      await this.client().deleteProbe(id);
       return true;
     });
     if (!ok) return;
@@ -262,4 +262,6 @@ class ProbeStore {
   }
 }
 
-export const probe = new ProbeStore();
+export const createProbeStore = (client: ClientSource): ProbeStore => new ProbeStore(client);
+
+export const probe = createProbeStore(api);

@@ -1,20 +1,24 @@
-// The Search view's state: the encoders and their embedding sets, the running embedding job,
-// the current query with its back stack, the near-duplicate review, and the curation calls
-// (exclude, tag, trash) that both share. Results on screen are patched after a curation call
+// The Search view's state: the encoders and their embedding sets, the running embedding job and
+// the current query with its back stack. Results on screen are patched after a curation call
 // rather than searched again, so nothing moves under the person's cursor.
-import type { EmbeddingSet, EmbedProgress, NearDuplicateResult, RunSummary, SearchResult, TagCount } from '../../../src-main/api/contract';
+import type { EmbeddingSet, EmbedProgress, RunSummary, SearchHit, SearchResult } from '$contract';
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
-import { withExcluded } from '../lib/curation-groups';
-import { countReading } from '../lib/curation-curve';
 import { backFrom, currentEntry, pushSubject, type HistoryEntry, type SearchSubject } from '../lib/search-history';
 import { prepareQueryFile, shrinkInBrowser, WEB_RAW_LIMIT, type QueryFile } from '../lib/search-file';
 import { DEFAULT_OPTIONS, searchRequest, type SearchOptions } from '../lib/search-request';
 import { defaultSet, encoderChoices, isEmbedActive, isSearchable, type EncoderChoice } from '../lib/search-sets';
-import { api } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { router } from './router.svelte';
 import { attempt, errors } from './errors.svelte';
-import { library } from './library.svelte';
+import { curation, type CurationChange, type CurationStore } from './curation.svelte';
+import { Picks } from './picks.svelte';
+
+/** The part of the router the Search view uses: where a query was opened from, and going back. */
+export interface Navigator {
+  readonly view: string;
+  go(view: string): void;
+}
 
 /** A failure shown next to what caused it (e.g. the file that could not be read). */
 export interface InlineError extends ErrorText {
@@ -22,28 +26,7 @@ export interface InlineError extends ErrorText {
   subject: string;
 }
 
-/** Images picked for a bulk action (tag, exclude, trash). */
-export class Picks {
-  ids = $state<number[]>([]);
-
-  has(id: number): boolean {
-    return this.ids.includes(id);
-  }
-  toggle(id: number, on = !this.has(id)): void {
-    this.ids = on ? (this.has(id) ? this.ids : [...this.ids, id]) : this.ids.filter((i) => i !== id);
-  }
-  set(ids: number[]): void {
-    this.ids = [...new Set(ids)];
-  }
-  drop(ids: readonly number[]): void {
-    this.ids = this.ids.filter((i) => !ids.includes(i));
-  }
-  clear(): void {
-    this.ids = [];
-  }
-}
-
-class SearchStore {
+export class SearchStore extends ApiStore {
   sets = $state<EmbeddingSet[]>([]);
   runs = $state<RunSummary[]>([]);
   loaded = $state(false);
@@ -69,11 +52,20 @@ class SearchStore {
   readonly current = $derived(currentEntry(this.history));
   readonly embedding = $derived(isEmbedActive(this.progress));
 
-  private started = false;
   private seq = 0;
   /** a subject whose search failed, tried again once embeddings are ready */
   private waiting: SearchSubject | null = null;
   private readonly setsChanged = debounce(() => void this.refresh(), 300, 1500);
+
+  private readonly nav: Navigator;
+  private readonly curated: CurationStore;
+
+  constructor(client: ClientSource, nav: Navigator, curated: CurationStore) {
+    super(client);
+    this.nav = nav;
+    this.curated = curated;
+    curated.onChanged((change) => this.patch(change));
+  }
 
   private pickChoice(): EncoderChoice | null {
     const picked = this.choices.find((c) => c.key === this.choiceKey);
@@ -82,18 +74,15 @@ class SearchStore {
     return this.choices.find((c) => def && c.set?.id === def.id) ?? this.choices[0] ?? null;
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = api();
+  protected listen(client: UiClient): void {
     client.on('embed.progress', (p) => this.onProgress(p));
     client.on('embeddings.changed', () => this.setsChanged());
     client.on('runs.changed', () => this.setsChanged());
-    curation.start();
+    this.curated.start();
   }
 
   async refresh(): Promise<void> {
-    const client = api();
+    const client = this.client();
     await attempt('Loading encoders', async () => {
       const [sets, runs] = await Promise.all([client.listEmbeddings(), client.listRuns()]);
       this.sets = sets;
@@ -122,19 +111,19 @@ class SearchStore {
   }
 
   async compute(runId: number): Promise<void> {
-    const set = await attempt('Computing embeddings', () => api().startEmbedding(runId));
+    const set = await attempt('Computing embeddings', () => this.client().startEmbedding(runId));
     if (!set) return;
     this.sets = [set, ...this.sets.filter((s) => s.id !== set.id)];
     this.choiceKey = `set:${set.id}`;
   }
 
   async cancelEmbedding(): Promise<void> {
-    await attempt('Cancelling the embedding job', () => api().cancelEmbedding());
+    await attempt('Cancelling the embedding job', () => this.client().cancelEmbedding());
   }
 
   async deleteSet(setId: number): Promise<void> {
     const ok = await attempt('Deleting embeddings', async () => {
-      await api().deleteEmbeddings(setId);
+      await this.client().deleteEmbeddings(setId);
       return true;
     });
     if (!ok) return;
@@ -146,7 +135,7 @@ class SearchStore {
   async open(subject: SearchSubject): Promise<boolean> {
     this.mode = 'similar';
     // The view a first query came from (the Library's "More like this"), for Back to return to.
-    const from = router.view;
+    const from = this.nav.view;
     const ok = await this.run(subject);
     if (ok) {
       if (this.history.length === 0) this.origin = from;
@@ -166,7 +155,7 @@ class SearchStore {
     let ready: QueryFile;
     try {
       ready = await prepareQueryFile(file, {
-        maxRawBytes: api().host === 'electron' ? Number.POSITIVE_INFINITY : WEB_RAW_LIMIT,
+        maxRawBytes: this.client().host === 'electron' ? Number.POSITIVE_INFINITY : WEB_RAW_LIMIT,
         shrink: shrinkInBrowser,
       });
     } catch (err) {
@@ -191,7 +180,7 @@ class SearchStore {
       this.focus = -1;
       this.searching = false;
       this.origin = null;
-      if (step.view) router.go(step.view);
+      if (step.view) this.nav.go(step.view);
       return true;
     }
     const ok = await this.run(entry.subject);
@@ -221,7 +210,7 @@ class SearchStore {
     const seq = ++this.seq;
     this.searching = true;
     try {
-      const result = await api().searchSimilar(searchRequest(subject, this.options, this.setId));
+      const result = await this.client().searchSimilar(searchRequest(subject, this.options, this.setId));
       if (seq !== this.seq) return false;
       this.result = result;
       this.error = null;
@@ -239,137 +228,20 @@ class SearchStore {
   }
 
   /** Folds a curation change into the results on screen. */
-  patch(ids: readonly number[], change: { excluded?: boolean; removed?: boolean }): void {
+  patch({ imageIds, excluded, removed }: CurationChange): void {
+    if (removed) this.picks.drop(imageIds);
     const r = this.result;
     if (!r) return;
-    const set = new Set(ids);
-    const hits = change.removed
-      ? r.hits.filter((h) => !set.has(h.image.id))
-      : r.hits.map((h) =>
-          set.has(h.image.id) && change.excluded !== undefined ? { ...h, image: { ...h.image, excluded: change.excluded } } : h,
-        );
+    const hit = (h: SearchHit) => imageIds.includes(h.image.id);
+    const hits = removed
+      ? r.hits.filter((h) => !hit(h))
+      : r.hits.map((h) => (hit(h) && excluded !== undefined ? { ...h, image: { ...h.image, excluded } } : h));
     this.result = { ...r, hits };
-    if (change.removed) this.focus = Math.min(this.focus, hits.length - 1);
+    if (removed) this.focus = Math.min(this.focus, hits.length - 1);
   }
 }
 
-class NearDuplicateStore {
-  /** the slider's position, live while it moves */
-  threshold = $state(0.95);
-  result = $state<NearDuplicateResult | null>(null);
-  loading = $state(false);
-  error = $state<ErrorText | null>(null);
-  readonly picks = new Picks();
-  /** the group count at the slider's position, from the last answer's curve */
-  readonly reading = $derived(countReading(this.result, this.threshold));
-  private seq = 0;
+export const createSearchStore = (client: ClientSource, nav: Navigator, curated: CurationStore): SearchStore =>
+  new SearchStore(client, nav, curated);
 
-  async load(threshold = this.threshold): Promise<void> {
-    const setId = search.setId;
-    if (setId === null) return;
-    const seq = ++this.seq;
-    this.loading = true;
-    try {
-      const r = await api().findNearDuplicates({ setId, threshold, space: search.options.space, includeExcluded: true });
-      if (seq !== this.seq) return;
-      this.result = r;
-      this.error = null;
-    } catch (err) {
-      if (seq !== this.seq) return;
-      console.error('near-duplicates', err);
-      this.error = errorText(err, 'Finding near-duplicates');
-    } finally {
-      if (seq === this.seq) this.loading = false;
-    }
-  }
-
-  patch(ids: readonly number[], change: { excluded?: boolean; removed?: boolean }): void {
-    const r = this.result;
-    if (!r) return;
-    let groups = r.groups;
-    if (change.excluded !== undefined) groups = withExcluded(groups, ids, change.excluded);
-    if (change.removed) {
-      const set = new Set(ids);
-      groups = groups.map((g) => ({ ...g, images: g.images.filter((i) => !set.has(i.id)) })).filter((g) => g.images.length > 1);
-    }
-    this.result = { ...r, groups };
-  }
-}
-
-class CurationStore {
-  tags = $state<TagCount[]>([]);
-  busy = $state(false);
-  private started = false;
-  private readonly tagsChanged = debounce(() => void this.refreshTags(), 300, 1500);
-
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    api().on('curation.changed', () => this.tagsChanged());
-    void this.refreshTags();
-  }
-
-  async refreshTags(): Promise<void> {
-    const tags = await attempt('Loading tags', () => api().listTags());
-    if (tags) this.tags = tags;
-  }
-
-  private async call<T>(context: string, fn: () => Promise<T>): Promise<T | undefined> {
-    this.busy = true;
-    try {
-      return await attempt(context, fn);
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  async setExcluded(ids: number[], excluded: boolean): Promise<boolean> {
-    if (ids.length === 0) return false;
-    const r = await this.call(excluded ? 'Excluding images' : 'Including images', () => api().setExcluded(ids, excluded));
-    if (!r) return false;
-    search.patch(ids, { excluded });
-    nearDuplicates.patch(ids, { excluded });
-    library.version++;
-    return true;
-  }
-
-  /** "Keep this one": the kept image included (if it was not), then the others excluded. */
-  async keep(includeIds: number[], excludeIds: number[]): Promise<boolean> {
-    if (includeIds.length && !(await this.setExcluded(includeIds, false))) return false;
-    return excludeIds.length === 0 || this.setExcluded(excludeIds, true);
-  }
-
-  async tag(ids: number[], tag: string): Promise<boolean> {
-    if (ids.length === 0) return false;
-    const r = await this.call(`Tagging with "${tag}"`, () => api().tagImages(ids, tag));
-    if (!r) return false;
-    await this.refreshTags();
-    library.version++;
-    return true;
-  }
-
-  async untag(ids: number[], tag: string): Promise<boolean> {
-    if (ids.length === 0) return false;
-    const r = await this.call(`Removing the tag "${tag}"`, () => api().untagImages(ids, tag));
-    if (!r) return false;
-    await this.refreshTags();
-    library.version++;
-    return true;
-  }
-
-  /** Moves files to the OS trash (Electron only; the web host answers with why it cannot). */
-  async trash(ids: number[]): Promise<boolean> {
-    if (ids.length === 0) return false;
-    const r = await this.call('Moving to the trash', () => api().trashImages(ids));
-    if (!r) return false;
-    search.patch(ids, { removed: true });
-    nearDuplicates.patch(ids, { removed: true });
-    search.picks.drop(ids);
-    nearDuplicates.picks.drop(ids);
-    return true;
-  }
-}
-
-export const search = new SearchStore();
-export const nearDuplicates = new NearDuplicateStore();
-export const curation = new CurationStore();
+export const search = createSearchStore(api, router, curation);

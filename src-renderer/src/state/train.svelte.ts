@@ -2,20 +2,20 @@
 // progress of the running run, and the selected run's metrics and checkpoints, kept fresh
 // from 'train.progress' and 'runs.changed'. Started with the app so the tab can show a
 // running run from any view.
-import type { CheckpointInfo, EngineStatus, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '../../../src-main/api/contract';
+import type { CheckpointInfo, EngineStatus, RunSummary, TrainConfig, TrainPreset, TrainProgress } from '$contract';
 import { appendPoint, emptySeries, fromMetrics, mergeSeries, pointFromProgress, type MetricSeries } from '../lib/chart-series';
 import { debounce } from '../lib/debounce';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { configHints, configToForm, fieldOfServerError, formToConfig, patchForm, type TrainForm } from '../lib/train-form';
 import { defaultRunId, isActivePhase, type PendingAction } from '../lib/train-run';
 import { defaultPreset, offeredPresets } from '../lib/engine-presets';
-import { api } from './client';
+import { api, ApiStore, type ClientSource, type UiClient } from './client';
 import { attempt, errors } from './errors.svelte';
 import { library } from './library.svelte';
 
 const ADVANCED_KEY = 'moco.train.advanced';
 
-class TrainStore {
+export class TrainStore extends ApiStore {
   engine = $state<EngineStatus | null>(null);
   engineFailed = $state(false);
   engineChecking = $state(false);
@@ -52,22 +52,22 @@ class TrainStore {
   readonly running = $derived(this.runs.find((r) => r.status === 'running') ?? null);
   readonly selected = $derived(this.runs.find((r) => r.id === this.selectedId) ?? null);
 
-  private started = false;
   private opened = false;
   /** bumps on every selection, so answers for an earlier one are dropped */
   private loadToken = 0;
   private readonly runsChanged = debounce(() => void this.refreshRuns(), 300, 1500);
   /** runs named by 'runs.changed' since the last reload of the list */
-  private readonly changedRuns = new Set<number>();
+  private changedRuns: number[] = [];
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const client = api();
+  constructor(client: ClientSource) {
+    super(client);
+  }
+
+  protected listen(client: UiClient): void {
     client.on('train.progress', (p) => this.onProgress(p));
     client.on('runs.changed', (e) => {
       // A new checkpoint, a status, or a deletion: which one shows once the list is reloaded.
-      this.changedRuns.add(e.runId);
+      if (!this.changedRuns.includes(e.runId)) this.changedRuns.push(e.runId);
       this.runsChanged();
     });
     client.onConnectionChange?.((state) => {
@@ -80,7 +80,7 @@ class TrainStore {
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    const client = api();
+    const client = this.client();
     const presets = attempt('Loading training presets', async () => {
       this.presets = await client.listTrainPresets();
     });
@@ -93,7 +93,7 @@ class TrainStore {
   /** Asks which engine trains (starting it); again after the engine setting changed. */
   async checkEngine(): Promise<void> {
     this.engineChecking = true;
-    const e = await attempt('Checking the compute backend', () => api().getEngine());
+    const e = await attempt('Checking the compute backend', () => this.client().getEngine());
     this.engine = e ?? null;
     this.engineFailed = !e;
     this.engineChecking = false;
@@ -103,9 +103,9 @@ class TrainStore {
   }
 
   async refreshRuns(): Promise<void> {
-    const changed = [...this.changedRuns];
-    this.changedRuns.clear();
-    const runs = await attempt('Loading training runs', () => api().listRuns());
+    const changed = this.changedRuns;
+    this.changedRuns = [];
+    const runs = await attempt('Loading training runs', () => this.client().listRuns());
     if (!runs) return;
     this.runs = runs;
     this.runsLoaded = true;
@@ -127,13 +127,13 @@ class TrainStore {
   }
 
   private async loadMetrics(id: number, token: number): Promise<void> {
-    const points = await attempt('Loading run metrics', () => api().getRunMetrics(id));
+    const points = await attempt('Loading run metrics', () => this.client().getRunMetrics(id));
     // Live points that arrived meanwhile extend the stored history.
     if (points && token === this.loadToken) this.series = mergeSeries(fromMetrics(points), this.series);
   }
 
   private async loadCheckpoints(id: number, token: number): Promise<void> {
-    const list = await attempt('Loading checkpoints', () => api().listCheckpoints(id));
+    const list = await attempt('Loading checkpoints', () => this.client().listCheckpoints(id));
     if (list && token === this.loadToken) this.checkpoints = list;
   }
 
@@ -193,7 +193,7 @@ class TrainStore {
     this.pending = 'start';
     this.startError = null;
     try {
-      const run = await api().startTraining(config);
+      const run = await this.client().startTraining(config);
       this.select(run.id);
       await this.refreshRuns();
     } catch (err) {
@@ -210,7 +210,7 @@ class TrainStore {
     this.pending = how;
     try {
       await attempt(how === 'pause' ? 'Pausing training' : 'Stopping training', () =>
-        how === 'pause' ? api().pauseTraining() : api().cancelTraining(),
+        how === 'pause' ? this.client().pauseTraining() : this.client().cancelTraining(),
       );
     } finally {
       this.pending = null;
@@ -223,7 +223,7 @@ class TrainStore {
     if (this.pending) return;
     this.pending = 'resume';
     try {
-      const run = await attempt('Resuming training', () => api().resumeTraining(id));
+      const run = await attempt('Resuming training', () => this.client().resumeTraining(id));
       if (!run) return;
       // The run's last event says 'paused'; keep one that already came from the new worker.
       if (this.live?.runId === id && !isActivePhase(this.live.phase)) this.live = null;
@@ -240,7 +240,7 @@ class TrainStore {
     if (this.pending) return;
     this.pending = 'delete';
     try {
-      await attempt('Deleting a run', () => api().deleteRun(id));
+      await attempt('Deleting a run', () => this.client().deleteRun(id));
     } finally {
       this.pending = null;
     }
@@ -249,4 +249,6 @@ class TrainStore {
   }
 }
 
-export const train = new TrainStore();
+export const createTrainStore = (client: ClientSource): TrainStore => new TrainStore(client);
+
+export const train = createTrainStore(api);

@@ -1,5 +1,5 @@
 // Listeners per API event. A listener that throws is reported, not allowed to stop the others.
-import type { ApiEventName, ApiEvents, Unsubscribe } from '../../../../src-main/api/contract';
+import type { ApiEventName, ApiEvents, Unsubscribe } from '$contract';
 
 type AnyListener = (payload: unknown) => void;
 

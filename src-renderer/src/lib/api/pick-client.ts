@@ -1,6 +1,6 @@
 // Which door the UI came through: Electron's preload puts an ApiClient on `window.mocoStudio`;
 // otherwise the page was served by the web host and talks to its own origin.
-import type { ApiClient, Unsubscribe } from '../../../../src-main/api/contract';
+import type { ApiClient, Unsubscribe } from '$contract';
 import { createWebClient, type ConnectionState, type WebClientOptions } from './web-client';
 import { takeCredentials } from './token';
 

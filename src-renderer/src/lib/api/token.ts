@@ -2,7 +2,7 @@
 // ports, so every other server on 127.0.0.1 would get it): the page takes the token from its
 // address once, drops it from the address bar and history, and keeps it in sessionStorage (per
 // origin, port included, and per tab) so a reload can reopen the page with it.
-import { MEDIA_KEY_META, TOKEN_PARAM, TOKEN_STORAGE_KEY } from '../../../../src-main/api/web-protocol';
+import { MEDIA_KEY_META, TOKEN_PARAM, TOKEN_STORAGE_KEY } from '$contract/web-protocol';
 
 /** The same address without its `token` parameter, or null when there was none. */
 export function urlWithoutToken(href: string): string | null {
