@@ -15,7 +15,7 @@ import { openBrowser } from './helpers/browser';
 import { makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
 import { startHost } from './helpers/web-host';
-import { cleanupsAfterEach, call, scanSettles, shot, imagesLoaded, WAIT } from './helpers/session';
+import { cleanupsAfterEach, call, scanSettles, shot, imagesLoaded, WAIT, trainTinyRun } from './helpers/session';
 
 const cleanups = cleanupsAfterEach();
 const PER_CLASS = 12;
@@ -48,22 +48,7 @@ describe('evaluate view in the browser', () => {
     // The library and a tiny encoder, through the API (the Train view has its own test).
     await call(host, 'addFolder', photos);
     await scanSettles(host, set.images);
-    const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
-    const run = await call(host, 'startTraining', {
-      ...quick,
-      arch: 'resnet18',
-      stem: 'small',
-      widthMultiplier: 0.125,
-      inputSize: 16,
-      batchSize: 12,
-      K: 36,
-      epochs: 1,
-      lrSteps: [],
-      knnEvery: 0,
-    });
-    await expect
-      .poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 })
-      .toBe('done');
+    const run = await trainTinyRun(host);
 
     const browser = await openBrowser(join(tmp.path, 'profile'));
     cleanups.push(browser.close);
@@ -372,21 +357,7 @@ describe('evaluate view in the browser', () => {
     cleanups.push(host.stop);
     await call(host, 'addFolder', photos);
     await scanSettles(host, CLASSES * 5);
-    const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
-    const run = await call(host, 'startTraining', {
-      ...quick,
-      stem: 'small',
-      widthMultiplier: 0.125,
-      inputSize: 16,
-      batchSize: 12,
-      K: 36,
-      epochs: 1,
-      lrSteps: [],
-      knnEvery: 0,
-    });
-    await expect
-      .poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 })
-      .toBe('done');
+    const run = await trainTinyRun(host);
     const presetProbe = await call(host, 'startProbe', {
       runId: run.id,
       labels: { kind: 'folder', level: 0 },

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { openBrowser } from './helpers/browser';
 import { tempDir } from './helpers/temp';
 import { startHost } from './helpers/web-host';
-import { cleanupsAfterEach, call, shot, imagesLoaded, WAIT } from './helpers/session';
+import { cleanupsAfterEach, call, shot, imagesLoaded, WAIT, addFolderInPage } from './helpers/session';
 
 const cleanups = cleanupsAfterEach();
 const PER_CLASS = 16;
@@ -98,10 +98,7 @@ describe('search in the browser', () => {
     const { page } = browser;
 
     await page.goto(host.url);
-    await page.getByTestId('folder-path-input').fill(photos);
-    await page.getByTestId('add-folder-button').click();
-    await page.locator('[data-testid="scan-progress"][data-phase="done"]').waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.getByTestId('image-grid').getAttribute('data-total'), WAIT).toBe(String(lib.images));
+    await addFolderInPage(page, photos, lib.images);
     expect((await call(host, 'getStatus')).duplicateGroups).toBe(0);
 
     // A tiny encoder, trained through the API (the Train view has its own test).

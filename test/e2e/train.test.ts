@@ -10,7 +10,7 @@ import { openBrowser } from './helpers/browser';
 import { makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
 import { startHost } from './helpers/web-host';
-import { cleanupsAfterEach, shot } from './helpers/session';
+import { cleanupsAfterEach, shot, addFolderInPage } from './helpers/session';
 
 const cleanups = cleanupsAfterEach();
 
@@ -46,10 +46,7 @@ describe('train view in the browser', () => {
 
     // A library of three classes (folders), scanned through the Library view.
     await page.goto(host.url);
-    await page.getByTestId('folder-path-input').fill(photos);
-    await page.getByTestId('add-folder-button').click();
-    await page.locator('[data-testid="scan-progress"][data-phase="done"]').waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.getByTestId('image-grid').getAttribute('data-total')).toBe(String(set.images));
+    await addFolderInPage(page, photos, set.images);
 
     // The Train view: the engine in use, the presets, and no runs yet.
     await page.getByTestId('nav-train').click();

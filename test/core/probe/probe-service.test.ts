@@ -1,19 +1,16 @@
 // Probes through the Studio API: the label preview, a probe of a tiny trained run in its worker
 // with both baselines, stored results whose confusion matrices add up, the images of a cell,
 // cancelling, and clear errors.
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProbeConfig, ProbeRun } from '../../../src-main/api/contract';
-import type { Studio } from '../../../src-main/core/studio-types';
-import { makePatternLibrary, tempDir, studioWithTrainedRun } from '../moco/train/fixtures';
+import { makePatternLibrary, trainedStudioSuite } from '../moco/train/fixtures';
 
-let tmp: ReturnType<typeof tempDir>;
-let studio: Studio;
-let runId: number;
+// 24 images, 3 classes of 8
+const suite = trainedStudioSuite('probe', (photos) => makePatternLibrary(photos, 8, 32));
 
 function config(over: Partial<ProbeConfig> = {}): ProbeConfig {
   return {
-    runId,
+    runId: suite.runId,
     labels: { kind: 'folder', level: -1 },
     testFraction: 0.25,
     minPerClass: 5,
@@ -28,27 +25,14 @@ function config(over: Partial<ProbeConfig> = {}): ProbeConfig {
 }
 
 async function probeToEnd(c: ProbeConfig): Promise<ProbeRun> {
-  const started = await studio.api.startProbe(c);
-  await studio.waitForProbe();
-  return (await studio.api.listProbes()).find((p) => p.id === started.id)!;
+  const started = await suite.studio.api.startProbe(c);
+  await suite.studio.waitForProbe();
+  return (await suite.studio.api.listProbes()).find((p) => p.id === started.id)!;
 }
-
-beforeAll(async () => {
-  process.env.MOCO_BACKEND = 'wasm';
-  tmp = tempDir('probe');
-  const photos = join(tmp.dir, 'photos');
-  await makePatternLibrary(photos, 8, 32); // 24 images, 3 classes of 8
-  ({ studio, runId } = await studioWithTrainedRun(join(tmp.dir, 'data'), photos));
-}, 120_000);
-
-afterAll(async () => {
-  await studio?.close();
-  tmp?.cleanup();
-});
 
 describe('probes', () => {
   it('previews the classes and the stratified split of a label source', async () => {
-    const preview = await studio.api.previewLabels(
+    const preview = await suite.studio.api.previewLabels(
       { kind: 'folder', level: -1 },
       { folderIds: [], minPerClass: 5, testFraction: 0.25, seed: 1 },
     );
@@ -59,16 +43,16 @@ describe('probes', () => {
     ]);
     expect(preview.leftOut).toEqual([]);
     await expect(
-      studio.api.previewLabels({ kind: 'folder', level: -1 }, { folderIds: [], minPerClass: 9, testFraction: 0.25, seed: 1 }),
+      suite.studio.api.previewLabels({ kind: 'folder', level: -1 }, { folderIds: [], minPerClass: 9, testFraction: 0.25, seed: 1 }),
     ).rejects.toThrow(/previewLabels: expected at least 2 classes with 9 or more images each/);
-    await expect(studio.api.previewLabels({ kind: 'tag' }, { folderIds: [], minPerClass: 5, testFraction: 0.25, seed: 1 })).rejects.toThrow(
-      /previewLabels: expected at least 2 classes/,
-    );
+    await expect(
+      suite.studio.api.previewLabels({ kind: 'tag' }, { folderIds: [], minPerClass: 5, testFraction: 0.25, seed: 1 }),
+    ).rejects.toThrow(/previewLabels: expected at least 2 classes/);
   });
 
   it('runs the linear probe and kNN on the encoder and both baselines, in a worker', async () => {
     const phases = new Set<string>();
-    const off = studio.on('probe.progress', (p) => phases.add(p.phase));
+    const off = suite.studio.on('probe.progress', (p) => phases.add(p.phase));
     const probe = await probeToEnd(config());
     off();
     expect(probe.status).toBe('done');
@@ -93,11 +77,11 @@ describe('probes', () => {
   }, 300_000);
 
   it('lists the test images of a confusion-matrix cell', async () => {
-    const probe = (await studio.api.listProbes())[0];
+    const probe = (await suite.studio.api.listProbes())[0];
     const r = probe.results[0];
     for (let t = 0; t < 3; t++) {
       for (let p = 0; p < 3; p++) {
-        const images = await studio.api.probeCellImages({
+        const images = await suite.studio.api.probeCellImages({
           probeId: probe.id,
           model: r.model,
           method: r.method,
@@ -109,18 +93,18 @@ describe('probes', () => {
       }
     }
     await expect(
-      studio.api.probeCellImages({ probeId: probe.id, model: 'pretrained', method: 'knn', trueClass: 7, predictedClass: 0 }),
+      suite.studio.api.probeCellImages({ probeId: probe.id, model: 'pretrained', method: 'knn', trueClass: 7, predictedClass: 0 }),
     ).rejects.toThrow('probeCellImages: expected class indices below 3, got 7 and 0');
   });
 
   it('can be cancelled, and refuses a second probe at once or an unknown run', async () => {
-    const started = await studio.api.startProbe(config({ linear: { ...config().linear, epochs: 5000 } }));
-    await expect(studio.api.startProbe(config())).rejects.toThrow(/startProbe: expected no probe in progress/);
-    await studio.api.cancelProbe();
-    const probe = (await studio.api.listProbes()).find((p) => p.id === started.id)!;
+    const started = await suite.studio.api.startProbe(config({ linear: { ...config().linear, epochs: 5000 } }));
+    await expect(suite.studio.api.startProbe(config())).rejects.toThrow(/startProbe: expected no probe in progress/);
+    await suite.studio.api.cancelProbe();
+    const probe = (await suite.studio.api.listProbes()).find((p) => p.id === started.id)!;
     expect(probe.status).toBe('cancelled');
-    await expect(studio.api.startProbe(config({ runId: 4242 }))).rejects.toThrow('startProbe: expected a run id, got 4242');
-    await studio.api.deleteProbe(probe.id);
-    expect((await studio.api.listProbes()).some((p) => p.id === probe.id)).toBe(false);
+    await expect(suite.studio.api.startProbe(config({ runId: 4242 }))).rejects.toThrow('startProbe: expected a run id, got 4242');
+    await suite.studio.api.deleteProbe(probe.id);
+    expect((await suite.studio.api.listProbes()).some((p) => p.id === probe.id)).toBe(false);
   }, 120_000);
 });

@@ -6,46 +6,37 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createStudio } from '../../../src-main/core/studio';
-import type { Studio } from '../../../src-main/core/studio-types';
 import { makeRng } from '../../../scripts/make-demo-library';
 import { CROPS, drawPhoto, editedCopy } from '../library/near-dup-photos';
-import { tempDir, studioWithTrainedRun } from '../moco/train/fixtures';
+import { trainedStudioSuite } from '../moco/train/fixtures';
 
 const ORIGINALS = 24;
 const COPIES = 12;
-let tmp: ReturnType<typeof tempDir>;
-let photos: string;
-let dataDir: string;
-let studio: Studio;
 const copyFiles: string[] = [];
 
 const originalName = (i: number) => `photo-${String(i).padStart(2, '0')}.jpg`;
 
 async function idsByName(): Promise<Map<string, number>> {
-  const page = await studio.api.listImages({ limit: 1000 });
+  const page = await suite.studio.api.listImages({ limit: 1000 });
   return new Map(page.items.map((i) => [i.relPath, i.id]));
 }
 
 function nullHashes(): void {
-  const db = new Database(join(dataDir, 'library.db'));
+  const db = new Database(join(dataDir(), 'library.db'));
   db.prepare('UPDATE images SET near_hash = NULL').run();
   db.close();
 }
 
 function pendingHashes(): number {
-  const db = new Database(join(dataDir, 'library.db'), { readonly: true });
+  const db = new Database(join(dataDir(), 'library.db'), { readonly: true });
   const n = (db.prepare('SELECT COUNT(*) AS n FROM images WHERE near_hash IS NULL').get() as { n: number }).n;
   db.close();
   return n;
 }
 
-beforeAll(async () => {
-  process.env.MOCO_BACKEND = 'wasm';
-  tmp = tempDir('near-dup');
-  photos = join(tmp.dir, 'photos');
-  dataDir = join(tmp.dir, 'data');
+async function makePhotos(photos: string): Promise<void> {
   mkdirSync(join(photos, 'originals'), { recursive: true });
   mkdirSync(join(photos, 'copies'), { recursive: true });
   const rng = makeRng(11);
@@ -58,23 +49,22 @@ beforeAll(async () => {
       copyFiles.push(file);
     }
   }
-  let runId: number;
-  ({ studio, runId } = await studioWithTrainedRun(dataDir, photos));
-  await studio.api.startEmbedding(runId);
-  await studio.waitForEmbedding();
-}, 180_000);
+}
 
-afterAll(async () => {
-  await studio?.close();
-  tmp?.cleanup();
-});
+const suite = trainedStudioSuite('near-dup', makePhotos);
+const dataDir = () => join(suite.dir, 'data');
+
+beforeAll(async () => {
+  await suite.studio.api.startEmbedding(suite.runId);
+  await suite.studio.waitForEmbedding();
+}, 180_000);
 
 describe('near-duplicate recall', () => {
   it("finds every edited copy's original in the top 3 of a search by the copy's file, marked near-duplicate", async () => {
     const ids = await idsByName();
     let found = 0;
     for (let i = 0; i < COPIES; i++) {
-      const r = await studio.api.searchSimilar({
+      const r = await suite.studio.api.searchSimilar({
         query: { fileName: `copy ${i}.jpg`, dataBase64: readFileSync(copyFiles[i]).toString('base64') },
         k: 3,
       });
@@ -95,7 +85,7 @@ describe('near-duplicate recall', () => {
   it("marks a library copy's original among the hits of a search by the copy, keeping the similarity order", async () => {
     const ids = await idsByName();
     for (let i = 0; i < COPIES; i++) {
-      const r = await studio.api.searchSimilar({
+      const r = await suite.studio.api.searchSimilar({
         query: { imageId: ids.get(`copies/copy-of-${originalName(i)}`)! },
         k: ORIGINALS + COPIES,
       });
@@ -105,7 +95,7 @@ describe('near-duplicate recall', () => {
   });
 
   it('groups each copy with its original, and no two distinct photos, in near-duplicate review', async () => {
-    const r = await studio.api.findNearDuplicates({ threshold: 1 });
+    const r = await suite.studio.api.findNearDuplicates({ threshold: 1 });
     const groups = r.groups.map((g) => g.images.map((i) => i.relPath).sort());
     const expected = Array.from({ length: COPIES }, (_, i) => [`copies/copy-of-${originalName(i)}`, `originals/${originalName(i)}`]);
     expect(groups.sort((a, b) => a[1].localeCompare(b[1]))).toEqual(expected);
@@ -115,17 +105,17 @@ describe('near-duplicate recall', () => {
   });
 
   it('computes the hashes a library indexed before them lacks: on first use, and on a rescan', async () => {
-    await studio.close();
+    await suite.studio.close();
     nullHashes();
-    studio = await createStudio({ dataDir, host: 'cli', demoFolder: null });
+    suite.studio = await createStudio({ dataDir: dataDir(), host: 'cli', demoFolder: null });
     expect(pendingHashes()).toBe(ORIGINALS + COPIES);
-    const r = await studio.api.findNearDuplicates({ threshold: 1 });
+    const r = await suite.studio.api.findNearDuplicates({ threshold: 1 });
     expect(r.groups).toHaveLength(COPIES);
     expect(pendingHashes()).toBe(0);
 
     nullHashes();
-    await studio.api.rescan();
-    await studio.waitForScan();
+    await suite.studio.api.rescan();
+    await suite.studio.waitForScan();
     expect(pendingHashes()).toBe(0);
   });
 });

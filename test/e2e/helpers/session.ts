@@ -61,3 +61,32 @@ export async function imagesLoaded(page: Page, selector: string): Promise<void> 
     WAIT,
   );
 }
+
+/** Adds a folder through the Library view's path box and waits until the grid shows all `images`. */
+export async function addFolderInPage(page: Page, path: string, images: number): Promise<void> {
+  await page.getByTestId('folder-path-input').fill(path);
+  await page.getByTestId('add-folder-button').click();
+  await page.locator('[data-testid="scan-progress"][data-phase="done"]').waitFor({ timeout: 60_000 });
+  await expect.poll(() => page.getByTestId('image-grid').getAttribute('data-total'), WAIT).toBe(String(images));
+}
+
+/** A tiny encoder (ResNet-18 at width 1/8, 16 px, one epoch) trained through the API to the end. */
+export async function trainTinyRun(host: RunningHost): Promise<{ id: number }> {
+  const quick = (await call(host, 'listTrainPresets')).find((p) => p.id === 'cpu-quick')!.config;
+  const run = await call(host, 'startTraining', {
+    ...quick,
+    arch: 'resnet18',
+    stem: 'small',
+    widthMultiplier: 0.125,
+    inputSize: 16,
+    batchSize: 12,
+    K: 36,
+    epochs: 1,
+    lrSteps: [],
+    knnEvery: 0,
+  });
+  await expect
+    .poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 })
+    .toBe('done');
+  return run;
+}

@@ -1,5 +1,8 @@
 // Studio helpers for the trainer tests, and the generated libraries of pattern-library.ts.
-import { tinyConfig } from './pattern-library';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { tempDir, tinyConfig } from './pattern-library';
 import { createStudio } from '../../../../src-main/core/studio';
 import type { Studio } from '../../../../src-main/core/studio-types';
 
@@ -41,4 +44,33 @@ export async function studioWithTrainedRun(dataDir: string, root: string): Promi
   const status = await ended;
   if (status !== 'done') throw new Error(`studioWithTrainedRun: expected the run to finish, got ${status}`);
   return { studio, runId };
+}
+
+export interface TrainedSuite {
+  studio: Studio;
+  runId: number;
+  /** the suite's temporary folder, holding photos/ and data/ */
+  dir: string;
+  photos: string;
+}
+
+/** A test file's shared studio: photos made by `makePhotos` in a temporary folder, added, scanned
+ *  and trained on once for the whole file, closed and removed after it. Fields are set in beforeAll. */
+export function trainedStudioSuite(name: string, makePhotos: (photos: string, dir: string) => Promise<void>): TrainedSuite {
+  const suite = {} as TrainedSuite;
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  beforeAll(async () => {
+    process.env.MOCO_BACKEND = 'wasm';
+    tmp = tempDir(name);
+    suite.dir = tmp.dir;
+    suite.photos = join(tmp.dir, 'photos');
+    mkdirSync(suite.photos, { recursive: true });
+    await makePhotos(suite.photos, tmp.dir);
+    Object.assign(suite, await studioWithTrainedRun(join(tmp.dir, 'data'), suite.photos));
+  }, 180_000);
+  afterAll(async () => {
+    await suite.studio?.close();
+    tmp?.cleanup();
+  });
+  return suite;
 }
