@@ -292,8 +292,8 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
       if (before.watch !== after.watch || (after.watch && before.skipHidden !== after.skipHidden)) await watch.restart();
       // A higher pixel limit: the folders with images the old one refused are read again.
       if (after.maxPixels > before.maxPixels) {
-        const refused = db.prepare<[], { folder_id: number }>("SELECT DISTINCT folder_id FROM problems WHERE reason = 'too-large'").all();
-        if (refused.length) scans.enqueue(refused.map((r) => r.folder_id));
+        const refused = library.refusedLargeFolders();
+        if (refused.length) scans.enqueue(refused);
       }
       return after;
     },
