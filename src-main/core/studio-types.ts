@@ -5,16 +5,34 @@ import type { Api, ApiEventName, ApiEvents, HostKind, ScanProgress, Unsubscribe 
 
 export type CoreApi = Omit<Api, 'pickFolder'>;
 
+/** What the host that opens the studio can do: the core reads these, never the host's name. */
+export interface HostCapabilities {
+  /** how messages name the host: 'desktop app', 'web host', 'command line' */
+  label: string;
+  /** watch added folders while the process runs (a one-shot command does not) */
+  watchFolders: boolean;
+  /** moves a file to the OS trash; absent: trashImages is refused */
+  trash?: (path: string) => Promise<void>;
+}
+
+/** What each kind of host can do, for callers that pass none (tests, embedders). */
+export const DEFAULT_CAPABILITIES: Readonly<Record<HostKind, HostCapabilities>> = {
+  electron: { label: 'desktop app', watchFolders: true },
+  web: { label: 'web host', watchFolders: true },
+  cli: { label: 'command line', watchFolders: false },
+};
+
 export interface StudioOptions {
   dataDir: string;
+  /** the kind of host, as the status and job rows record it */
   host: HostKind;
+  /** what the host can do (default: DEFAULT_CAPABILITIES[host]) */
+  capabilities?: HostCapabilities;
   /** defaults to dbPathIn(dataDir) */
   dbPath?: string;
   /** folder added on first start so a new user sees something; null for none */
   demoFolder?: string | null;
   appVersion?: string;
-  /** moves a file to the OS trash (the Electron host's shell.trashItem); absent: trashImages is refused */
-  trash?: (path: string) => Promise<void>;
   /**
    * Open the database to read only (commands that only look): it must exist, nothing is created
    * or written, and calls that would write are refused.

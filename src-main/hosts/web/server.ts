@@ -97,6 +97,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         dataDir: opts.dataDir,
         dbPath: opts.dbPath,
         host: 'web',
+        capabilities: { label: 'web host', watchFolders: true },
         demoFolder: opts.demoFolder ?? null,
         appVersion: APP_VERSION,
       }));
