@@ -1,7 +1,7 @@
 // What the core offers every host: the API (less what only a host can do), events, and
 // image bytes for thumbnails and previews. Hosts adapt this; they add nothing of their own
 // but pickFolder.
-import type { Api, ApiEventName, ApiEvents, HostKind, ScanProgress, Unsubscribe } from '../api/contract';
+import type { Api, ApiEventName, ApiEvents, Folder, HostKind, ScanProgress, Unsubscribe } from '../api/contract';
 
 export type CoreApi = Omit<Api, 'pickFolder'>;
 
@@ -57,6 +57,10 @@ export interface Studio {
   thumbnail(imageId: number): Promise<MediaFile>;
   /** a large preview (longest side `maxSize`), EXIF orientation applied */
   preview(imageId: number, maxSize?: number): Promise<{ body: Buffer; contentType: string }>;
+  /** the library folder at `path`, matched by its own name or the one its links lead to */
+  findFolder(path: string): Promise<Folder | undefined>;
+  /** adds a folder not in the library yet and rescans one that is; the scan runs on after this resolves */
+  addOrRescan(path: string): Promise<{ folder: Folder; added: boolean }>;
   /** resolves when the running scan (if any) ends, with its last progress */
   waitForScan(): Promise<ScanProgress | null>;
   /** resolves when the running embedding pass (if any) has ended and its set is final */

@@ -139,7 +139,7 @@ export async function createStudio(opts: StudioOptions): Promise<Studio> {
   return { api, on: (event, listener) => events.on(event, listener), ...media(services, opts.dataDir, ensureOpen), close };
 }
 
-/** Image bytes for thumbnails and previews, and waiting for the long jobs. */
+/** Image bytes for thumbnails and previews, folders by path, and waiting for the long jobs. */
 function media(s: Services, dataDir: string, ensureOpen: (where: string) => void): Omit<Studio, 'api' | 'on' | 'close'> {
   const lib = s.library;
   return {
@@ -157,6 +157,14 @@ function media(s: Services, dataDir: string, ensureOpen: (where: string) => void
         throw new InvalidInputError(`preview: expected a size from 16 to 8192 px, got ${maxSize}`);
       }
       return previewBytes(lib.imageRow('preview', imageId), maxSize, lib.settings.getSettings().maxPixels);
+    },
+    async findFolder(path: string) {
+      ensureOpen('listFolders');
+      return lib.findFolder(path);
+    },
+    async addOrRescan(path: string) {
+      ensureOpen('addFolder');
+      return lib.addOrRescan(path);
     },
     waitForScan: () => lib.waitForScan(),
     waitForEmbedding: () => s.embeddings.waitIdle(),

@@ -62,6 +62,9 @@ export interface Command {
 
 export const PROGRAM = 'moco-studio';
 
+/** The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_CANCELLED = 130;
+
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   db: {
