@@ -1,6 +1,6 @@
 // The API the studio answers: each service's calls joined into one table, every call checked
 // against the contract and against the library's state (open, writable) before it runs.
-import type { ApiMethod } from '../api/contract';
+import { API_METHODS, type ApiMethod } from '../api/contract';
 import { ConflictError, InvalidInputError } from '../api/errors';
 import { validateArgs } from '../api/validate';
 import type { createCurationApi } from './library/curation';
@@ -51,57 +51,27 @@ export interface Services {
   search: Omit<SimilarDeps, 'embeddings'>;
 }
 
-function trainingApi(t: TrainingService) {
-  return {
-    getEngine: () => t.getEngine(),
-    listTrainPresets: () => t.listTrainPresets(),
-    startTraining: t.startTraining.bind(t),
-    pauseTraining: () => t.pauseTraining(),
-    resumeTraining: t.resumeTraining.bind(t),
-    cancelTraining: () => t.cancelTraining(),
-    listRuns: () => t.listRuns(),
-    getRunMetrics: t.getRunMetrics.bind(t),
-    listCheckpoints: t.listCheckpoints.bind(t),
-    deleteRun: t.deleteRun.bind(t),
-  } satisfies Partial<CoreApi>;
-}
-
-function searchApi(s: Services) {
-  const e = s.embeddings;
-  const deps = { ...s.search, embeddings: e };
-  return {
-    listEmbeddings: () => e.listEmbeddings(),
-    startEmbedding: e.startEmbedding.bind(e),
-    cancelEmbedding: () => e.cancelEmbedding(),
-    deleteEmbeddings: e.deleteEmbeddings.bind(e),
-    searchSimilar: (request) => searchSimilar(deps, request),
-    findNearDuplicates: (request) => findNearDuplicates(deps, request),
-  } satisfies Partial<CoreApi>;
-}
-
-function evaluationApi(p: ProbeService, x: ExportService) {
-  return {
-    previewLabels: p.previewLabels.bind(p),
-    startProbe: p.startProbe.bind(p),
-    cancelProbe: () => p.cancelProbe(),
-    listProbes: () => p.listProbes(),
-    deleteProbe: p.deleteProbe.bind(p),
-    probeCellImages: p.probeCellImages.bind(p),
-    exportWeights: x.exportWeights.bind(x),
-    exportEmbeddings: x.exportEmbeddings.bind(x),
-    exportSubset: x.exportSubset.bind(x),
-    importWeights: x.importWeights.bind(x),
-  } satisfies Partial<CoreApi>;
+/** The API calls `target` answers (its methods named like one), bound to it. */
+function callsOf<T extends object>(target: T): Pick<T, Extract<keyof T, ApiMethod>> {
+  const out: Record<string, unknown> = {};
+  for (const name of API_METHODS) {
+    const fn = (target as Record<string, unknown>)[name];
+    if (typeof fn === 'function') out[name] = fn.bind(target);
+  }
+  return out as Pick<T, Extract<keyof T, ApiMethod>>;
 }
 
 /** Every call of the API but getStatus, from the services that answer it. */
 export function serviceApi(s: Services): Omit<CoreApi, 'getStatus'> {
   return {
     ...libraryApi(s.library),
-    ...trainingApi(s.training),
-    ...searchApi(s),
+    ...callsOf(s.training),
+    ...callsOf(s.embeddings),
+    searchSimilar: (request) => searchSimilar({ ...s.search, embeddings: s.embeddings }, request),
+    findNearDuplicates: (request) => findNearDuplicates({ ...s.search, embeddings: s.embeddings }, request),
     ...s.curation,
-    ...evaluationApi(s.probes, s.exports),
+    ...callsOf(s.probes),
+    ...callsOf(s.exports),
   };
 }
 

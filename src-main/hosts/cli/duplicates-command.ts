@@ -1,6 +1,6 @@
 // `duplicates`: groups of identical files, or of near-duplicates by embedding similarity.
 import { join } from 'node:path';
-import { UsageError, type Command, type CommandContext, type OptionValues } from './command';
+import { answeredPlainly, UsageError, type Command, type CommandContext, type OptionValues } from './command';
 import { intFlag } from './flags';
 import { formatBytes, plural } from './format';
 
@@ -23,14 +23,7 @@ export const DUPLICATES_COMMAND: Command = {
   async run(ctx, _positionals, values) {
     if (typeof values.threshold === 'string') return nearDuplicates(ctx, values);
     const groups = await ctx.api.listDuplicateGroups();
-    if (ctx.json) {
-      ctx.emit(groups);
-      return 0;
-    }
-    if (groups.length === 0) {
-      ctx.print('No duplicates.');
-      return 0;
-    }
+    if (answeredPlainly(ctx, groups, groups.length === 0, 'No duplicates.')) return 0;
     const roots = new Map((await ctx.api.listFolders()).map((f) => [f.id, f.path]));
     for (const g of groups) {
       ctx.print(`${g.hash.slice(0, 12)}  ${plural(g.images.length, 'copy', 'copies')} of ${formatBytes(g.size)}`);
@@ -48,14 +41,7 @@ async function nearDuplicates(ctx: CommandContext, values: OptionValues): Promis
   }
   const setId = intFlag('duplicates', values, 'set');
   const result = await ctx.api.findNearDuplicates({ threshold, ...(setId ? { setId } : {}) });
-  if (ctx.json) {
-    ctx.emit(result);
-    return 0;
-  }
-  if (result.groups.length === 0) {
-    ctx.print(`No near-duplicates at similarity >= ${threshold}.`);
-    return 0;
-  }
+  if (answeredPlainly(ctx, result, result.groups.length === 0, `No near-duplicates at similarity >= ${threshold}.`)) return 0;
   const roots = new Map((await ctx.api.listFolders()).map((f) => [f.id, f.path]));
   ctx.print(`${plural(result.groups.length, 'group')} at similarity >= ${threshold} (set ${result.setId}):`);
   result.groups.forEach((g, i) => {

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Problem, ScanProgress } from '../../api/contract';
-import { EXIT_CANCELLED, UsageError, type Command, type CommandContext } from './command';
+import { answeredPlainly, EXIT_CANCELLED, UsageError, type Command, type CommandContext } from './command';
 import { DUPLICATES_COMMAND } from './duplicates-command';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
 import { formatCount, otherProcess, plural, table } from './format';
@@ -164,14 +164,7 @@ const problems: Command = {
   readOnly: true,
   async run(ctx) {
     const items = await allProblems(ctx);
-    if (ctx.json) {
-      ctx.emit(items);
-      return 0;
-    }
-    if (items.length === 0) {
-      ctx.print('No problems: every file found so far could be read.');
-      return 0;
-    }
+    if (answeredPlainly(ctx, items, items.length === 0, 'No problems: every file found so far could be read.')) return 0;
     ctx.print(`${plural(items.length, 'problem')}:`);
     ctx.print(table(items.map((p) => [p.reason, p.path, p.message])));
     return 0;
@@ -189,14 +182,7 @@ const folders: Command = {
   readOnly: true,
   async run(ctx) {
     const list = await ctx.api.listFolders();
-    if (ctx.json) {
-      ctx.emit(list);
-      return 0;
-    }
-    if (list.length === 0) {
-      ctx.print("No folders yet: add one with 'moco-studio index <folder>'.");
-      return 0;
-    }
+    if (answeredPlainly(ctx, list, list.length === 0, "No folders yet: add one with 'moco-studio index <folder>'.")) return 0;
     ctx.print(
       table([
         ['ID', 'IMAGES', 'MISSING', 'PROBLEMS', 'LAST SCAN', 'PATH'],
