@@ -47,6 +47,8 @@ export interface LaunchOptions<J extends SlotJob<any, End>, P, End> {
   onEnd: (end: End, held: Held<J, P>) => void;
 }
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 export class JobSlot<J extends SlotJob<any, End>, P, End> {
   private held: Held<J, P> | null = null;
 
@@ -76,8 +78,8 @@ export class JobSlot<J extends SlotJob<any, End>, P, End> {
 
   launch(opts: LaunchOptions<J, P, End>): Held<J, P> {
     this.ensureIdle('launch');
-    const state = { id: opts.id, last: null as P | null, lost: false, ended: Promise.resolve() };
-    const held = state as Held<J, P> & { job: J; ended: Promise<void> };
+    // The job is started with its held state, so `job` is filled in right after.
+    const held = { id: opts.id, last: null, lost: false, ended: Promise.resolve() } as Writable<Held<J, P>>;
     held.job = opts.start(held);
     const lease = new Lease(
       opts.heartbeat,
