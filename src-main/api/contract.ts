@@ -21,15 +21,7 @@ import type {
   ImportWeightsResult,
 } from './export-contract';
 import type { LabelPreview, LabelSource, ProbeCellQuery, ProbeConfig, ProbeProgress, ProbeRun } from './probe-contract';
-import type {
-  CheckpointInfo,
-  EngineStatus,
-  MetricPoint,
-  RunSummary,
-  TrainConfig,
-  TrainPreset,
-  TrainProgress,
-} from './train-contract';
+import type { CheckpointInfo, EngineStatus, MetricPoint, RunSummary, TrainConfig, TrainPreset, TrainProgress } from './train-contract';
 import type {
   DuplicateGroup,
   Folder,
