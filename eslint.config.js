@@ -48,7 +48,13 @@ export default tseslint.config(
           'The renderer talks to the main process only through the API contract ($contract).',
         ),
         pattern(
-          ['**/src-main/api/*', '!**/src-main/api/contract', '!**/src-main/api/training-config', '!**/src-main/api/*-contract', '!**/src-main/api/web-protocol'],
+          [
+            '**/src-main/api/*',
+            '!**/src-main/api/contract',
+            '!**/src-main/api/training-config',
+            '!**/src-main/api/*-contract',
+            '!**/src-main/api/web-protocol',
+          ],
           'The renderer imports the API contract only.',
         ),
         pattern(

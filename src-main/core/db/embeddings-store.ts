@@ -37,6 +37,14 @@ export interface EmbedTarget {
   hash: string;
 }
 
+/** The image behind a current vector: what searches filter on. */
+export interface VectorFactsRow {
+  id: number;
+  folder_id: number;
+  excluded: number;
+  hash: string;
+}
+
 /** Present, not excluded images and whether each has a current vector in the set. */
 const CURRENT = `e.hash = i.hash`;
 const SET_SELECT = `
@@ -124,6 +132,10 @@ export class EmbeddingsStore {
       vectorOf: db.prepare<[number, number], { features: Buffer; embedding: Buffer }>(
         `SELECT e.features, e.embedding FROM embeddings e JOIN images i ON i.id = e.image_id
          WHERE e.set_id = ? AND e.image_id = ? AND e.hash = i.hash`,
+      ),
+      vectorFacts: db.prepare<[number], VectorFactsRow>(
+        `SELECT i.id, i.folder_id, i.excluded, i.hash FROM embeddings e JOIN images i ON i.id = e.image_id
+         WHERE e.set_id = ? AND i.missing = 0 AND e.hash = i.hash ORDER BY e.image_id`,
       ),
     };
   }
@@ -213,6 +225,11 @@ export class EmbeddingsStore {
       embedding.set(blobF32(r.embedding, outDim), i * outDim);
     });
     return { ids, features, embedding };
+  }
+
+  /** What searches filter on, for each row of vectors(setId), in the same order. */
+  vectorFacts(setId: number): VectorFactsRow[] {
+    return this.s.vectorFacts.all(setId);
   }
 
   vectorOf(setId: number, imageId: number, featureDim: number, outDim: number): { features: Float32Array; embedding: Float32Array } | null {

@@ -77,6 +77,7 @@ export class LibraryStore {
       deleteMissing: db.prepare('DELETE FROM images WHERE missing = 1'),
       hashInUse: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM images WHERE hash = ? LIMIT 1'),
       deleteImage: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
+      refusedLargeFolders: db.prepare<[], { folder_id: number }>("SELECT DISTINCT folder_id FROM problems WHERE reason = 'too-large'"),
       tagsOf: db.prepare<[number], { name: string }>(
         'SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = ? ORDER BY t.name',
       ),
@@ -168,6 +169,11 @@ export class LibraryStore {
         return { hash, size: rows[0].size, images: rows.map(toImageSummary) };
       }),
     )();
+  }
+
+  /** Folders with images refused as over the pixel limit. */
+  refusedLargeFolders(): number[] {
+    return this.s.refusedLargeFolders.all().map((r) => r.folder_id);
   }
 
   counts(): LibraryCounts {

@@ -2,6 +2,7 @@
 // with what labels them: their path under the library folder and their tags.
 import type { LabelSource } from '../../api/contract';
 import type { Db } from '../db/connection';
+import { ImageSetsStore } from '../db/image-sets-store';
 import { folderLabel } from './folder-label';
 
 export interface LibraryImage {
@@ -15,13 +16,7 @@ export interface LibraryImage {
 }
 
 export function libraryImages(db: Db, folderIds: readonly number[]): LibraryImage[] {
-  const rows = db
-    .prepare<[], { id: number; folder_id: number; path: string; rel_path: string; tags: string | null }>(
-      `SELECT i.id, i.folder_id, i.path, i.rel_path,
-         (SELECT json_group_array(t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id) AS tags
-       FROM images i WHERE i.missing = 0 AND i.excluded = 0 ORDER BY i.id`,
-    )
-    .all();
+  const rows = new ImageSetsStore(db).labelledImages();
   const wanted = folderIds.length ? new Set(folderIds) : null;
   return rows
     .filter((r) => !wanted || wanted.has(r.folder_id))

@@ -12,19 +12,23 @@ import type {
 } from '../../api/contract';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
 import type { Db } from '../db/connection';
-import { describeOwner, Lease, type OwnerIdentity } from '../db/job-owner';
+import { ImageSetsStore } from '../db/image-sets-store';
+import { describeOwner, type OwnerIdentity } from '../db/job-owner';
 import { ProbesStore } from '../db/probes-store';
 import { RunsStore } from '../db/runs-store';
 import { libraryImages, type LibraryImage } from '../library/library-labels';
 import { latestCheckpointStep } from '../moco/train/encoder-loader';
 import { runDirIn } from '../moco/train/trainer';
-import { WorkerJob } from '../worker-job';
+import { JobSlot } from '../jobs/job-slot';
+import { WorkerJob, type JobEnd } from '../jobs/worker-job';
 import { labelledSplit, type LabelledSplit } from './labels';
 import type { ProbeEndStatus, ProbeHostMessage, ProbeRequest, ProbeWorkerMessage } from './probe-types';
 
 type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
 
 const SOURCE = 'probe-worker.ts';
+
+type ProbeJob = WorkerJob<ProbeRequest, ProbeHostMessage, ProbeWorkerMessage, ProbeEndStatus>;
 
 interface SplitRequest {
   folderIds: readonly number[];
@@ -36,11 +40,7 @@ interface SplitRequest {
 export class ProbeService {
   private readonly probes: ProbesStore;
   private readonly runs: RunsStore;
-  private job: {
-    probeId: number;
-    job: WorkerJob<ProbeRequest, ProbeHostMessage, ProbeWorkerMessage, ProbeEndStatus>;
-    ended: Promise<void>;
-  } | null = null;
+  private readonly slot: JobSlot<ProbeJob, ProbeProgress, JobEnd<ProbeEndStatus>>;
 
   constructor(
     private readonly db: Db,
@@ -50,6 +50,10 @@ export class ProbeService {
   ) {
     this.probes = new ProbesStore(db, me);
     this.runs = new RunsStore(db, me);
+    this.slot = new JobSlot(
+      { idle: 'no probe in progress', busy: 'a probe in progress', item: 'probe', hint: 'cancel it first' },
+      (probeId) => this.emit('probes.changed', { probeId }),
+    );
     // Probes of processes that are gone are interrupted; those of live ones keep running.
     this.probes.markInterrupted();
   }
@@ -61,8 +65,7 @@ export class ProbeService {
 
   async startProbe(config: ProbeConfig): Promise<ProbeRun> {
     const where = 'startProbe';
-    if (this.job)
-      throw new ConflictError(`${where}: expected no probe in progress, got probe ${this.job.probeId} running (cancel it first)`);
+    this.slot.ensureIdle(where);
     const run = this.runs.get(config.runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${config.runId}`);
     if (run.status === 'running') {
@@ -97,10 +100,7 @@ export class ProbeService {
   }
 
   async cancelProbe(): Promise<void> {
-    const job = this.job;
-    if (!job) throw new ConflictError('cancelProbe: expected a probe in progress, got none');
-    job.job.send({ type: 'cancel' });
-    await job.ended;
+    await this.slot.stop('cancelProbe', { type: 'cancel' });
   }
 
   async listProbes(): Promise<ProbeRun[]> {
@@ -109,7 +109,7 @@ export class ProbeService {
 
   async deleteProbe(probeId: number): Promise<void> {
     const probe = this.requireProbe('deleteProbe', probeId);
-    if (this.job?.probeId === probeId)
+    if (this.slot.id === probeId)
       throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running (cancel it first)`);
     if (probe.owner)
       throw new ConflictError(`deleteProbe: expected a probe not running, got probe ${probeId} running in ${describeOwner(probe.owner)}`);
@@ -127,14 +127,11 @@ export class ProbeService {
   }
 
   async waitIdle(): Promise<void> {
-    await this.job?.ended;
+    await this.slot.waitIdle();
   }
 
   async close(): Promise<void> {
-    const job = this.job;
-    if (!job) return;
-    job.job.send({ type: 'cancel' });
-    await job.ended;
+    await this.slot.close((job) => job.send({ type: 'cancel' }));
   }
 
   private split(
@@ -142,13 +139,7 @@ export class ProbeService {
     source: LabelSource,
     opts: SplitRequest,
   ): { split: LabelledSplit; images: LibraryImage[]; unlabelled: number } {
-    const known = new Set(
-      this.db
-        .prepare<[], { id: number }>('SELECT id FROM folders')
-        .all()
-        .map((f) => f.id),
-    );
-    const unknown = opts.folderIds.filter((id) => !known.has(id));
+    const unknown = new ImageSetsStore(this.db).unknownFolders(opts.folderIds);
     if (unknown.length) throw new NotFoundError(`${where}: expected folder ids of the library, got ${unknown.join(', ')}`);
     const images = libraryImages(this.db, opts.folderIds);
     if (images.length === 0)
@@ -170,50 +161,30 @@ export class ProbeService {
 
   private launch(req: ProbeRequest): void {
     const { probeId } = req;
-    let last: ProbeProgress | null = null;
-    const job = new WorkerJob<ProbeRequest, ProbeHostMessage, ProbeWorkerMessage, ProbeEndStatus>(
-      'probe-worker',
-      new URL(`./${SOURCE}`, import.meta.url),
-      req,
-      (m) => {
-        if (m.type === 'progress' || m.type === 'end') {
-          last = m.progress;
-          this.emit('probe.progress', m.progress);
-        } else {
-          this.probes.addResult(probeId, m.result, {
-            model: m.model,
-            method: m.method,
-            imageIds: m.imageIds,
-            trueClass: m.trueClass,
-            predicted: m.predicted,
-          });
+    this.slot.launch({
+      id: probeId,
+      start: (held) =>
+        new WorkerJob('probe-worker', new URL(`./${SOURCE}`, import.meta.url), req, (m: ProbeWorkerMessage) => {
+          if (m.type === 'progress' || m.type === 'end') {
+            held.last = m.progress;
+            this.emit('probe.progress', m.progress);
+            return;
+          }
+          const { model, method, imageIds, trueClass, predicted } = m;
+          this.probes.addResult(probeId, m.result, { model, method, imageIds, trueClass, predicted });
           this.emit('probes.changed', { probeId });
+        }),
+      heartbeat: () => this.probes.heartbeat(probeId),
+      // Another process judged this one gone: stop, and leave the probe's row to it.
+      onLost: (held) => held.job.send({ type: 'cancel' }),
+      onEnd: (end, held) => {
+        if (!held.lost) this.probes.setStatus(probeId, end.status, end.error ?? null);
+        if (end.status === 'failed' && held.last?.phase !== 'failed') {
+          const p: ProbeProgress = held.last ?? { probeId, phase: 'failed', model: null, done: 0, total: 0, loss: null, message: null };
+          this.emit('probe.progress', { ...p, phase: 'failed', error: end.error ?? 'probe worker ended' });
         }
       },
-      (m) => (m.type === 'end' ? { status: m.status, ...(m.error ? { error: m.error } : {}) } : null),
-    );
-    let lost = false;
-    const lease = new Lease(
-      () => this.probes.heartbeat(probeId),
-      () => {
-        // Another process judged this one gone: stop, and leave the probe's row to it.
-        lost = true;
-        job.send({ type: 'cancel' });
-      },
-    );
-    const slot = { probeId, job, ended: Promise.resolve() };
-    slot.ended = job.done.then((end) => {
-      lease.stop();
-      if (!lost) this.probes.setStatus(probeId, end.status, end.error ?? null);
-      if (end.status === 'failed' && (last as ProbeProgress | null)?.phase !== 'failed') {
-        const p: ProbeProgress = last ?? { probeId, phase: 'failed', model: null, done: 0, total: 0, loss: null, message: null };
-        this.emit('probe.progress', { ...p, phase: 'failed', error: end.error ?? 'probe worker ended' });
-      }
-      if (this.job === slot) this.job = null;
-      this.emit('probes.changed', { probeId });
     });
-    this.job = slot;
-    this.emit('probes.changed', { probeId });
   }
 
   private requireProbe(where: string, probeId: number): ProbeRun {

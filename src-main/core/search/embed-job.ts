@@ -1,5 +1,5 @@
 // Starts the embedding worker for one pass.
-import { WorkerJob } from '../worker-job';
+import { WorkerJob } from '../jobs/worker-job';
 import type { EmbedEndStatus, EmbedHostMessage, EmbedRequest, EmbedWorkerMessage } from './embed-types';
 
 const SOURCE = 'embed-worker.ts';
@@ -7,7 +7,5 @@ const SOURCE = 'embed-worker.ts';
 export type EmbedJob = WorkerJob<EmbedRequest, EmbedHostMessage, EmbedWorkerMessage, EmbedEndStatus>;
 
 export function startEmbedJob(req: EmbedRequest, onMessage: (m: EmbedWorkerMessage) => void): EmbedJob {
-  return new WorkerJob('embed-worker', new URL(`./${SOURCE}`, import.meta.url), req, onMessage, (m) =>
-    m.type === 'end' ? { status: m.status, ...(m.error ? { error: m.error } : {}) } : null,
-  );
+  return new WorkerJob('embed-worker', new URL(`./${SOURCE}`, import.meta.url), req, onMessage);
 }

@@ -5,10 +5,13 @@ import type { ApiEvents, EmbeddingSet, EmbedProgress, RunSummary, StartEmbedding
 import { ConflictError, InvalidInputError, NotFoundError } from '../../api/errors';
 import type { Db } from '../db/connection';
 import { EmbeddingsStore } from '../db/embeddings-store';
-import { describeOwner, Lease, type OwnerIdentity } from '../db/job-owner';
+import { describeOwner, type OwnerIdentity } from '../db/job-owner';
+import { JobSlot } from '../jobs/job-slot';
+import type { JobEnd } from '../jobs/worker-job';
 import { RunsStore } from '../db/runs-store';
 import { runDirIn } from '../moco/train/trainer';
 import { startEmbedJob, type EmbedJob } from './embed-job';
+import type { EmbedEndStatus } from './embed-types';
 import { latestCheckpointStep } from '../moco/train/encoder-loader';
 import { QueryEncoders } from './query-encoders';
 import { VectorCache } from './vector-cache';
@@ -24,7 +27,7 @@ export class EmbeddingService {
   readonly vectors: VectorCache;
   readonly queryEncoders: QueryEncoders;
   private readonly runs: RunsStore;
-  private job: { setId: number; job: EmbedJob; last: EmbedProgress | null; ended: Promise<void> } | null = null;
+  private readonly slot: JobSlot<EmbedJob, EmbedProgress, JobEnd<EmbedEndStatus>>;
 
   constructor(
     private readonly db: Db,
@@ -35,14 +38,18 @@ export class EmbeddingService {
   ) {
     this.store = new EmbeddingsStore(db, me);
     this.runs = new RunsStore(db, me);
+    this.slot = new JobSlot(
+      { idle: 'no embedding pass in progress', busy: 'an embedding pass in progress', item: 'set', hint: 'cancel it first' },
+      (setId) => this.emit('embeddings.changed', { setId }),
+    );
     // Sets being computed by processes that are gone are interrupted; live ones keep running.
     this.store.reconcile();
-    this.vectors = new VectorCache(db, this.store);
+    this.vectors = new VectorCache(this.store);
     this.queryEncoders = new QueryEncoders(dataDir);
   }
 
   get current(): EmbedProgress | null {
-    return this.job?.last ?? null;
+    return this.slot.last;
   }
 
   async listEmbeddings(): Promise<EmbeddingSet[]> {
@@ -51,8 +58,7 @@ export class EmbeddingService {
 
   async startEmbedding(runId: number, options: StartEmbeddingOptions = {}): Promise<EmbeddingSet> {
     const where = 'startEmbedding';
-    if (this.job)
-      throw new ConflictError(`${where}: expected no embedding pass in progress, got set ${this.job.setId} running (cancel it first)`);
+    this.slot.ensureIdle(where);
     const run = this.runs.get(runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
     if (run.status === 'running') {
@@ -81,15 +87,12 @@ export class EmbeddingService {
   }
 
   async cancelEmbedding(): Promise<void> {
-    const job = this.job;
-    if (!job) throw new ConflictError('cancelEmbedding: expected an embedding pass in progress, got none');
-    job.job.send({ type: 'cancel' });
-    await job.ended;
+    await this.slot.stop('cancelEmbedding', { type: 'cancel' });
   }
 
   async deleteEmbeddings(setId: number): Promise<void> {
     const set = this.requireSet('deleteEmbeddings', setId);
-    if (this.job?.setId === setId)
+    if (this.slot.id === setId)
       throw new ConflictError(`deleteEmbeddings: expected a set not being computed, got set ${setId} running (cancel it first)`);
     if (set.owner)
       throw new ConflictError(
@@ -109,7 +112,7 @@ export class EmbeddingService {
         throw new InvalidInputError(`${where}: expected a set with embeddings, got set ${setId} with none (compute embeddings first)`);
       return set;
     }
-    const set = this.store.list().find((s) => s.count > 0 && (SEARCHABLE.has(s.status) || s.id === this.job?.setId));
+    const set = this.store.list().find((s) => s.count > 0 && (SEARCHABLE.has(s.status) || s.id === this.slot.id));
     if (!set)
       throw new InvalidInputError(
         `${where}: expected computed embeddings, got none (train a model, then compute embeddings for the library)`,
@@ -129,15 +132,11 @@ export class EmbeddingService {
   }
 
   async waitIdle(): Promise<void> {
-    await this.job?.ended;
+    await this.slot.waitIdle();
   }
 
   async close(): Promise<void> {
-    const job = this.job;
-    if (job) {
-      job.job.send({ type: 'cancel' });
-      await job.ended;
-    }
+    await this.slot.close((job) => job.send({ type: 'cancel' }));
     await this.queryEncoders.closeAll();
   }
 
@@ -165,69 +164,58 @@ export class EmbeddingService {
 
   private launch(set: EmbeddingSet, run: RunSummary, options: StartEmbeddingOptions): void {
     const setId = set.id;
-    const job = startEmbedJob(
-      {
-        setId,
-        checkpointStep: set.checkpointStep,
-        dbPath: this.dbPath,
-        runDir: runDirIn(this.dataDir, run.id),
-        config: run.config,
-        engine: options.engine ?? 'auto',
-        batchSize: options.batchSize ?? DEFAULT_BATCH,
-      },
-      (m) => {
-        switch (m.type) {
-          case 'started':
-            this.store.setEngine(setId, m.engine);
-            this.emit('embeddings.changed', { setId });
-            return;
-          case 'progress':
-            if (this.job?.setId === setId) this.job.last = m.progress;
-            this.emit('embed.progress', m.progress);
-            return;
-          case 'written':
-            this.vectors.forget(setId);
-            return;
-          case 'end':
-            if (this.job?.setId === setId) this.job.last = m.progress;
-            this.emit('embed.progress', m.progress);
-            return;
-        }
-      },
-    );
-    let lost = false;
-    const lease = new Lease(
-      () => this.store.heartbeat(setId),
-      () => {
-        // Another process judged this one gone: stop, and leave the set's row to it.
-        lost = true;
-        job.send({ type: 'cancel' });
-      },
-    );
-    const slot = { setId, job, last: null as EmbedProgress | null, ended: Promise.resolve() };
-    slot.ended = job.done.then((end) => {
-      lease.stop();
-      const set = this.store.get(setId);
-      const status = end.status === 'done' ? (set && set.stale > 0 ? 'partial' : 'done') : end.status;
-      if (!lost) this.store.setStatus(setId, status, end.error ?? null);
-      if (end.status === 'failed' && slot.last?.phase !== 'failed') {
-        const last = slot.last ?? {
-          setId,
-          phase: 'failed',
-          done: 0,
-          total: 0,
-          imagesPerSec: null,
-          etaSeconds: null,
-          engine: null,
-          message: null,
-        };
-        this.emit('embed.progress', { ...last, phase: 'failed', error: end.error ?? 'embedding worker ended' });
-      }
-      this.vectors.forget(setId);
-      if (this.job === slot) this.job = null;
-      this.emit('embeddings.changed', { setId });
+    const req = {
+      setId,
+      checkpointStep: set.checkpointStep,
+      dbPath: this.dbPath,
+      runDir: runDirIn(this.dataDir, run.id),
+      config: run.config,
+      engine: options.engine ?? 'auto',
+      batchSize: options.batchSize ?? DEFAULT_BATCH,
+    };
+    this.slot.launch({
+      id: setId,
+      start: (held) =>
+        startEmbedJob(req, (m) => {
+          switch (m.type) {
+            case 'started':
+              this.store.setEngine(setId, m.engine);
+              this.emit('embeddings.changed', { setId });
+              return;
+            case 'progress':
+            case 'end':
+              held.last = m.progress;
+              this.emit('embed.progress', m.progress);
+              return;
+            case 'written':
+              this.vectors.forget(setId);
+              return;
+          }
+        }),
+      heartbeat: () => this.store.heartbeat(setId),
+      // Another process judged this one gone: stop, and leave the set's row to it.
+      onLost: (held) => held.job.send({ type: 'cancel' }),
+      onEnd: (end, held) => this.ended(setId, end, held.last, held.lost),
     });
-    this.job = slot;
-    this.emit('embeddings.changed', { setId });
+  }
+
+  private ended(setId: number, end: JobEnd<EmbedEndStatus>, last: EmbedProgress | null, lost: boolean): void {
+    const set = this.store.get(setId);
+    const status = end.status === 'done' ? (set && set.stale > 0 ? 'partial' : 'done') : end.status;
+    if (!lost) this.store.setStatus(setId, status, end.error ?? null);
+    if (end.status === 'failed' && last?.phase !== 'failed') {
+      const p: EmbedProgress = last ?? {
+        setId,
+        phase: 'failed',
+        done: 0,
+        total: 0,
+        imagesPerSec: null,
+        etaSeconds: null,
+        engine: null,
+        message: null,
+      };
+      this.emit('embed.progress', { ...p, phase: 'failed', error: end.error ?? 'embedding worker ended' });
+    }
+    this.vectors.forget(setId);
   }
 }

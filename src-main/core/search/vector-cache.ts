@@ -1,7 +1,6 @@
 // In-memory matrices of a set's vectors (unit rows), with the facts about each row's image that
 // searches filter on. Built on first use, dropped when the set's vectors or the library change.
 import type { EmbeddingSpace } from '../../api/contract';
-import type { Db } from '../db/connection';
 import type { EmbeddingsStore } from '../db/embeddings-store';
 import { ApproxIndex, measureRecall, sampleRows, gatherRows } from './approx';
 import { ExactIndex } from './exact';
@@ -45,17 +44,8 @@ export function approximateIndex(v: SpaceVectors): Promise<{ index: ApproxIndex;
 
 export class VectorCache {
   private readonly entries = new Map<string, SpaceVectors>();
-  private readonly factsStmt;
 
-  constructor(
-    db: Db,
-    private readonly store: EmbeddingsStore,
-  ) {
-    this.factsStmt = db.prepare<[number], { id: number; folder_id: number; excluded: number; hash: string }>(
-      `SELECT i.id, i.folder_id, i.excluded, i.hash FROM embeddings e JOIN images i ON i.id = e.image_id
-       WHERE e.set_id = ? AND i.missing = 0 AND e.hash = i.hash ORDER BY e.image_id`,
-    );
-  }
+  constructor(private readonly store: EmbeddingsStore) {}
 
   get(setId: number, space: EmbeddingSpace, featureDim: number, outDim: number): SpaceVectors {
     const key = `${setId}:${space}`;
@@ -65,7 +55,7 @@ export class VectorCache {
       const dim = space === 'features' ? featureDim : outDim;
       const n = v.ids.length;
       const matrix = normalizeRows(space === 'features' ? v.features : v.embedding, n, dim);
-      const rows = this.factsStmt.all(setId);
+      const rows = this.store.vectorFacts(setId);
       const facts: ImageFacts = {
         folderId: Int32Array.from(rows, (r) => r.folder_id),
         excluded: Uint8Array.from(rows, (r) => r.excluded),

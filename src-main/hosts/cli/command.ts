@@ -42,6 +42,16 @@ export interface CommandContext {
   note(text: string): void;
 }
 
+/**
+ * The plain answers of a listing: the value itself with --json, `none` when there is nothing
+ * to list. True when one of them answered, so the command only formats a non-empty list.
+ */
+export function answeredPlainly(ctx: CommandContext, value: unknown, empty: boolean, none: string): boolean {
+  if (ctx.json) ctx.emit(value);
+  else if (empty) ctx.print(none);
+  return ctx.json || empty;
+}
+
 export type OptionValues = Record<string, string | boolean | undefined>;
 
 export interface Command {
@@ -61,6 +71,9 @@ export interface Command {
 }
 
 export const PROGRAM = 'moco-studio';
+
+/** The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_CANCELLED = 130;
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {

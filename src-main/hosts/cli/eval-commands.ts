@@ -3,26 +3,11 @@
 // or safetensors file as an encoder).
 import { resolve } from 'node:path';
 import type { LabelSource, ProbeConfig, ProbeProgress, ProbeRun, RunSummary, WeightsFormat } from '../../api/contract';
-import { PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
+import { EXIT_CANCELLED, PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
 import { formatBytes, table } from './format';
-import { choice, intFlag } from './search-commands';
+import { choice, intFlag, numFlag, str } from './flags';
 
-const EXIT_CANCELLED = 130;
 const FORMATS: readonly WeightsFormat[] = ['safetensors', 'tfjs', 'onnx'];
-
-function str(values: OptionValues, name: string): string | undefined {
-  return typeof values[name] === 'string' ? (values[name] as string) : undefined;
-}
-
-function numFlag(command: string, values: OptionValues, name: string, min: number, max: number): number | undefined {
-  const raw = str(values, name);
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max) {
-    throw new UsageError(`${command}: --${name}: expected a number from ${min} to ${max}, got ${JSON.stringify(raw)}`, command);
-  }
-  return v;
-}
 
 /** 'folder' (the image's own folder), 'folder:<level>' or 'tags'. */
 export function parseLabels(command: string, raw: string | undefined): LabelSource {

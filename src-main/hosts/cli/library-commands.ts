@@ -1,28 +1,12 @@
 // The library on the command line: index, status, problems, folders, remove, duplicates,
 // purge-missing.
-import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { Folder, Problem, ScanProgress } from '../../api/contract';
-import { UsageError, type Command, type CommandContext, type OptionValues } from './command';
-import { intFlag } from './search-commands';
+import { resolve } from 'node:path';
+import type { Problem, ScanProgress } from '../../api/contract';
+import { answeredPlainly, EXIT_CANCELLED, UsageError, type Command, type CommandContext } from './command';
+import { DUPLICATES_COMMAND } from './duplicates-command';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
-import { formatBytes, formatCount, otherProcess, plural, table } from './format';
-
-const EXIT_CANCELLED = 130;
-
-function realOrSame(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
-function findFolder(folders: Folder[], path: string): Folder | undefined {
-  const real = realOrSame(path);
-  return folders.find((f) => f.path === path || f.path === real || realOrSame(f.path) === real);
-}
+import { formatCount, otherProcess, plural, table } from './format';
 
 async function checkFolderArg(command: string, arg: string): Promise<string> {
   const path = resolve(arg);
@@ -78,25 +62,10 @@ const index: Command = {
     try {
       // A scan the library started by itself (e.g. finishing an interrupted one) goes first.
       await ctx.studio.waitForScan();
-      const known = await ctx.api.listFolders();
       for (const path of paths) {
         if (cancelled) break;
-        const existing = findFolder(known, path);
-        if (!ctx.json) ctx.note(`${existing ? 'Rescanning' : 'Adding'} ${path}`);
-        let folder = existing;
-        if (!folder) {
-          try {
-            folder = await ctx.api.addFolder(path);
-          } catch (err) {
-            // Another process added it a moment ago: scan it here too, like a known folder.
-            const added = (err as { name?: string }).name === 'Conflict' ? findFolder(await ctx.api.listFolders(), path) : undefined;
-            if (!added) throw err;
-            folder = added;
-            await ctx.api.rescan(added.id);
-          }
-        } else {
-          await ctx.api.rescan(folder.id);
-        }
+        if (!ctx.json) ctx.note(`${(await ctx.studio.findFolder(path)) ? 'Rescanning' : 'Adding'} ${path}`);
+        const { folder } = await ctx.studio.addOrRescan(path);
         ids.push(folder.id);
         const last = await ctx.studio.waitForScan();
         reporter.end();
@@ -195,14 +164,7 @@ const problems: Command = {
   readOnly: true,
   async run(ctx) {
     const items = await allProblems(ctx);
-    if (ctx.json) {
-      ctx.emit(items);
-      return 0;
-    }
-    if (items.length === 0) {
-      ctx.print('No problems: every file found so far could be read.');
-      return 0;
-    }
+    if (answeredPlainly(ctx, items, items.length === 0, 'No problems: every file found so far could be read.')) return 0;
     ctx.print(`${plural(items.length, 'problem')}:`);
     ctx.print(table(items.map((p) => [p.reason, p.path, p.message])));
     return 0;
@@ -220,14 +182,7 @@ const folders: Command = {
   readOnly: true,
   async run(ctx) {
     const list = await ctx.api.listFolders();
-    if (ctx.json) {
-      ctx.emit(list);
-      return 0;
-    }
-    if (list.length === 0) {
-      ctx.print("No folders yet: add one with 'moco-studio index <folder>'.");
-      return 0;
-    }
+    if (answeredPlainly(ctx, list, list.length === 0, "No folders yet: add one with 'moco-studio index <folder>'.")) return 0;
     ctx.print(
       table([
         ['ID', 'IMAGES', 'MISSING', 'PROBLEMS', 'LAST SCAN', 'PATH'],
@@ -254,8 +209,9 @@ const remove: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, [arg]) {
-    const list = await ctx.api.listFolders();
-    const folder = /^[1-9][0-9]*$/.test(arg) ? list.find((f) => f.id === Number(arg)) : findFolder(list, resolve(arg));
+    const folder = /^[1-9][0-9]*$/.test(arg)
+      ? (await ctx.api.listFolders()).find((f) => f.id === Number(arg))
+      : await ctx.studio.findFolder(resolve(arg));
     if (!folder) {
       throw new UsageError(`remove: expected a folder of the library (see 'moco-studio folders'), got ${JSON.stringify(arg)}`, 'remove');
     }
@@ -265,70 +221,6 @@ const remove: Command = {
     return 0;
   },
 };
-
-const duplicates: Command = {
-  name: 'duplicates',
-  args: '',
-  summary: 'list groups of identical images, or of near-duplicates with --threshold',
-  description: [
-    'Without --threshold: files with identical content. With --threshold <x> (0.5..1): groups of images',
-    "whose embeddings have cosine similarity >= x (needs embeddings: see 'moco-studio embed'), joined by",
-    'copies whose perceptual hashes match (cropped a little, resized, brightened or recompressed) at any x.',
-  ].join('\n'),
-  options: {
-    threshold: { type: 'string', value: '<x>', help: 'near-duplicates at this cosine similarity, e.g. 0.95' },
-    set: { type: 'string', value: '<setId>', help: 'embedding set (default: the newest with embeddings)' },
-  },
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx, _positionals, values) {
-    if (typeof values.threshold === 'string') return nearDuplicates(ctx, values);
-    const groups = await ctx.api.listDuplicateGroups();
-    if (ctx.json) {
-      ctx.emit(groups);
-      return 0;
-    }
-    if (groups.length === 0) {
-      ctx.print('No duplicates.');
-      return 0;
-    }
-    const roots = new Map((await ctx.api.listFolders()).map((f) => [f.id, f.path]));
-    for (const g of groups) {
-      ctx.print(`${g.hash.slice(0, 12)}  ${plural(g.images.length, 'copy', 'copies')} of ${formatBytes(g.size)}`);
-      for (const img of g.images) ctx.print(`  ${join(roots.get(img.folderId) ?? `folder ${img.folderId}`, img.relPath)}`);
-    }
-    return 0;
-  },
-};
-
-async function nearDuplicates(ctx: CommandContext, values: OptionValues): Promise<number> {
-  const raw = values.threshold as string;
-  const threshold = Number(raw);
-  if (!/^\s*(0(\.\d+)?|1(\.0*)?)\s*$/.test(raw) || !(threshold >= 0.5 && threshold <= 1)) {
-    throw new UsageError(`duplicates: --threshold: expected a number from 0.5 to 1, got ${JSON.stringify(raw)}`, 'duplicates');
-  }
-  const setId = intFlag('duplicates', values, 'set');
-  const result = await ctx.api.findNearDuplicates({ threshold, ...(setId ? { setId } : {}) });
-  if (ctx.json) {
-    ctx.emit(result);
-    return 0;
-  }
-  if (result.groups.length === 0) {
-    ctx.print(`No near-duplicates at similarity >= ${threshold}.`);
-    return 0;
-  }
-  const roots = new Map((await ctx.api.listFolders()).map((f) => [f.id, f.path]));
-  ctx.print(`${plural(result.groups.length, 'group')} at similarity >= ${threshold} (set ${result.setId}):`);
-  result.groups.forEach((g, i) => {
-    const hash = g.byHash ? ', copies matched by perceptual hash' : '';
-    ctx.print(`group ${i + 1}: ${plural(g.images.length, 'image')}, similarity ${g.minScore.toFixed(3)}–${g.maxScore.toFixed(3)}${hash}`);
-    for (const img of g.images)
-      ctx.print(`  ${join(roots.get(img.folderId) ?? `folder ${img.folderId}`, img.relPath)}${img.excluded ? ' (excluded)' : ''}`);
-  });
-  if (result.truncated) ctx.note('Note: the number of similar pairs hit the limit; raise the threshold for complete groups.');
-  return 0;
-}
 
 const purgeMissing: Command = {
   name: 'purge-missing',
@@ -346,4 +238,4 @@ const purgeMissing: Command = {
   },
 };
 
-export const LIBRARY_COMMANDS: readonly Command[] = [index, status, problems, folders, remove, duplicates, purgeMissing];
+export const LIBRARY_COMMANDS: readonly Command[] = [index, status, problems, folders, remove, DUPLICATES_COMMAND, purgeMissing];

@@ -1,4 +1,6 @@
 // Entry of the `moco-studio` command (bin/moco-studio.js imports the built copy).
+// First: sizes libuv's thread pool before anything uses it.
+import '../thread-pool';
 import { runCli } from './run';
 
 // A command is one-shot: once it has answered and closed the library, it ends, even where a

@@ -69,6 +69,8 @@ export async function runCli(argv: string[], io: Output, env: NodeJS.ProcessEnv 
       dataDir: dirname(dbPath),
       dbPath,
       host: 'cli',
+      // One command and exit: nothing to watch.
+      capabilities: { label: 'command line', watchFolders: false },
       demoFolder: null,
       appVersion: APP_VERSION,
       // Commands that only look open read-only; a path the person typed must exist, the default

@@ -2,37 +2,13 @@
 // (nearest images to a file or a library image) and `embeddings` (the sets).
 import { join, resolve } from 'node:path';
 import type { EmbedEngine, EmbeddingSet, EmbedProgress, EmbeddingSpace, SearchQuery } from '../../api/contract';
-import { PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
+import { EXIT_CANCELLED, PROGRAM, UsageError, type Command, type CommandContext } from './command';
 import { formatCount, formatDuration, formatRate, otherProcess, table } from './format';
+import { choice, intFlag, str } from './flags';
 import { readQueryFile } from './read-query-file';
 
-const EXIT_CANCELLED = 130;
 const ENGINES: readonly EmbedEngine[] = ['auto', 'onnxruntime', 'tfjs'];
 const SPACES: readonly EmbeddingSpace[] = ['features', 'embedding'];
-
-function str(values: OptionValues, name: string): string | undefined {
-  return typeof values[name] === 'string' ? (values[name] as string) : undefined;
-}
-
-/** A positive integer flag, or undefined when absent. */
-export function intFlag(command: string, values: OptionValues, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  const raw = str(values, name);
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < 1 || v > max) {
-    throw new UsageError(`${command}: --${name}: expected an integer from 1 to ${max}, got ${JSON.stringify(raw)}`, command);
-  }
-  return v;
-}
-
-export function choice<T extends string>(command: string, values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
-  const raw = str(values, name);
-  if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new UsageError(`${command}: --${name}: expected ${allowed.join(' | ')}, got ${JSON.stringify(raw)}`, command);
-  }
-  return raw as T;
-}
 
 function describeEmbedding(p: EmbedProgress): string {
   const parts = [`${formatCount(p.done)}/${formatCount(p.total)}`];

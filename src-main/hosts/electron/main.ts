@@ -1,5 +1,7 @@
 // The Electron main process: one sandboxed window over the renderer, the API over IPC, and
 // image bytes over a custom scheme. All work is done by the core; this only adapts it.
+// First: sizes libuv's thread pool before anything uses it.
+import '../thread-pool';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
@@ -96,8 +98,12 @@ async function start(): Promise<void> {
     host: 'electron',
     demoFolder: demoFolderIn(app.getAppPath()),
     appVersion: APP_VERSION,
-    // The renderer confirms with the user before it asks; the OS trash keeps the files restorable.
-    trash: (path) => shell.trashItem(path),
+    capabilities: {
+      label: 'desktop app',
+      watchFolders: true,
+      // The renderer confirms with the user before it asks; the OS trash keeps the files restorable.
+      trash: (path) => shell.trashItem(path),
+    },
   });
   studio = s;
 

@@ -89,3 +89,16 @@ export function clientLeft(err: unknown, res: ServerResponse): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return (code !== undefined && GONE_CODES.has(code)) || res.socket?.destroyed === true;
 }
+
+/** A request URL's path and query, without parsing the path (it is matched as sent). */
+export function splitUrl(raw: string): { path: string; query: URLSearchParams } {
+  const q = raw.indexOf('?');
+  return q < 0 ? { path: raw, query: new URLSearchParams() } : { path: raw.slice(0, q), query: new URLSearchParams(raw.slice(q + 1)) };
+}
+
+/** Refuses any method but those in `allowed` with a 405 that names them. */
+export function allowMethods(req: IncomingMessage, res: ServerResponse, allowed: readonly string[], message: string): void {
+  if (allowed.includes(req.method ?? '')) return;
+  res.setHeader('Allow', allowed.join(', '));
+  throw new HttpError(405, `${message}, got ${req.method}`);
+}

@@ -1,4 +1,6 @@
 // `node out/main/web.js`: starts the web host and prints the one line with its URL.
+// First: sizes libuv's thread pool before anything uses it.
+import '../thread-pool';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { dbPathIn, defaultDataDir } from '../../core/paths';

@@ -16,16 +16,19 @@ import type {
 } from '../../../api/contract';
 import { ConflictError, NotFoundError } from '../../../api/errors';
 import type { Db } from '../../db/connection';
-import { describeOwner, Lease, type OwnerIdentity } from '../../db/job-owner';
+import { ImageSetsStore } from '../../db/image-sets-store';
+import { describeOwner, type OwnerIdentity } from '../../db/job-owner';
 import { RunsStore } from '../../db/runs-store';
 import { initEngine } from '../../engine/backend';
 import { engineStatus } from '../../engine/engine-info';
-import { listTrainingImages, type TrainImage } from '../data/training-images';
+import type { TrainImage } from '../data/training-images';
 import { latestCheckpoint, listCheckpoints } from './checkpoint';
 import { checkTrainConfig } from './check-config';
 import { TRAIN_PRESETS } from '../../../api/train-presets';
-import { TrainJob } from './train-job';
-import type { TrainRequest, WorkerMessage } from './train-types';
+import { JobSlot } from '../../jobs/job-slot';
+import type { JobEnd } from '../../jobs/worker-job';
+import { SHUTDOWN_GRACE_MS, startTrainJob, type TrainJob } from './train-job';
+import type { EndStatus, TrainRequest, WorkerMessage } from './train-types';
 import { runDirIn } from './trainer';
 
 type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
@@ -33,19 +36,9 @@ type Emit = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void
 /** Statuses a run can be continued from (its newest checkpoint, or step 0 without one). */
 const RESUMABLE: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
-interface Slot {
-  runId: number;
-  job: TrainJob;
-  last: TrainProgress | null;
-  ended: Promise<void>;
-  lease: Lease;
-  /** the run was taken over by another process: this one writes nothing more to it */
-  lost: boolean;
-}
-
 export class TrainingService {
   private readonly runs: RunsStore;
-  private job: Slot | null = null;
+  private readonly slot: JobSlot<TrainJob, TrainProgress, JobEnd<EndStatus>>;
 
   constructor(
     private readonly db: Db,
@@ -56,6 +49,10 @@ export class TrainingService {
     private readonly backendSetting: () => BackendName | undefined = () => undefined,
   ) {
     this.runs = new RunsStore(db, me);
+    this.slot = new JobSlot(
+      { idle: 'no training run in progress', busy: 'a running training run', item: 'run', hint: 'pause or cancel it first' },
+      (runId) => this.emit('runs.changed', { runId }),
+    );
     // A run still 'running' whose process is gone (closed or killed) is interrupted; one that
     // another live process trains stays running.
     this.runs.markInterrupted();
@@ -71,11 +68,11 @@ export class TrainingService {
 
   /** The progress of the running run, or null. */
   get current(): TrainProgress | null {
-    return this.job?.last ?? null;
+    return this.slot.last;
   }
 
   async startTraining(config: TrainConfig): Promise<RunSummary> {
-    this.ensureIdle('startTraining');
+    this.slot.ensureIdle('startTraining');
     const { images, labels } = this.trainingSet(config.folderIds);
     checkTrainConfig(config, images.length);
     const stepsPerEpoch = Math.floor(images.length / config.batchSize);
@@ -91,7 +88,7 @@ export class TrainingService {
   }
 
   async resumeTraining(runId: number): Promise<RunSummary> {
-    this.ensureIdle('resumeTraining');
+    this.slot.ensureIdle('resumeTraining');
     const run = this.requireRun('resumeTraining', runId);
     const refuse = (r: RunSummary) => {
       if (r.status === 'running') {
@@ -115,11 +112,11 @@ export class TrainingService {
   }
 
   async pauseTraining(): Promise<void> {
-    await this.stop('pauseTraining', 'pause');
+    await this.slot.stop('pauseTraining', { type: 'pause' });
   }
 
   async cancelTraining(): Promise<void> {
-    await this.stop('cancelTraining', 'cancel');
+    await this.slot.stop('cancelTraining', { type: 'cancel' });
   }
 
   async listRuns(): Promise<RunSummary[]> {
@@ -138,7 +135,7 @@ export class TrainingService {
 
   async deleteRun(runId: number): Promise<void> {
     const run = this.requireRun('deleteRun', runId);
-    if (this.job?.runId === runId)
+    if (this.slot.id === runId)
       throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running (pause or cancel it first)`);
     if (run.owner)
       throw new ConflictError(`deleteRun: expected a run that is not running, got run ${runId} running in ${describeOwner(run.owner)}`);
@@ -149,15 +146,12 @@ export class TrainingService {
 
   /** Resolves when the running run (if any) has ended and its row is final. */
   async waitIdle(): Promise<void> {
-    await this.job?.ended;
+    await this.slot.waitIdle();
   }
 
   /** App shutdown: a running run pauses at a checkpoint (resumable on the next start). */
   async close(): Promise<void> {
-    const job = this.job;
-    if (!job) return;
-    await job.job.shutdown();
-    await job.ended;
+    await this.slot.close((job) => job.stopWithin({ type: 'pause' }, SHUTDOWN_GRACE_MS));
   }
 
   private launch(runId: number, config: TrainConfig, images: TrainImage[], labels: [number, string][], resume: boolean): void {
@@ -171,33 +165,28 @@ export class TrainingService {
       resume,
       backend: this.backendSetting(),
     };
-    const job = new TrainJob(req, (m) => {
-      if (!slot.lost) this.onMessage(runId, m);
-    });
-    const lease = new Lease(
-      () => this.runs.heartbeat(runId),
-      () => {
+    this.slot.launch({
+      id: runId,
+      start: (held) =>
+        startTrainJob(req, (m) => {
+          if (held.lost) return;
+          if (m.type === 'progress' || m.type === 'end') held.last = m.progress;
+          this.onMessage(runId, m);
+        }),
+      heartbeat: () => this.runs.heartbeat(runId),
+      onLost: (held) => {
         // Another process judged this one gone and took the run: stop at once, write nothing.
-        slot.lost = true;
         const error = `training: run ${runId} was taken over by another process; this one stopped`;
-        if (slot.last) this.emit('train.progress', { ...slot.last, phase: 'failed', error });
-        void job.terminate();
+        if (held.last) this.emit('train.progress', { ...held.last, phase: 'failed', error });
+        void held.job.terminate();
       },
-    );
-    const slot: Slot = { runId, job, last: null, ended: Promise.resolve(), lease, lost: false };
-    slot.ended = job.done.then((end) => {
-      lease.stop();
-      // A worker that died without its final report leaves a failed run; its checkpoints stay.
-      if (!slot.lost && this.runs.get(runId)?.status === 'running') {
+      onEnd: (end, held) => {
+        // A worker that died without its final report leaves a failed run; its checkpoints stay.
+        if (held.lost || this.runs.get(runId)?.status !== 'running') return;
         this.runs.update(runId, { status: end.status === 'done' ? 'done' : end.status, error: end.error ?? null });
-        const last = slot.last;
-        if (last) this.emit('train.progress', { ...last, phase: 'failed', error: end.error ?? 'training worker ended' });
-      }
-      if (this.job === slot) this.job = null;
-      this.emit('runs.changed', { runId });
+        if (held.last) this.emit('train.progress', { ...held.last, phase: 'failed', error: end.error ?? 'training worker ended' });
+      },
     });
-    this.job = slot;
-    this.emit('runs.changed', { runId });
   }
 
   private onMessage(runId: number, m: WorkerMessage): void {
@@ -207,7 +196,6 @@ export class TrainingService {
         this.emit('runs.changed', { runId });
         return;
       case 'progress':
-        if (this.job?.runId === runId) this.job.last = m.progress;
         if (m.progress.phase === 'training') this.runs.update(runId, { step: m.progress.step, epoch: m.progress.epoch });
         this.emit('train.progress', m.progress);
         return;
@@ -219,7 +207,6 @@ export class TrainingService {
         return;
       case 'end': {
         const p = m.progress;
-        if (this.job?.runId === runId) this.job.last = p;
         this.runs.update(runId, {
           status: m.status,
           step: p.step,
@@ -235,20 +222,6 @@ export class TrainingService {
     }
   }
 
-  private async stop(where: string, what: 'pause' | 'cancel'): Promise<void> {
-    const job = this.job;
-    if (!job) throw new ConflictError(`${where}: expected a running training run, got none`);
-    job.job.send({ type: what });
-    await job.ended;
-  }
-
-  private ensureIdle(where: string): void {
-    if (this.job)
-      throw new ConflictError(
-        `${where}: expected no training run in progress, got run ${this.job.runId} running (pause or cancel it first)`,
-      );
-  }
-
   private requireRun(where: string, runId: number): RunSummary {
     const run = this.runs.get(runId);
     if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
@@ -257,23 +230,13 @@ export class TrainingService {
 
   /** Present images (optionally of some folders) and their folder labels: the directory each sits in. */
   private trainingSet(folderIds: readonly number[]): { images: TrainImage[]; labels: [number, string][] } {
-    const where = new Map(
-      this.db
-        .prepare<[], { id: number; folder_id: number; rel_path: string }>('SELECT id, folder_id, rel_path FROM images WHERE missing = 0')
-        .all()
-        .map((r) => [r.id, r] as const),
-    );
-    const known = new Set(
-      this.db
-        .prepare<[], { id: number }>('SELECT id FROM folders')
-        .all()
-        .map((f) => f.id),
-    );
-    const unknown = folderIds.filter((id) => !known.has(id));
+    const sets = new ImageSetsStore(this.db);
+    const where = new Map(sets.imagePlaces().map((r) => [r.id, r] as const));
+    const unknown = sets.unknownFolders(folderIds);
     if (unknown.length)
       throw new NotFoundError(`startTraining: expected folder ids of the library in folderIds, got ${unknown.join(', ')}`);
     const wanted = folderIds.length ? new Set(folderIds) : null;
-    const images = listTrainingImages(this.db).filter((im) => !wanted || wanted.has(where.get(im.id)!.folder_id));
+    const images = sets.trainingImages().filter((im) => !wanted || wanted.has(where.get(im.id)!.folder_id));
     const labels = images.map((im): [number, string] => {
       const r = where.get(im.id)!;
       return [im.id, `${r.folder_id}:${dirname(r.rel_path.replaceAll('\\', '/'))}`];

@@ -1,11 +1,18 @@
 // The host side of one long job in a worker thread: starts it, relays its messages, and turns
 // any way the worker can end (its final report, an error, a crash) into exactly one end.
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from './worker-url';
+import { spawnWorker } from '../worker-url';
 
 export interface JobEnd<S extends string> {
   status: S | 'failed';
   error?: string;
+}
+
+/** The final report every worker here sends: `{ type: 'end', status, error? }`. */
+export function reportedEnd<S extends string>(m: { type: string }): JobEnd<S> | null {
+  if (m.type !== 'end') return null;
+  const { status, error } = m as { type: 'end'; status: S; error?: string };
+  return { status, ...(error ? { error } : {}) };
 }
 
 export class WorkerJob<Req, In, Out extends { type: string }, S extends string> {
@@ -13,8 +20,18 @@ export class WorkerJob<Req, In, Out extends { type: string }, S extends string> 
   private readonly worker: Worker;
   private ended = false;
 
-  /** `isEnd` recognises the worker's final report and reads its status from it. */
-  constructor(name: string, source: URL, req: Req, onMessage: (m: Out) => void, isEnd: (m: Out) => JobEnd<S> | null) {
+  /**
+   * `isEnd` recognises the worker's final report and reads its status from it; `label` names
+   * the worker in the errors of a worker that ends without one (default: its entry name).
+   */
+  constructor(
+    name: string,
+    source: URL,
+    req: Req,
+    onMessage: (m: Out) => void,
+    isEnd: (m: Out) => JobEnd<S> | null = reportedEnd,
+    label = name,
+  ) {
     this.worker = spawnWorker(name, source, { workerData: req });
     this.done = new Promise<JobEnd<S>>((resolve) => {
       const finish = (end: JobEnd<S>) => {
@@ -31,9 +48,9 @@ export class WorkerJob<Req, In, Out extends { type: string }, S extends string> 
           void this.worker.terminate();
         }
       });
-      this.worker.on('error', (err) => finish({ status: 'failed', error: `${name}: ${err.message}` }));
+      this.worker.on('error', (err) => finish({ status: 'failed', error: `${label}: ${err.message}` }));
       this.worker.on('exit', (code) =>
-        finish({ status: 'failed', error: `${name}: expected a final report, got an exit with code ${code}` }),
+        finish({ status: 'failed', error: `${label}: expected a final report, got an exit with code ${code}` }),
       );
     });
   }
@@ -49,5 +66,16 @@ export class WorkerJob<Req, In, Out extends { type: string }, S extends string> 
   /** Stops the thread at once (the job's own report is lost; use send() for a graceful stop). */
   async terminate(): Promise<void> {
     await this.worker.terminate();
+  }
+
+  /** Asks the job to stop with `m` (e.g. pause at a checkpoint), and stops it hard after `graceMs`. */
+  async stopWithin(m: In, graceMs: number): Promise<JobEnd<S>> {
+    this.send(m);
+    const timer = setTimeout(() => void this.worker.terminate(), graceMs);
+    try {
+      return await this.done;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
