@@ -52,17 +52,30 @@ function grouped(x: tf.Tensor4D, groups: number): tf.Tensor4D {
   return tf.reshape(x, [groups, (n / groups) * h, w, c]);
 }
 
+/**
+ * Per-group, per-channel sums of t (Gx(N/G·H)xWxC) -> Gx1x1xC, as a product with a row of ones:
+ * on wasm a Sum over axes 1 and 2 transposes the whole tensor first and runs on one thread,
+ * while the matrix product reads it in place on XNNPACK's thread pool (about 5x less CPU).
+ */
+function groupSums(t: tf.Tensor4D): tf.Tensor4D {
+  const [g, rows, w, c] = t.shape;
+  const ones = tf.ones([g, 1, rows * w]) as tf.Tensor3D;
+  return tf.reshape(tf.matMul(ones, tf.reshape(t, [g, rows * w, c]) as tf.Tensor3D), [g, 1, 1, c]);
+}
+
 function forward(inputs: tf.NamedTensorMap, o: SplitBnOptions): tf.Tensor4D[] {
   return tf.tidy(() => {
     const x = inputs.x as tf.Tensor4D;
     const xg = grouped(x, o.groups);
-    const { mean, variance } = tf.moments(xg, [1, 2], true); // Gx1x1xC each
+    const m = xg.shape[1] * xg.shape[2];
+    const mean = tf.div(groupSums(xg), m); // Gx1x1xC
+    const xc = tf.sub(xg, mean); // Gx(N/G·H)xWxC
+    const variance = tf.div(groupSums(tf.square(xc) as tf.Tensor4D), m); // Gx1x1xC, biased
     const scale = tf.mul(inputs.gamma, tf.rsqrt(tf.add(variance, o.epsilon)));
-    const shift = tf.sub(inputs.beta, tf.mul(mean, scale));
-    let y = tf.add(tf.mul(xg, scale), shift) as tf.Tensor4D;
+    let y = tf.add(tf.mul(xc, scale), inputs.beta) as tf.Tensor4D;
     if (inputs.residual) y = tf.add(y, grouped(inputs.residual as tf.Tensor4D, o.groups));
     if (o.relu) y = tf.relu(y);
-    return [tf.reshape(y, x.shape), mean as tf.Tensor4D, variance as tf.Tensor4D];
+    return [tf.reshape(y, x.shape), mean, variance] as tf.Tensor4D[];
   });
 }
 
@@ -85,8 +98,8 @@ function backward(
     const gg = grouped(g as tf.Tensor4D, o.groups);
     const xc = tf.sub(grouped(x, o.groups), mean); // Gx(N/G·H)xWxC
     const r = tf.rsqrt(tf.add(variance, o.epsilon)); // Gx1x1xC
-    const sumG = tf.sum(gg, [1, 2], true); // Gx1x1xC
-    const sumGXhat = tf.mul(tf.sum(tf.mul(gg, xc), [1, 2], true), r);
+    const sumG = groupSums(gg); // Gx1x1xC
+    const sumGXhat = tf.mul(groupSums(tf.mul(gg, xc) as tf.Tensor4D), r);
     const a = tf.mul(gamma, r);
     const b = tf.neg(tf.div(tf.mul(tf.mul(a, r), sumGXhat), m));
     const cst = tf.neg(tf.div(tf.mul(a, sumG), m));
