@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { splitBatchNorm, type SplitBnOptions } from '../../../src-main/core/engine/batchnorm-kernel';
+import { conv2d } from '../../../src-main/core/engine/conv';
 
 type Shape4 = [number, number, number, number];
 const EPS = 1e-5;
@@ -118,6 +119,41 @@ describe.each(['cpu', 'wasm'])('fused split BN on %s', (backend) => {
       const want = tf.grad((a: tf.Tensor) => reference(a as tf.Tensor4D, gamma, beta, null, o).y)(x, dy);
       expect(relErr(dx.dataSync() as Float32Array, want.dataSync() as Float32Array)).toBeLessThan(1e-5);
     });
+  });
+
+  it('a residual block (conv, BN+ReLU, conv, BN+add+ReLU) has the gradients of its autodiff twin, with gradients freed early', () => {
+    // Here each gradient is freed by its reader as soon as it is used (convolutions and BN):
+    // the chain checks that none is freed while another node still needs it.
+    const block = (f: Fn, x: tf.Tensor4D, w1: tf.Tensor4D, w2: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => {
+      const o = { groups: 2, epsilon: EPS, relu: true };
+      const h = f(conv2d(x, w1, 2, 1), gamma, beta, null, o).y;
+      const down = conv2d(x, tf.slice(w1, [1, 1, 0, 0], [1, 1, 3, 4]) as tf.Tensor4D, 2, 'valid');
+      return f(conv2d(h, w2, 1, 'same'), gamma, beta, down, o).y;
+    };
+    const run = (f: Fn) =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(randomValues(4 * 6 * 6 * 3, 31, 0.3), [4, 6, 6, 3]);
+        const w1 = tf.tensor4d(randomValues(3 * 3 * 3 * 4, 32), [3, 3, 3, 4]);
+        const w2 = tf.tensor4d(randomValues(3 * 3 * 4 * 4, 33), [3, 3, 4, 4]);
+        const gamma = tf.tensor1d(randomValues(4, 34, 1));
+        const beta = tf.tensor1d(randomValues(4, 35));
+        const probe = tf.tensor4d(randomValues(4 * 3 * 3 * 4, 36), [4, 3, 3, 4]);
+        const loss = (...t: tf.Tensor[]) =>
+          tf.sum(
+            tf.mul(
+              block(f, t[0] as tf.Tensor4D, t[1] as tf.Tensor4D, t[2] as tf.Tensor4D, t[3] as tf.Tensor1D, t[4] as tf.Tensor1D),
+              probe,
+            ),
+          );
+        return tf
+          .grads(loss)([x, w1, w2, gamma, beta])
+          .map((t) => t.dataSync() as Float32Array);
+      });
+    const want = run(reference);
+    const before = tf.memory().numTensors;
+    const got = run(fused);
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [i, name] of ['dx', 'dw1', 'dw2', 'dgamma', 'dbeta'].entries()) expect(relErr(got[i], want[i]), name).toBeLessThan(1e-5);
   });
 
   it('keeps tf.memory().numTensors flat across forward and backward passes', () => {
