@@ -156,6 +156,31 @@ describe.each(['cpu', 'wasm'])('fused split BN on %s', (backend) => {
     for (const [i, name] of ['dx', 'dw1', 'dw2', 'dgamma', 'dbeta'].entries()) expect(relErr(got[i], want[i]), name).toBeLessThan(1e-5);
   });
 
+  it('needs at most half the peak memory of autodiff for the gradients of a stack of conv + BN + ReLU layers', async () => {
+    const o = { groups: 2, epsilon: EPS, relu: true };
+    const shape: Shape4 = [8, 12, 12, 8];
+    const grads = (f: Fn) => {
+      const x = tf.tensor4d(randomValues(tf.util.sizeFromShape(shape), 41, 0.3), shape);
+      const w = tf.tensor4d(randomValues(3 * 3 * 8 * 8, 42), [3, 3, 8, 8]);
+      const gamma = tf.tensor1d(randomValues(8, 43, 1));
+      const beta = tf.tensor1d(randomValues(8, 44));
+      const loss = (wt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        let h = x;
+        for (let layer = 0; layer < 4; layer++)
+          h = f(conv2d(h, wt as tf.Tensor4D, 1, 'same'), g as tf.Tensor1D, b as tf.Tensor1D, null, o).y;
+        return tf.sum(h);
+      };
+      tf.dispose([x, w, gamma, beta, ...tf.grads(loss)([w, gamma, beta])]);
+    };
+    const peak = async (f: Fn) => {
+      const base = tf.memory().numBytes;
+      return (await tf.profile(() => grads(f))).peakBytes - base;
+    };
+    const [autodiff, kernel] = [await peak(reference), await peak(fused)];
+    console.log(`${backend}: peak bytes of the gradients, autodiff ${autodiff}, fused kernel ${kernel}`);
+    expect(kernel).toBeLessThan(0.5 * autodiff);
+  });
+
   it('keeps tf.memory().numTensors flat across forward and backward passes', () => {
     const counts: number[] = [];
     for (let i = 0; i < 3; i++) {
