@@ -83,6 +83,9 @@ interface Measured {
   cpuSeconds: number[];
   peakRssBytes: number;
   bnGroups?: number;
+  /** ours: live tensors and RSS after each timed step */
+  tensors?: number[];
+  rssBytes?: number[];
 }
 type TorchResult = (Measured & { threads: number; torch: string; model: string; blas: string; env: string }) | { error: string };
 
@@ -119,6 +122,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 interface Times {
   wall: number[];
   cpu: number[];
+  /** ours only, after each step: live tensors and RSS, to see whether anything grows */
+  tensors?: number[];
+  rssBytes?: number[];
 }
 
 /** One side of the comparison: runs n steps and says how long each took. */
@@ -172,7 +178,7 @@ function oursSide(s: Setting): Side & { bnGroups?: number; profile(): Promise<st
   return {
     bnGroups,
     async run(n) {
-      const t: Times = { wall: [], cpu: [] };
+      const t: Required<Times> = { wall: [], cpu: [], tensors: [], rssBytes: [] };
       for (let i = 0; i < n; i++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
@@ -180,6 +186,8 @@ function oursSide(s: Setting): Side & { bnGroups?: number; profile(): Promise<st
         const c = process.cpuUsage(c0);
         t.wall.push((performance.now() - t0) / 1000);
         t.cpu.push((c.user + c.system) / 1e6);
+        t.tensors.push(tf.memory().numTensors);
+        t.rssBytes.push(process.memoryUsage().rss);
       }
       return t;
     },
@@ -259,13 +267,15 @@ async function compare(s: Setting, o: { warmup: number; steps: number; chunk: nu
         torchError = (err as Error).message;
       }
     }
-    const mine: Times = { wall: [], cpu: [] };
+    const mine: Required<Times> = { wall: [], cpu: [], tensors: [], rssBytes: [] };
     const theirs: Times = { wall: [], cpu: [] };
     for (let done = 0; done < o.steps; done += o.chunk) {
       const n = Math.min(o.chunk, o.steps - done);
       const a = await ours.run(n);
       mine.wall.push(...a.wall);
       mine.cpu.push(...a.cpu);
+      mine.tensors.push(...(a.tensors ?? []));
+      mine.rssBytes.push(...(a.rssBytes ?? []));
       if (torch && !torchError) {
         try {
           const b = await torch.run(n);
@@ -277,7 +287,12 @@ async function compare(s: Setting, o: { warmup: number; steps: number; chunk: nu
       }
     }
     const profile = o.profile && s.train ? await ours.profile() : null;
-    const oursM: Measured = { ...summary(mine, s.batch, stopRss().peak), bnGroups: ours.bnGroups };
+    const oursM: Measured = {
+      ...summary(mine, s.batch, stopRss().peak),
+      bnGroups: ours.bnGroups,
+      tensors: mine.tensors,
+      rssBytes: mine.rssBytes,
+    };
     let torchR: TorchResult | null = null;
     if (torchError) torchR = { error: torchError };
     else if (torch) {
@@ -403,6 +418,9 @@ async function main(): Promise<void> {
     const row = await compare(s, { warmup, steps, chunk, torch: !values['no-torch'], profile: values.profile });
     const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
     console.log(`  ours:  ${fmt(row.ours.imagesPerSec)} img/s (wall ${list(row.ours.stepSeconds)} s; cpu ${list(row.ours.cpuSeconds)} s)`);
+    console.log(
+      `  ours after each step: tensors ${row.ours.tensors?.join(', ')}; RSS MB ${row.ours.rssBytes?.map(mb).join(', ')}; peak RSS ${mb(row.ours.peakRssBytes)} MB`,
+    );
     const t = row.torch;
     if (t)
       console.log(

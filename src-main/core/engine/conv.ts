@@ -11,6 +11,7 @@
 // gradient, unlike tf.customGrad, hands the tape one closure per input, so dx is never computed
 // for an input that needs no gradient (the images entering the stem) and dw never for frozen weights.
 import * as tf from '@tensorflow/tfjs';
+import { madeByBackward } from './backward-scope';
 import { convFilterGrad, convFilterGradByTaps, convInputGrad } from './conv-grads';
 import { axisPads, type ConvPadding } from './conv-geometry';
 
@@ -114,6 +115,14 @@ function registerFor(backendName: string): void {
         const [x, w] = saved as [tf.Tensor4D, tf.Tensor4D];
         const { strides, padding } = attrs as unknown as MocoConvAttrs;
         const g = dy as tf.Tensor4D;
+        // The filter's closure runs after the input's (the engine follows the inputs' order), so
+        // it frees dy, which only this node reads (see backward-scope.ts).
+        const owned = madeByBackward(g);
+        const filterGrad = (dw: () => tf.Tensor4D) => () => {
+          const result = dw();
+          if (owned) g.dispose();
+          return result;
+        };
         if (convRoute(tf.getBackend()) === 'gpu') {
           const { pad } = attrs as unknown as MocoConvAttrs;
           return {
@@ -125,12 +134,12 @@ function registerFor(backendName: string): void {
                   { dy: g, filter: w },
                   { strides, pad, dataFormat: 'NHWC', inputShape: x.shape },
                 ) as tf.Tensor4D,
-            filter: () => convFilterGradByTaps(x, g, w.shape, strides[0], padding),
+            filter: filterGrad(() => convFilterGradByTaps(x, g, w.shape, strides[0], padding)),
           };
         }
         return {
           x: () => convInputGrad(g, w, x.shape, strides[0], padding),
-          filter: () => convFilterGrad(x, g, w.shape, strides[0], padding),
+          filter: filterGrad(() => convFilterGrad(x, g, w.shape, strides[0], padding)),
         };
       },
     });

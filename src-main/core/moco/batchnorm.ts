@@ -3,6 +3,7 @@
 // shuffling BN). Running statistics follow torch: momentum 0.1, unbiased variance.
 import * as tf from '@tensorflow/tfjs';
 import { InvariantError } from '../../api/errors';
+import { splitBatchNorm } from '../engine/batchnorm-kernel';
 import type { ParamStore } from './params';
 
 export const BN_EPS = 1e-5;
@@ -23,8 +24,18 @@ export interface BatchNormMode {
   bnGroups: number;
 }
 
-/** x: NxHxWxC -> NxHxWxC. In training, updates the running buffers of `name` in place. */
-export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode: BatchNormMode): tf.Tensor4D {
+/** What follows BN in a ResNet, fused into its kernel in training: relu(bn(x) + residual). */
+export interface BatchNormTail {
+  /** NxHxWxC added after the normalisation (a residual block's identity path) */
+  residual?: tf.Tensor4D;
+  relu?: boolean;
+}
+
+/**
+ * x: NxHxWxC -> relu?(BN(x) + residual?), NxHxWxC. In training, updates the running buffers of
+ * `name` in place.
+ */
+export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode: BatchNormMode, tail: BatchNormTail = {}): tf.Tensor4D {
   const gamma = store.param(`${name}.weight`);
   const beta = store.param(`${name}.bias`);
   const runningMean = store.buffer(`${name}.running_mean`);
@@ -33,7 +44,7 @@ export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode:
     // y = x*scale + shift with scale = γ/sqrt(var+eps), shift = β - mean*scale (two full-size ops).
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(runningVar, BN_EPS)));
     const shift = tf.sub(beta, tf.mul(runningMean, scale));
-    return tf.add(tf.mul(x, scale), shift);
+    return applyTail(tf.add(tf.mul(x, scale), shift), tail);
   }
 
   const [n, h, w, c] = x.shape;
@@ -45,12 +56,11 @@ export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode:
       `batchNorm ${name}: expected more than 1 value per channel in each BN group, got ${count} (batch ${n}, ${g} groups, ${h}x${w})`,
     );
   }
-  // Rank 4, not Gx(N/G)xHxWxC: WebGPU shaders cannot index tensors of rank 5.
-  const xg = tf.reshape(x, [g, (n / g) * h, w, c]); // Gx(N/G·H)xWxC
-  const { mean, variance } = tf.moments(xg, [1, 2], true); // Gx1x1xC, biased variance
-  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPS)));
-  const shift = tf.sub(beta, tf.mul(mean, scale));
-  const y = tf.reshape(tf.add(tf.mul(xg, scale), shift), [n, h, w, c]) as tf.Tensor4D;
+  const { y, mean, variance } = splitBatchNorm(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, tail.residual ?? null, {
+    groups: g,
+    epsilon: BN_EPS,
+    relu: tail.relu === true,
+  }); // y NxHxWxC; mean, variance Gx1x1xC (biased)
 
   // Running stats: torch's update from each group, averaged over the groups.
   tf.tidy(() => {
@@ -61,7 +71,13 @@ export function batchNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode:
     const tracked = store.buffer(`${name}.num_batches_tracked`);
     tracked.assign(tf.add(tracked, tf.scalar(1, 'int32')));
   });
+  tf.dispose([mean, variance]);
   return y;
+}
+
+function applyTail(y: tf.Tensor4D, tail: BatchNormTail): tf.Tensor4D {
+  const sum: tf.Tensor4D = tail.residual ? tf.add(y, tail.residual) : y;
+  return tail.relu ? tf.relu(sum) : sum;
 }
 
 /** The batch must split into equal BN groups. */

@@ -7,7 +7,7 @@ import { InvariantError } from '../../api/errors';
 import type { Arch, Stem } from '../../api/train-contract';
 import { ARCHS, STEMS } from '../../api/training-config';
 import { conv2d } from '../engine/conv';
-import { addBatchNorm, batchNorm, type BatchNormMode } from './batchnorm';
+import { addBatchNorm, batchNorm, type BatchNormMode, type BatchNormTail } from './batchnorm';
 import { l2Normalize } from './l2norm';
 import { convWeight, linearParams, ParamStore } from './params';
 import type { Rng } from './rng';
@@ -196,9 +196,13 @@ export class ResNet {
     }
     const mode: BatchNormMode = { training: opts.training, bnGroups: opts.bnGroups ?? 1 };
     return tf.tidy(() => {
-      let h = tf.relu(this.convBn(x, this.stemConv, mode));
+      let h = this.convBn(x, this.stemConv, mode, { relu: true });
       if (this.options.stem === 'imagenet') h = maxPool3x3s2p1(h);
-      for (const block of this.blocks) h = this.block(h, block, mode);
+      // A tidy per block frees what the block made and no gradient needs before the next one runs.
+      for (const block of this.blocks) {
+        const input = h;
+        h = tf.tidy(() => this.block(input, block, mode));
+      }
       const features = tf.mean(h, [1, 2]) as tf.Tensor2D; // NxD
       const embedding = l2Normalize(this.head(features)); // NxoutDim
       return { features, embedding };
@@ -210,18 +214,19 @@ export class ResNet {
   }
 
   private block(x: tf.Tensor4D, block: BlockSpec, mode: BatchNormMode): tf.Tensor4D {
+    // The identity path first: the last BN adds it and applies the block's ReLU in one kernel.
+    const identity = block.downsample ? this.convBn(x, block.downsample, mode) : x;
     let h = x;
     block.convs.forEach((c, i) => {
-      h = this.convBn(h, c, mode);
-      if (i < block.convs.length - 1) h = tf.relu(h);
+      const last = i === block.convs.length - 1;
+      h = this.convBn(h, c, mode, last ? { residual: identity, relu: true } : { relu: true });
     });
-    const identity = block.downsample ? this.convBn(x, block.downsample, mode) : x;
-    return tf.relu(tf.add<tf.Tensor4D>(h, identity));
+    return h;
   }
 
-  private convBn(x: tf.Tensor4D, c: ConvSpec, mode: BatchNormMode): tf.Tensor4D {
+  private convBn(x: tf.Tensor4D, c: ConvSpec, mode: BatchNormMode, tail: BatchNormTail = {}): tf.Tensor4D {
     const w = this.store.param(`${c.name}.weight`) as tf.Variable<tf.Rank.R4>;
-    return batchNorm(this.store, c.bnName, torchConv(x, w, c.stride, c.pad), mode);
+    return batchNorm(this.store, c.bnName, torchConv(x, w, c.stride, c.pad), mode, tail);
   }
 
   private head(features: tf.Tensor2D): tf.Tensor2D {
