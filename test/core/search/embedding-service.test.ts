@@ -242,13 +242,16 @@ describe('approximate search', () => {
     const exact = await suite.studio.api.searchSimilar({ query: { imageId: q }, k: 5 });
     expect(exact.index).toBe('exact');
     expect(exact.recallAt10).toBeNull();
+    const six = (await suite.studio.api.searchSimilar({ query: { imageId: q }, k: 6 })).hits;
     await suite.studio.api.updateSettings({ approximateSearch: true });
     const approx = await suite.studio.api.searchSimilar({ query: { imageId: q }, k: 5 });
     expect(approx.index).toBe('approximate');
     expect(approx.recallAt10).toBeGreaterThan(0.9); // 28 vectors: HNSW finds nearly all true neighbours
-    // The same neighbours; near-equal scores may swap places (HNSW scores in its own precision).
-    const ids = (r: typeof exact) => r.hits.map((h) => h.image.id).sort((a, b) => a - b);
-    expect(ids(approx)).toEqual(ids(exact));
+    // The same neighbours; near-equal scores may swap places (HNSW scores in its own precision),
+    // so a sixth neighbour tied with the fifth may stand in for it.
+    const tied = Math.abs(six[4].score - six[5].score) < 1e-3;
+    const allowed = new Set(six.slice(0, tied ? 6 : 5).map((h) => h.image.id));
+    expect(approx.hits.filter((h) => !allowed.has(h.image.id))).toEqual([]);
     approx.hits.forEach((h, i) => expect(h.score).toBeCloseTo(exact.hits[i].score, 3));
     // A filter that leaves fewer rows than HNSW returns falls back to exact search.
     const folder = (await suite.studio.api.listFolders())[0].id;
