@@ -1,33 +1,23 @@
 // One library, several processes: a training run and a scan in one process are seen as running
 // in another process by the commands of a second one, which cannot take the run over; once the
 // first process is killed, its run reads interrupted and can be resumed.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ENTRY, runCli, type CliRun } from './helpers';
 import { writeDistinctJpegs } from '../core/fixtures';
 import { makePatternLibrary, tempDir } from '../core/moco/train/fixtures';
 
-const ENTRY = resolve('src-main/hosts/cli/main.ts');
 const TINY = ['--width', '0.125', '--input-size', '16', '--batch-size', '8', '--K', '32', '--knn-every', '0'];
 const ENV = { ...process.env, MOCO_BACKEND: 'wasm' };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', ENTRY, ...args], { env: ENV, timeout: 120_000 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: string[]): Promise<CliRun> {
+  return runCli(args, { env: ENV, timeoutMs: 120_000 });
 }
 
 /** Starts a long command; resolves once a line of its output passes `ready`. */
 function startLong(args: string[], ready: (line: string) => boolean): { child: ChildProcess; ready: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const readyLine = new Promise<string>((done, fail) => {
     const onData = (chunk: Buffer) => {

@@ -2,32 +2,17 @@
 // file that is not a database. Commands that only look open read-only and never create; every
 // error names the file and says why. Root may write anywhere, so when the tests run as root the
 // commands run as 'nobody', where permissions are real.
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot } from '../core/helpers/child';
-import { makeImageFolder, tempDir } from './helpers';
+import { makeImageFolder, tempDir, runCli, type CliRun } from './helpers';
 
-const ENTRY = resolve('src-main/hosts/cli/main.ts');
 const NOBODY = 65534;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { asNobody?: boolean; dataDir?: string } = {}): Promise<Run> {
+function cli(args: string[], opts: { asNobody?: boolean; dataDir?: string } = {}): Promise<CliRun> {
   const ids = opts.asNobody && isRoot ? { uid: NOBODY, gid: NOBODY } : {};
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', ENTRY, ...args],
-      { env: { ...process.env, MOCO_DATA_DIR: opts.dataDir ?? join(tmp.dir, 'default-data') }, timeout: 60_000, ...ids },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
+  return runCli(args, { env: { ...process.env, MOCO_DATA_DIR: opts.dataDir ?? join(tmp.dir, 'default-data') }, timeoutMs: 60_000, ...ids });
 }
 
 let tmp: ReturnType<typeof tempDir>;

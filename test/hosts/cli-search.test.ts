@@ -1,35 +1,21 @@
 // `moco-studio embed`, `search`, `embeddings` and `duplicates --threshold` as separate processes:
 // wrong arguments, a tiny run embedded with --json progress, a search by an outside file, and
 // near-duplicate groups.
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './helpers';
 import { makePatternLibrary, tempDir } from '../core/moco/train/fixtures';
 
-const ENTRY = resolve('src-main/hosts/cli/main.ts');
 const TINY = ['--width', '0.125', '--input-size', '16', '--batch-size', '8', '--K', '32', '--knn-every', '0', '--epochs', '1'];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
 let photos: string;
 
-function cli(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', ENTRY, ...args, '--db', db],
-      { env: { ...process.env, MOCO_BACKEND: 'wasm' }, timeout: 240_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: string[]): Promise<CliRun> {
+  return runCli([...args, '--db', db], { env: { ...process.env, MOCO_BACKEND: 'wasm' }, timeoutMs: 240_000 });
 }
 
 beforeAll(async () => {

@@ -1,25 +1,21 @@
 // `moco-studio train` on the webgpu engine (SwiftShader here: correctness, not speed): a run is
 // stored as a webgpu run naming its adapter, paused with Ctrl-C at a checkpoint and resumed to
 // the end in a second process.
-import { execFile, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ENTRY, runCli, type CliRun } from './helpers';
 import { swiftShaderEnv } from '../helpers/swiftshader';
 import { makePatternLibrary, tempDir } from '../core/moco/train/fixtures';
 
-const ENTRY = resolve('src-main/hosts/cli/main.ts');
 const TINY = ['--width', '0.0625', '--input-size', '16', '--batch-size', '8', '--K', '16', '--knn-every', '0', '--epochs', '2'];
 
 let tmp: ReturnType<typeof tempDir>;
 let db: string;
 let env: NodeJS.ProcessEnv;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', ENTRY, ...args], { env, timeout: 400_000 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: string[]): Promise<CliRun> {
+  return runCli(args, { env, timeoutMs: 400_000 });
 }
 
 const jsonLines = (text: string) =>
@@ -41,7 +37,7 @@ afterAll(() => tmp?.cleanup());
 
 describe('moco-studio train with MOCO_BACKEND=webgpu', () => {
   it('names the adapter, pauses at a checkpoint on Ctrl-C and resumes to the end', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'train', '--db', db, ...TINY], { env });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'train', '--db', db, ...TINY], { env });
     let stderr = '';
     const code = await new Promise<number | null>((done) => {
       let interrupted = false;

@@ -1,29 +1,19 @@
 // `moco-studio train` and `runs` as separate processes: help, wrong flags, a tiny run with
 // --json lines, and a run killed with SIGKILL mid-training that is then found interrupted
 // and resumed to the end.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ENTRY, runCli, type CliRun } from './helpers';
 import { makePatternLibrary, tempDir } from '../core/moco/train/fixtures';
 
-const ENTRY = resolve('src-main/hosts/cli/main.ts');
 const TINY = ['--width', '0.125', '--input-size', '16', '--batch-size', '8', '--K', '32', '--knn-every', '0'];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', ENTRY, ...args],
-      { env: { ...process.env, MOCO_DATA_DIR: join(tmp.dir, 'default-data'), MOCO_BACKEND: 'wasm' }, timeout: 240_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
+function cli(args: string[]): Promise<CliRun> {
+  return runCli(args, {
+    env: { ...process.env, MOCO_DATA_DIR: join(tmp.dir, 'default-data'), MOCO_BACKEND: 'wasm' },
+    timeoutMs: 240_000,
   });
 }
 
@@ -137,7 +127,7 @@ describe('moco-studio train', () => {
   it('a training process killed with SIGKILL leaves an interrupted run that resumes', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', ENTRY, 'train', '--db', db, ...TINY, '--epochs', '60', '--checkpoint-minutes', '0.1', '--json'],
+      ['--import', 'tsx', CLI_ENTRY, 'train', '--db', db, ...TINY, '--epochs', '60', '--checkpoint-minutes', '0.1', '--json'],
       {
         env: { ...process.env, MOCO_BACKEND: 'wasm' },
       },

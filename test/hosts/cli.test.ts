@@ -1,30 +1,11 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeImageFolder, tempDir } from './helpers';
-
-const ENTRY = resolve('src-main/hosts/cli/main.ts');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { makeImageFolder, tempDir, runCli, type CliRun } from './helpers';
 
 /** Runs the CLI from its TypeScript entry, as a separate process. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', ENTRY, ...args],
-      { env: { ...process.env, MOCO_DATA_DIR: join(tmp.dir, 'default-data'), ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { env: { ...process.env, MOCO_DATA_DIR: join(tmp.dir, 'default-data'), ...env }, timeoutMs: 60_000 });
 }
 
 let tmp: ReturnType<typeof tempDir>;

@@ -1,9 +1,10 @@
-// Shared by the host tests: temp folders with real images, and raw HTTP requests whose
+// Shared by the host tests: temp folders with real images, the CLI run as a process, and raw HTTP requests whose
 // Host and Origin headers the test controls.
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 
 export function tempDir(prefix: string): { dir: string; cleanup(): void } {
@@ -68,5 +69,24 @@ export function rawRequest(
     );
     req.on('error', reject);
     req.end(opts.body);
+  });
+}
+
+/** The CLI's TypeScript entry, run with tsx as a separate process. */
+export const CLI_ENTRY = resolve('src-main/hosts/cli/main.ts');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to its end; the exit code is -1 when it was killed (by a signal or the timeout). */
+export function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; timeoutMs: number; uid?: number; gid?: number }): Promise<CliRun> {
+  const { env, timeoutMs, ...ids } = opts;
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { env, timeout: timeoutMs, ...ids }, (err, stdout, stderr) =>
+      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
   });
 }
