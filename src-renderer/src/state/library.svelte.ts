@@ -48,19 +48,23 @@ export class LibraryStore extends ApiStore {
   }
 
   async refresh(): Promise<void> {
-    const client = this.client();
-    await attempt('Loading the library', async () => {
-      const [status, folders] = await Promise.all([client.getStatus(), client.listFolders()]);
-      this.status = status;
-      this.folders = folders;
-      this.watch = status.watch;
-      // A scan that ended while nobody listened still shows its outcome; a newer event wins.
-      if (status.scan && (!this.scan || status.scan.jobId !== this.scan.jobId || status.scan.elapsedMs >= this.scan.elapsedMs)) {
-        this.scan = status.scan;
-      }
-      this.loaded = true;
-      this.version++;
-    });
+    await this.load(
+      'Loading the library',
+      (c) => Promise.all([c.getStatus(), c.listFolders()]),
+      (r) => this.applyStatus(...r),
+    );
+  }
+
+  private applyStatus(status: LibraryStatus, folders: Folder[]): void {
+    this.status = status;
+    this.folders = folders;
+    this.watch = status.watch;
+    // A scan that ended while nobody listened still shows its outcome; a newer event wins.
+    if (status.scan && (!this.scan || status.scan.jobId !== this.scan.jobId || status.scan.elapsedMs >= this.scan.elapsedMs)) {
+      this.scan = status.scan;
+    }
+    this.loaded = true;
+    this.version++;
   }
 
   private onScanProgress(p: ScanProgress): void {
