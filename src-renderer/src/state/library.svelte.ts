@@ -5,7 +5,7 @@ import type { Folder, LibraryStatus, ScanProgress, Settings, WatchStatus } from 
 import { debounce } from '../lib/debounce';
 import { isScanActive } from '../lib/scan-text';
 import { api, ApiStore, type ClientSource, type UiClient } from './client';
-import { attempt, errors } from './errors.svelte';
+import { attempt, reportFailedJob } from './errors.svelte';
 import { selection } from './selection.svelte';
 
 export class LibraryStore extends ApiStore {
@@ -70,7 +70,7 @@ export class LibraryStore extends ApiStore {
   private onScanProgress(p: ScanProgress): void {
     const wasActive = this.scanning;
     this.scan = p;
-    if (p.phase === 'failed') errors.report(new Error(p.error ?? 'the scan stopped without saying why'), 'Scan');
+    reportFailedJob(p, 'Scan', 'the scan');
     if (wasActive && !isScanActive(p)) {
       this.changed.cancel();
       void this.refresh();

@@ -12,7 +12,7 @@ import { defaultResultKey, findResult, type ResultKey } from '../lib/probe-resul
 import { pickRun, probeableRuns } from '../lib/probe-runs';
 import { defaultProbeId, isProbeActive } from '../lib/probe-text';
 import { api, ApiStore, Latest, type ClientSource, type UiClient } from './client';
-import { attempt, errors } from './errors.svelte';
+import { attempt, errors, reportFailedJob } from './errors.svelte';
 import { curation } from './curation.svelte';
 import { train } from './train.svelte';
 
@@ -242,7 +242,7 @@ export class ProbeStore extends ApiStore {
     this.live = p;
     if (!this.probes.some((x) => x.id === p.probeId)) this.probesChanged();
     if (!isProbeActive(p)) {
-      if (p.phase === 'failed') errors.report(new Error(p.error ?? 'the probe stopped without saying why'), 'Probe');
+      reportFailedJob(p, 'Probe', 'the probe');
       this.probesChanged.cancel();
       void this.refreshProbes().then(() => {
         // The finished probe is the one to look at.

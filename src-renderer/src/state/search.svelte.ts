@@ -10,7 +10,7 @@ import { DEFAULT_OPTIONS, searchRequest, type SearchOptions } from '../lib/searc
 import { defaultSet, encoderChoices, isEmbedActive, isSearchable, type EncoderChoice } from '../lib/search-sets';
 import { api, ApiStore, Latest, type ClientSource, type UiClient } from './client';
 import { router } from './router.svelte';
-import { attempt, errors } from './errors.svelte';
+import { attempt, reportFailedJob } from './errors.svelte';
 import { curation, type CurationChange, type CurationStore } from './curation.svelte';
 import { Picks } from './picks.svelte';
 
@@ -96,7 +96,7 @@ export class SearchStore extends ApiStore {
   private onProgress(p: EmbedProgress): void {
     const wasActive = this.embedding;
     this.progress = p;
-    if (p.phase === 'failed') errors.report(new Error(p.error ?? 'the embedding job stopped without saying why'), 'Computing embeddings');
+    reportFailedJob(p, 'Computing embeddings', 'the embedding job');
     if (wasActive && !isEmbedActive(p)) {
       this.setsChanged.cancel();
       void this.refresh().then(() => {
