@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { contractAlias } from './contract-alias';
+import { contractAlias } from './contract-alias.ts';
 
 // One main-process bundle serves all three doors: the Electron main, the web host and the CLI,
 // plus the worker entries. Output is flat so a worker can be found next to any chunk.

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { contractAlias } from './contract-alias';
+import { contractAlias } from './contract-alias.ts';
 
 export default defineConfig({
   plugins: [svelte()],

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { contractAlias } from './contract-alias';
+import { contractAlias } from './contract-alias.ts';
 
 export default defineConfig({
   resolve: { alias: contractAlias },

@@ -3,6 +3,7 @@
 // code (frozen features, SGD lr 30, momentum 0.9, no weight decay, lr ×0.1 at 60% and 80% of
 // the epochs) and the weighted kNN of the instance-discrimination papers (k 200, T 0.1).
 import type { LabelSource, ProbeConfig } from '$contract';
+import { parseBounded, parseNumberList, parseNumbers, type Parsed } from './form-numbers';
 import type { NumberSpec } from './train-form';
 
 export type ProbeNumberField =
@@ -79,36 +80,18 @@ export function configToProbeForm(c: ProbeConfig, runId: number | null = c.runId
   };
 }
 
-function expectation(spec: NumberSpec): string {
-  return `${spec.integer ? 'an integer' : 'a number'} from ${spec.min} to ${spec.max}`;
-}
-
 /** The number typed for `field`, or a message saying what was expected. */
-export function parseProbeNumber(field: ProbeNumberField, raw: string): { value: number } | { error: string } {
-  const spec = PROBE_FIELDS[field];
-  const text = raw.trim();
-  const v = Number(text);
-  const bad = { error: `${spec.label}: expected ${expectation(spec)}, got ${text === '' ? 'nothing' : JSON.stringify(text)}` };
-  if (text === '' || !Number.isFinite(v)) return bad;
-  if ((spec.integer && !Number.isInteger(v)) || v < spec.min || v > spec.max) return bad;
-  return { value: v };
+export function parseProbeNumber(field: ProbeNumberField, raw: string): Parsed<number> {
+  return parseBounded(PROBE_FIELDS[field], raw, true);
 }
 
 /** "0.6, 0.8" -> [0.6, 0.8]: ascending fractions of the epochs, each in (0, 1). */
-export function parseProbeLrSteps(raw: string): { value: number[] } | { error: string } {
-  const parts = raw.split(/[\s,;]+/).filter(Boolean);
-  const out: number[] = [];
-  for (const p of parts) {
-    const v = Number(p);
-    if (!(Number.isFinite(v) && v > 0 && v < 1)) {
-      return { error: `LR steps: expected fractions of the epochs between 0 and 1 (e.g. 0.6, 0.8), got ${JSON.stringify(p)}` };
-    }
-    if (out.length && v <= out[out.length - 1])
-      return { error: `LR steps: expected ascending fractions, got ${p} after ${out[out.length - 1]}` };
-    out.push(v);
-  }
-  if (out.length > MAX_PROBE_LR_STEPS) return { error: `LR steps: expected at most ${MAX_PROBE_LR_STEPS}, got ${out.length}` };
-  return { value: out };
+export function parseProbeLrSteps(raw: string): Parsed<number[]> {
+  return parseNumberList(raw, 'LR steps', MAX_PROBE_LR_STEPS, (v, text, prev) => {
+    if (!(Number.isFinite(v) && v > 0 && v < 1))
+      return `LR steps: expected fractions of the epochs between 0 and 1 (e.g. 0.6, 0.8), got ${JSON.stringify(text)}`;
+    return prev !== undefined && v <= prev ? `LR steps: expected ascending fractions, got ${text} after ${prev}` : null;
+  });
 }
 
 export interface ProbeFormResult {
@@ -118,14 +101,11 @@ export interface ProbeFormResult {
 }
 
 export function formToProbeConfig(form: ProbeForm): ProbeFormResult {
-  const errors: Partial<Record<ProbeFormField, string>> = {};
-  const n = {} as Record<ProbeNumberField, number>;
-  for (const field of Object.keys(PROBE_FIELDS) as ProbeNumberField[]) {
-    if (field === 'inputSize' && form.inputSize.trim() === '') continue;
-    const r = parseProbeNumber(field, form[field]);
-    if ('error' in r) errors[field] = r.error;
-    else n[field] = r.value;
-  }
+  const fields = Object.keys(PROBE_FIELDS) as ProbeNumberField[];
+  const { values: n, errors: numberErrors } = parseNumbers(fields, (field) =>
+    field === 'inputSize' && form.inputSize.trim() === '' ? null : parseProbeNumber(field, form[field]),
+  );
+  const errors: Partial<Record<ProbeFormField, string>> = { ...numberErrors };
   const steps = parseProbeLrSteps(form.lrSteps);
   if ('error' in steps) errors.lrSteps = steps.error;
   if (form.runId === null) errors.runId = 'Encoder: expected a run to evaluate, got none';

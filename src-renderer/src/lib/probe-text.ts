@@ -5,8 +5,9 @@ import { formatCount } from './format';
 import { changedFromProtocol } from './probe-form';
 import { labelSourceText } from './probe-labels';
 import { findResult, formatAccuracy, MODEL_LABEL } from './probe-results';
+import { jobTone, wording, type Tone } from './status-text';
 
-const PHASE: Record<ProbePhase, string> = {
+export const probePhaseLabel = wording<ProbePhase>({
   preparing: 'Preparing',
   features: 'Computing features',
   linear: 'Training the linear probe',
@@ -14,41 +15,17 @@ const PHASE: Record<ProbePhase, string> = {
   done: 'Done',
   cancelled: 'Cancelled',
   failed: 'Failed',
-};
+});
 
-const STATUS: Record<ProbeStatus, string> = {
+export const probeStatusLabel = wording<ProbeStatus>({
   running: 'Running',
   done: 'Done',
   cancelled: 'Cancelled',
   failed: 'Failed',
   interrupted: 'Interrupted',
-};
+});
 
-export function probePhaseLabel(phase: ProbePhase): string {
-  return PHASE[phase] ?? String(phase);
-}
-
-export function probeStatusLabel(status: ProbeStatus): string {
-  return STATUS[status] ?? String(status);
-}
-
-export function probeStatusTone(status: ProbeStatus | ProbePhase): 'ok' | 'warning' | 'error' | 'active' | '' {
-  switch (status) {
-    case 'done':
-      return 'ok';
-    case 'failed':
-      return 'error';
-    case 'cancelled':
-    case 'interrupted':
-      return 'warning';
-    case 'running':
-    case 'preparing':
-    case 'features':
-    case 'linear':
-    case 'knn':
-      return 'active';
-  }
-}
+export const probeStatusTone: (status: ProbeStatus | ProbePhase) => Tone = jobTone;
 
 export function isProbeActive(p: Pick<ProbeProgress, 'phase'> | null | undefined): boolean {
   return !!p && (p.phase === 'preparing' || p.phase === 'features' || p.phase === 'linear' || p.phase === 'knn');

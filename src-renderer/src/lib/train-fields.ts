@@ -1,6 +1,7 @@
 // The Train form's text fields read back into numbers, with the app's bounds and readable
 // messages; the bounds, labels and words are training-config's, shared with the API and CLI.
-import { expectation, LR_STEPS, MINUTES, NUMBER_FIELDS, type NumberField } from '../../../src-main/api/training-config';
+import { LR_STEPS, MINUTES, NUMBER_FIELDS, type NumberField } from '../../../src-main/api/training-config';
+import { parseBounded, parseNumberList, type Parsed } from './form-numbers';
 
 /** The bounds of a time budget. */
 export const MINUTES_RANGE = { min: MINUTES.min, max: MINUTES.max } as const;
@@ -20,30 +21,15 @@ export function parseMinutes(raw: string): { value: number | null } | { error: s
 }
 
 /** The number typed for `field`, or a message saying what was expected. */
-export function parseNumberField(field: NumberField, raw: string): { value: number } | { error: string } {
-  const spec = NUMBER_FIELDS[field];
-  const text = raw.trim();
-  const v = Number(text);
-  const got = text === '' ? 'nothing' : JSON.stringify(text);
-  if (text === '' || !Number.isFinite(v)) return { error: `${spec.label}: expected ${expectation(spec)}, got ${got}` };
-  if (spec.integer && !Number.isInteger(v)) return { error: `${spec.label}: expected ${expectation(spec)}, got ${text}` };
-  if (v < spec.min || v > spec.max) return { error: `${spec.label}: expected ${expectation(spec)}, got ${text}` };
-  return { value: v };
+export function parseNumberField(field: NumberField, raw: string): Parsed<number> {
+  return parseBounded(NUMBER_FIELDS[field], raw);
 }
 
 /** "120, 160" (commas or spaces) -> [120, 160]; empty text is no milestones. */
-export function parseLrSteps(raw: string): { value: number[] } | { error: string } {
-  const parts = raw.split(/[\s,;]+/).filter(Boolean);
-  const out: number[] = [];
-  for (const p of parts) {
-    const v = Number(p);
-    if (!Number.isInteger(v) || v < LR_STEPS.min || v > LR_STEPS.max) {
-      return {
-        error: `${LR_STEPS.label}: expected epochs as integers from ${LR_STEPS.min} to ${LR_STEPS.max}, separated by commas, got ${JSON.stringify(p)}`,
-      };
-    }
-    out.push(v);
-  }
-  if (out.length > LR_STEPS.count) return { error: `${LR_STEPS.label}: expected at most ${LR_STEPS.count}, got ${out.length}` };
-  return { value: out };
+export function parseLrSteps(raw: string): Parsed<number[]> {
+  return parseNumberList(raw, LR_STEPS.label, LR_STEPS.count, (v, text) =>
+    !Number.isInteger(v) || v < LR_STEPS.min || v > LR_STEPS.max
+      ? `${LR_STEPS.label}: expected epochs as integers from ${LR_STEPS.min} to ${LR_STEPS.max}, separated by commas, got ${JSON.stringify(text)}`
+      : null,
+  );
 }

@@ -13,6 +13,7 @@ import {
   type NumberField,
   type NumberSpec as FieldSpec,
 } from '../../../src-main/api/training-config';
+import { parseNumbers } from './form-numbers';
 import { parseLrSteps, parseMinutes, parseNumberField } from './train-fields';
 
 export {
@@ -86,13 +87,8 @@ export interface FormResult {
 }
 
 export function formToConfig(form: TrainForm): FormResult {
-  const errors: Partial<Record<FormField, string>> = {};
-  const nums = {} as Record<NumberField, number>;
-  for (const field of NUMBER_KEYS) {
-    const r = parseNumberField(field, form[field]);
-    if ('error' in r) errors[field] = r.error;
-    else nums[field] = r.value;
-  }
+  const { values: nums, errors: numberErrors } = parseNumbers(NUMBER_KEYS, (field) => parseNumberField(field, form[field]));
+  const errors: Partial<Record<FormField, string>> = { ...numberErrors };
   const steps = parseLrSteps(form.lrSteps);
   if ('error' in steps) errors.lrSteps = steps.error;
   const minutes = parseMinutes(form.minutes ?? '');

@@ -1,8 +1,9 @@
 // Wording and number formats of the Train view: phases, metrics, the engine, configs.
 import type { BackendName, EngineStatus, RunStatus, TrainConfig, TrainPhase, TrainProgress } from '$contract';
+import { jobTone, wording, type Tone } from './status-text';
 import { CHOICES, NUMBER_FIELDS } from './train-form';
 
-const PHASE: Record<TrainPhase, string> = {
+export const phaseLabel = wording<TrainPhase>({
   preparing: 'Preparing',
   caching: 'Caching images',
   training: 'Training',
@@ -10,9 +11,9 @@ const PHASE: Record<TrainPhase, string> = {
   done: 'Done',
   cancelled: 'Stopped',
   failed: 'Failed',
-};
+});
 
-const STATUS: Record<RunStatus, string> = {
+export const runStatusLabel = wording<RunStatus>({
   running: 'Running',
   paused: 'Paused',
   done: 'Done',
@@ -20,36 +21,10 @@ const STATUS: Record<RunStatus, string> = {
   failed: 'Failed',
   interrupted: 'Interrupted',
   imported: 'Imported',
-};
-
-export function phaseLabel(phase: TrainPhase): string {
-  return PHASE[phase] ?? String(phase);
-}
-
-export function runStatusLabel(status: RunStatus): string {
-  return STATUS[status] ?? String(status);
-}
+});
 
 /** Badge tone of a run status (a class in global.css, or none). */
-export function statusTone(status: RunStatus | TrainPhase): 'ok' | 'warning' | 'error' | 'active' | '' {
-  switch (status) {
-    case 'done':
-      return 'ok';
-    case 'failed':
-      return 'error';
-    case 'paused':
-    case 'interrupted':
-    case 'cancelled':
-      return 'warning';
-    case 'running':
-    case 'training':
-    case 'preparing':
-    case 'caching':
-      return 'active';
-    case 'imported':
-      return '';
-  }
-}
+export const statusTone: (status: RunStatus | TrainPhase) => Tone = jobTone;
 
 const DASH = '—';
 

@@ -46,3 +46,8 @@ export async function attempt<T>(context: string, fn: () => Promise<T>): Promise
     return undefined;
   }
 }
+
+/** Shows a job's failure, from its last progress event, under `context`; `what` names the job. */
+export function reportFailedJob(p: { phase: string; error?: string | null }, context: string, what: string): void {
+  if (p.phase === 'failed') errors.report(new Error(p.error ?? `${what} stopped without saying why`), context);
+}

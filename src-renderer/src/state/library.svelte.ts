@@ -5,7 +5,7 @@ import type { Folder, LibraryStatus, ScanProgress, Settings, WatchStatus } from 
 import { debounce } from '../lib/debounce';
 import { isScanActive } from '../lib/scan-text';
 import { api, ApiStore, type ClientSource, type UiClient } from './client';
-import { attempt, errors } from './errors.svelte';
+import { attempt, reportFailedJob } from './errors.svelte';
 import { selection } from './selection.svelte';
 
 export class LibraryStore extends ApiStore {
@@ -48,25 +48,29 @@ export class LibraryStore extends ApiStore {
   }
 
   async refresh(): Promise<void> {
-    const client = this.client();
-    await attempt('Loading the library', async () => {
-      const [status, folders] = await Promise.all([client.getStatus(), client.listFolders()]);
-      this.status = status;
-      this.folders = folders;
-      this.watch = status.watch;
-      // A scan that ended while nobody listened still shows its outcome; a newer event wins.
-      if (status.scan && (!this.scan || status.scan.jobId !== this.scan.jobId || status.scan.elapsedMs >= this.scan.elapsedMs)) {
-        this.scan = status.scan;
-      }
-      this.loaded = true;
-      this.version++;
-    });
+    await this.load(
+      'Loading the library',
+      (c) => Promise.all([c.getStatus(), c.listFolders()]),
+      (r) => this.applyStatus(...r),
+    );
+  }
+
+  private applyStatus(status: LibraryStatus, folders: Folder[]): void {
+    this.status = status;
+    this.folders = folders;
+    this.watch = status.watch;
+    // A scan that ended while nobody listened still shows its outcome; a newer event wins.
+    if (status.scan && (!this.scan || status.scan.jobId !== this.scan.jobId || status.scan.elapsedMs >= this.scan.elapsedMs)) {
+      this.scan = status.scan;
+    }
+    this.loaded = true;
+    this.version++;
   }
 
   private onScanProgress(p: ScanProgress): void {
     const wasActive = this.scanning;
     this.scan = p;
-    if (p.phase === 'failed') errors.report(new Error(p.error ?? 'the scan stopped without saying why'), 'Scan');
+    reportFailedJob(p, 'Scan', 'the scan');
     if (wasActive && !isScanActive(p)) {
       this.changed.cancel();
       void this.refresh();

@@ -5,7 +5,7 @@ import type { SearchOptions } from '../lib/search-request';
 import { errorText, type ErrorText } from '../lib/error-text';
 import { withExcluded } from '../lib/curation-groups';
 import { countReading } from '../lib/curation-curve';
-import { api, type ClientSource } from './client';
+import { api, Latest, type ClientSource } from './client';
 import { curation, type CurationChange, type CurationStore } from './curation.svelte';
 import { Picks } from './picks.svelte';
 import { search } from './search.svelte';
@@ -25,7 +25,7 @@ export class NearDuplicateStore {
   readonly picks = new Picks();
   /** the group count at the slider's position, from the last answer's curve */
   readonly reading = $derived(countReading(this.result, this.threshold));
-  private seq = 0;
+  private readonly latest = new Latest('near-duplicates');
 
   private readonly client: ClientSource;
   private readonly scope: SearchScope;
@@ -39,20 +39,15 @@ export class NearDuplicateStore {
   async load(threshold = this.threshold): Promise<void> {
     const setId = this.scope.setId;
     if (setId === null) return;
-    const seq = ++this.seq;
-    this.loading = true;
-    try {
-      const r = await this.client().findNearDuplicates({ setId, threshold, space: this.scope.options.space, includeExcluded: true });
-      if (seq !== this.seq) return;
-      this.result = r;
-      this.error = null;
-    } catch (err) {
-      if (seq !== this.seq) return;
-      console.error('near-duplicates', err);
-      this.error = errorText(err, 'Finding near-duplicates');
-    } finally {
-      if (seq === this.seq) this.loading = false;
-    }
+    const request = { setId, threshold, space: this.scope.options.space, includeExcluded: true };
+    await this.latest.run(() => this.client().findNearDuplicates(request), {
+      busy: (b) => (this.loading = b),
+      ok: (r) => {
+        this.result = r;
+        this.error = null;
+      },
+      fail: (err) => (this.error = errorText(err, 'Finding near-duplicates')),
+    });
   }
 
   /** Folds a curation change into the groups on screen; a group left with one image goes. */

@@ -11,8 +11,8 @@ import { labelOptions, sampleOffsets } from '../lib/probe-labels';
 import { defaultResultKey, findResult, type ResultKey } from '../lib/probe-results';
 import { pickRun, probeableRuns } from '../lib/probe-runs';
 import { defaultProbeId, isProbeActive } from '../lib/probe-text';
-import { api, ApiStore, type ClientSource, type UiClient } from './client';
-import { attempt, errors } from './errors.svelte';
+import { api, ApiStore, Latest, type ClientSource, type UiClient } from './client';
+import { attempt, errors, reportFailedJob } from './errors.svelte';
 import { curation } from './curation.svelte';
 import { train } from './train.svelte';
 
@@ -60,8 +60,8 @@ export class ProbeStore extends ApiStore {
 
   private previewKey: string | null = null;
   private libraryVersion: number | null = null;
-  private previewSeq = 0;
-  private cellSeq = 0;
+  private readonly previewCalls = new Latest('previewLabels');
+  private readonly cellCalls = new Latest('probeCellImages');
   private readonly previewSoon = debounce(() => void this.refreshPreview(), 300, 1200);
   private readonly probesChanged = debounce(() => void this.refreshProbes(), 300, 1500);
 
@@ -147,22 +147,18 @@ export class ProbeStore extends ApiStore {
     if (!req) return; // the split fields show their own messages
     if (req.key === this.previewKey && (this.preview || this.previewError)) return;
     this.previewKey = req.key;
-    const seq = ++this.previewSeq;
-    this.previewing = true;
-    try {
-      const preview = await this.client().previewLabels(req.labels, req.options);
-      if (seq !== this.previewSeq) return;
-      this.preview = preview;
-      this.previewError = null;
-    } catch (err) {
-      if (seq !== this.previewSeq) return;
+    await this.previewCalls.run(() => this.client().previewLabels(req.labels, req.options), {
+      busy: (b) => (this.previewing = b),
+      ok: (preview) => {
+        this.preview = preview;
+        this.previewError = null;
+      },
       // Shown in the preview itself (e.g. "expected at least 2 classes ..."), which is where it matters.
-      console.error('previewLabels', err);
-      this.preview = null;
-      this.previewError = errorText(err, 'Class preview');
-    } finally {
-      if (seq === this.previewSeq) this.previewing = false;
-    }
+      fail: (err) => {
+        this.preview = null;
+        this.previewError = errorText(err, 'Class preview');
+      },
+    });
   }
 
   select(id: number | null): void {
@@ -178,7 +174,7 @@ export class ProbeStore extends ApiStore {
   }
 
   clearCell(): void {
-    this.cellSeq++;
+    this.cellCalls.drop();
     this.cell = null;
     this.cellImages = null;
     this.cellError = null;
@@ -191,22 +187,16 @@ export class ProbeStore extends ApiStore {
     const r = this.result;
     if (!probe || !r) return;
     if (samePick(pick, this.cell) && (this.cellImages || this.cellLoading)) return;
-    const seq = ++this.cellSeq;
     this.cell = pick;
-    this.cellLoading = true;
     this.cellError = null;
-    try {
-      const images = await this.client().probeCellImages({ probeId: probe.id, model: r.model, method: r.method, ...pick });
-      if (seq !== this.cellSeq) return;
-      this.cellImages = images;
-    } catch (err) {
-      if (seq !== this.cellSeq) return;
-      console.error('probeCellImages', err);
-      this.cellImages = null;
-      this.cellError = errorText(err, 'Loading the cell’s images');
-    } finally {
-      if (seq === this.cellSeq) this.cellLoading = false;
-    }
+    await this.cellCalls.run(() => this.client().probeCellImages({ probeId: probe.id, model: r.model, method: r.method, ...pick }), {
+      busy: (b) => (this.cellLoading = b),
+      ok: (images) => (this.cellImages = images),
+      fail: (err) => {
+        this.cellImages = null;
+        this.cellError = errorText(err, 'Loading the cell’s images');
+      },
+    });
   }
 
   async startProbe(): Promise<void> {
@@ -252,7 +242,7 @@ export class ProbeStore extends ApiStore {
     this.live = p;
     if (!this.probes.some((x) => x.id === p.probeId)) this.probesChanged();
     if (!isProbeActive(p)) {
-      if (p.phase === 'failed') errors.report(new Error(p.error ?? 'the probe stopped without saying why'), 'Probe');
+      reportFailedJob(p, 'Probe', 'the probe');
       this.probesChanged.cancel();
       void this.refreshProbes().then(() => {
         // The finished probe is the one to look at.

@@ -8,9 +8,9 @@ import { backFrom, currentEntry, pushSubject, type HistoryEntry, type SearchSubj
 import { prepareQueryFile, shrinkInBrowser, WEB_RAW_LIMIT, type QueryFile } from '../lib/search-file';
 import { DEFAULT_OPTIONS, searchRequest, type SearchOptions } from '../lib/search-request';
 import { defaultSet, encoderChoices, isEmbedActive, isSearchable, type EncoderChoice } from '../lib/search-sets';
-import { api, ApiStore, type ClientSource, type UiClient } from './client';
+import { api, ApiStore, Latest, type ClientSource, type UiClient } from './client';
 import { router } from './router.svelte';
-import { attempt, errors } from './errors.svelte';
+import { attempt, reportFailedJob } from './errors.svelte';
 import { curation, type CurationChange, type CurationStore } from './curation.svelte';
 import { Picks } from './picks.svelte';
 
@@ -52,7 +52,7 @@ export class SearchStore extends ApiStore {
   readonly current = $derived(currentEntry(this.history));
   readonly embedding = $derived(isEmbedActive(this.progress));
 
-  private seq = 0;
+  private readonly latest = new Latest('search');
   /** a subject whose search failed, tried again once embeddings are ready */
   private waiting: SearchSubject | null = null;
   private readonly setsChanged = debounce(() => void this.refresh(), 300, 1500);
@@ -82,19 +82,21 @@ export class SearchStore extends ApiStore {
   }
 
   async refresh(): Promise<void> {
-    const client = this.client();
-    await attempt('Loading encoders', async () => {
-      const [sets, runs] = await Promise.all([client.listEmbeddings(), client.listRuns()]);
-      this.sets = sets;
-      this.runs = runs;
-      this.loaded = true;
-    });
+    await this.load(
+      'Loading encoders',
+      (c) => Promise.all([c.listEmbeddings(), c.listRuns()]),
+      ([sets, runs]) => {
+        this.sets = sets;
+        this.runs = runs;
+        this.loaded = true;
+      },
+    );
   }
 
   private onProgress(p: EmbedProgress): void {
     const wasActive = this.embedding;
     this.progress = p;
-    if (p.phase === 'failed') errors.report(new Error(p.error ?? 'the embedding job stopped without saying why'), 'Computing embeddings');
+    reportFailedJob(p, 'Computing embeddings', 'the embedding job');
     if (wasActive && !isEmbedActive(p)) {
       this.setsChanged.cancel();
       void this.refresh().then(() => {
@@ -175,7 +177,7 @@ export class SearchStore extends ApiStore {
     this.history = step.stack;
     const entry = currentEntry(step.stack);
     if (!entry) {
-      this.seq++; // an answer still on its way is for a query that is gone
+      this.latest.drop(); // an answer still on its way is for a query that is gone
       this.result = null;
       this.focus = -1;
       this.searching = false;
@@ -207,24 +209,19 @@ export class SearchStore extends ApiStore {
   }
 
   private async run(subject: SearchSubject): Promise<boolean> {
-    const seq = ++this.seq;
-    this.searching = true;
-    try {
-      const result = await this.client().searchSimilar(searchRequest(subject, this.options, this.setId));
-      if (seq !== this.seq) return false;
-      this.result = result;
-      this.error = null;
-      this.waiting = null;
-      return true;
-    } catch (err) {
-      if (seq !== this.seq) return false;
-      console.error('search', err);
-      this.error = { ...errorText(err, 'Search'), subject: subject.kind === 'file' ? subject.fileName : `image ${subject.imageId}` };
-      this.waiting = subject;
-      return false;
-    } finally {
-      if (seq === this.seq) this.searching = false;
-    }
+    const outcome = await this.latest.run(() => this.client().searchSimilar(searchRequest(subject, this.options, this.setId)), {
+      busy: (b) => (this.searching = b),
+      ok: (result) => {
+        this.result = result;
+        this.error = null;
+        this.waiting = null;
+      },
+      fail: (err) => {
+        this.error = { ...errorText(err, 'Search'), subject: subject.kind === 'file' ? subject.fileName : `image ${subject.imageId}` };
+        this.waiting = subject;
+      },
+    });
+    return outcome === 'ok';
   }
 
   /** Folds a curation change into the results on screen. */

@@ -10,7 +10,7 @@ import { configHints, configToForm, fieldOfServerError, formToConfig, patchForm,
 import { defaultRunId, isActivePhase, type PendingAction } from '../lib/train-run';
 import { defaultPreset, offeredPresets } from '../lib/engine-presets';
 import { api, ApiStore, type ClientSource, type UiClient } from './client';
-import { attempt, errors } from './errors.svelte';
+import { attempt, errors, reportFailedJob } from './errors.svelte';
 import { library } from './library.svelte';
 
 const ADVANCED_KEY = 'moco.train.advanced';
@@ -146,7 +146,7 @@ export class TrainStore extends ApiStore {
       if (point) this.series = appendPoint(this.series, point);
     }
     if (!isActivePhase(p.phase)) {
-      if (p.phase === 'failed') errors.report(new Error(p.error ?? 'training stopped without saying why'), 'Training');
+      reportFailedJob(p, 'Training', 'training');
       void this.refreshRuns();
       // The stored history is complete (live events are throttled): show it.
       if (p.runId === this.selectedId) void this.loadRunDetails(p.runId, this.loadToken);
