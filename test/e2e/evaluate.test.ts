@@ -15,7 +15,7 @@ import { openBrowser } from './helpers/browser';
 import { makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
 import { startHost } from './helpers/web-host';
-import { cleanupsAfterEach, call, scanSettles, shot, imagesLoaded, WAIT, trainTinyRun } from './helpers/session';
+import { cleanupsAfterEach, call, scanSettles, shot, imagesLoaded, WAIT, trainTinyRun, expectOnlyRefusals } from './helpers/session';
 
 const cleanups = cleanupsAfterEach();
 const PER_CLASS = 12;
@@ -267,11 +267,7 @@ describe('evaluate view in the browser', () => {
     await message.waitFor(WAIT);
     expect(await message.textContent()).toBe(`importWeights: expected a weights file, got ${missing} (no such file)`);
     await shot(page, 'export-import-error');
-    expect(
-      browser.problems.every((p) => /status of 404|importWeights/.test(p)),
-      browser.problems.join('\n'),
-    ).toBe(true);
-    browser.problems.length = 0;
+    expectOnlyRefusals(browser, /status of 404|importWeights/);
 
     await page.getByTestId('import-path').fill(join(outDir, 'encoder.safetensors'));
     await page.getByTestId('import-name').fill('round trip');

@@ -9,7 +9,7 @@ import { openBrowser, type Browser } from './helpers/browser';
 import { makeManyImages, makePhotoSet } from './helpers/photos';
 import { tempDir } from './helpers/temp';
 import { startHost, type RunningHost } from './helpers/web-host';
-import { cleanupsAfterEach, call, shot, imagesLoaded } from './helpers/session';
+import { cleanupsAfterEach, call, shot, imagesLoaded, expectOnlyRefusals } from './helpers/session';
 
 const cleanups = cleanupsAfterEach();
 
@@ -130,11 +130,7 @@ describe('library in the browser', () => {
     expect(await banner.textContent()).toContain('no such folder');
     await shot(page, 'error');
     // The refused call is logged by the browser (HTTP 4xx) and by the app; nothing else.
-    expect(
-      browser.problems.every((p) => /status of 4\d\d|no such folder/.test(p)),
-      browser.problems.join('\n'),
-    ).toBe(true);
-    browser.problems.length = 0;
+    expectOnlyRefusals(browser, /status of 4\d\d|no such folder/);
 
     // Removing the folder (after confirming) empties the library.
     await page.getByTestId('remove-folder-button').click();

@@ -9,10 +9,17 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openBrowser } from './helpers/browser';
-import { tempDir } from './helpers/temp';
-import { startHost } from './helpers/web-host';
-import { cleanupsAfterEach, call, shot, imagesLoaded, WAIT, addFolderInPage } from './helpers/session';
+import {
+  cleanupsAfterEach,
+  call,
+  shot,
+  imagesLoaded,
+  WAIT,
+  addFolderInPage,
+  expectOnlyRefusals,
+  photosFolder,
+  openApp,
+} from './helpers/session';
 
 const cleanups = cleanupsAfterEach();
 const PER_CLASS = 16;
@@ -83,19 +90,13 @@ function expectOwnClassFirst(classes: string[], own: string): void {
 
 describe('search in the browser', () => {
   it('embeds the library, finds images like a library image or an outside file, tags them, and reviews near-duplicates', async () => {
-    const tmp = await tempDir('search');
-    cleanups.push(tmp.remove);
-    const photos = join(tmp.path, 'photos');
+    const { tmp, photos } = await photosFolder(cleanups, 'search');
     const lib = await makeLibrary(photos);
-    const outside = join(tmp.path, 'outside');
+    const outside = join(tmp, 'outside');
     await mkdir(outside);
     const queryFile = join(outside, 'red-query.jpg');
     await writeFile(queryFile, await jpeg('reds', PER_CLASS));
-    const host = await startHost(join(tmp.path, 'data'));
-    cleanups.push(host.stop);
-    const browser = await openBrowser(join(tmp.path, 'profile'));
-    cleanups.push(browser.close);
-    const { page } = browser;
+    const { host, browser, page } = await openApp(cleanups, tmp);
 
     await page.goto(host.url);
     await addFolderInPage(page, photos, lib.images);
@@ -249,11 +250,7 @@ describe('search in the browser', () => {
     expect(await page.getByTestId('query-name').textContent()).toBe('red-query.jpg');
     await shot(page, 'search-error');
     // The refused call is logged by the browser (HTTP 4xx) and by the page; nothing else.
-    expect(
-      browser.problems.every((p) => /status of 4\d\d|cannot be decoded/.test(p)),
-      browser.problems.join('\n'),
-    ).toBe(true);
-    browser.problems.length = 0;
+    expectOnlyRefusals(browser, /status of 4\d\d|cannot be decoded/);
     await page.getByTestId('search-error').getByRole('button', { name: 'Dismiss' }).click();
 
     // Near-duplicate review: the slider's count moves live without a call; the groups load on release.

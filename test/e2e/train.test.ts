@@ -2,15 +2,10 @@
 // preset made tiny in the advanced form, a refused config with the app's own message, then a
 // real run with live curves, pause (checkpoint), resume, the run's final metrics in the
 // history, both colour schemes, resizing, a second run stopped, choosing a past run, and deletion.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openBrowser } from './helpers/browser';
 import { makePhotoSet } from './helpers/photos';
-import { tempDir } from './helpers/temp';
-import { startHost } from './helpers/web-host';
-import { cleanupsAfterEach, shot, addFolderInPage } from './helpers/session';
+import { cleanupsAfterEach, shot, addFolderInPage, expectOnlyRefusals, photosFolder, openApp } from './helpers/session';
 
 const cleanups = cleanupsAfterEach();
 
@@ -33,16 +28,9 @@ async function chartState(page: Page, kind: string): Promise<{ points: number; i
 
 describe('train view in the browser', () => {
   it('refuses a bad config readably, trains live, pauses with a checkpoint, resumes and lists the run', async () => {
-    const tmp = await tempDir('train');
-    cleanups.push(tmp.remove);
-    const photos = join(tmp.path, 'photos');
-    await mkdir(photos);
+    const { tmp, photos } = await photosFolder(cleanups, 'train');
     const set = await makePhotoSet(photos, 16);
-    const host = await startHost(join(tmp.path, 'data'));
-    cleanups.push(host.stop);
-    const browser = await openBrowser(join(tmp.path, 'profile'));
-    cleanups.push(browser.close);
-    const { page } = browser;
+    const { host, browser, page } = await openApp(cleanups, tmp);
 
     // A library of three classes (folders), scanned through the Library view.
     await page.goto(host.url);
@@ -129,11 +117,7 @@ describe('train view in the browser', () => {
     expect(await banner.textContent()).toContain('expected queue size K a multiple of the batch size 16');
     await shot(page, 'train-refused');
     // The refused call shows up only as the HTTP status of that call.
-    expect(
-      browser.problems.every((p) => /status of 4\d\d|queue size K/.test(p)),
-      browser.problems.join('\n'),
-    ).toBe(true);
-    browser.problems.length = 0;
+    expectOnlyRefusals(browser, /status of 4\d\d|queue size K/);
     await banner.getByRole('button', { name: 'Dismiss' }).click();
 
     await fill(page, 'K', '64');

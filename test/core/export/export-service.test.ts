@@ -4,11 +4,10 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EmbeddingSet } from '../../../src-main/api/contract';
 import { readSafetensors } from '../../../src-main/core/weights/safetensors';
 import { exportSafetensors } from '../../../src-main/core/export/weights-export';
 import { modelWithBnStats } from './helpers';
-import { makePatternLibrary, trainedStudioSuite } from '../moco/train/fixtures';
+import { makePatternLibrary, trainedStudioSuite, embedToEnd } from '../moco/train/fixtures';
 
 // 18 images in 3 folders, and a folder for the exports
 const suite = trainedStudioSuite('export', async (photos, dir) => {
@@ -16,12 +15,6 @@ const suite = trainedStudioSuite('export', async (photos, dir) => {
   mkdirSync(join(dir, 'out'));
 });
 const out = () => join(suite.dir, 'out');
-
-async function embed(run: number): Promise<EmbeddingSet> {
-  const started = await suite.studio.api.startEmbedding(run);
-  await suite.studio.waitForEmbedding();
-  return (await suite.studio.api.listEmbeddings()).find((s) => s.id === started.id)!;
-}
 
 describe('export', () => {
   it('writes the encoder as safetensors with torchvision names, a config and a README', async () => {
@@ -97,7 +90,7 @@ describe('export', () => {
   });
 
   it('writes embeddings as .npy with an ids CSV, leaving excluded images out', async () => {
-    const set = await embed(suite.runId);
+    const set = await embedToEnd(suite.studio, suite.runId);
     const first = (await suite.studio.api.listImages({ limit: 1 })).items[0];
     await suite.studio.api.setExcluded([first.id], true);
     const r = await suite.studio.api.exportEmbeddings({ setId: set.id, space: 'embedding', dir: out() });
@@ -162,7 +155,7 @@ describe('import', () => {
     expect(report).toContain('recorded as MoCo v1 (linear head): T 0.07, augmentation v1');
     expect(run.config).toMatchObject({ T: 0.07, augmentation: 'v1', mlpHead: false });
     const original = (await suite.studio.api.listEmbeddings()).find((s) => s.runId === suite.runId)!;
-    const copy = await embed(run.id);
+    const copy = await embedToEnd(suite.studio, run.id);
     expect(copy.error).toBeNull();
     expect(copy.count).toBe(original.count);
     const q = (await suite.studio.api.listImages({ limit: 1 })).items[0].id;

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingSet } from '../../../src-main/api/contract';
 import { createStudio } from '../../../src-main/core/studio';
-import { makePatternLibrary, trainedStudioSuite } from '../moco/train/fixtures';
+import { makePatternLibrary, trainedStudioSuite, embedToEnd } from '../moco/train/fixtures';
 
 let set: EmbeddingSet;
 
@@ -24,12 +24,6 @@ const suite = trainedStudioSuite('embed', async (dir) => {
   await sharp(join(dir, ORIGINAL)).resize(52, 52).jpeg({ quality: 85 }).toFile(join(dir, COPY));
 });
 const photos = () => suite.photos;
-
-async function embed(): Promise<EmbeddingSet> {
-  const started = await suite.studio.api.startEmbedding(suite.runId);
-  await suite.studio.waitForEmbedding();
-  return (await suite.studio.api.listEmbeddings()).find((s) => s.id === started.id)!;
-}
 
 async function idOf(relPath: string): Promise<number> {
   const page = await suite.studio.api.listImages({ limit: 1000, includeMissing: true });
@@ -49,7 +43,7 @@ describe('embeddings', () => {
   it('embeds every image in a worker, with progress, and stores both vectors', async () => {
     const phases: string[] = [];
     const off = suite.studio.on('embed.progress', (p) => phases.push(p.phase));
-    set = await embed();
+    set = await embedToEnd(suite.studio, suite.runId);
     off();
     expect(set.status).toBe('done');
     expect(set.count).toBe(26);
@@ -131,7 +125,7 @@ describe('search', () => {
     copyFileSync(join(photos(), 'down/down-5.png'), join(photos(), 'down-5-copy.png'));
     await suite.studio.api.rescan();
     await suite.studio.waitForScan();
-    await embed();
+    await embedToEnd(suite.studio, suite.runId);
     const q = await idOf('down/down-5.png');
     const copy = await idOf('down-5-copy.png');
     const plain = await suite.studio.api.searchSimilar({ query: { imageId: q }, k: 3 });
@@ -154,7 +148,7 @@ describe('incremental embeddings', () => {
     expect(stale.stale).toBe(2); // one new, one changed
     const progress: number[] = [];
     const off = suite.studio.on('embed.progress', (p) => p.phase === 'done' && progress.push(p.total));
-    const after = await embed();
+    const after = await embedToEnd(suite.studio, suite.runId);
     off();
     expect(progress).toEqual([2]);
     expect(after.count).toBe(before.count + 1);

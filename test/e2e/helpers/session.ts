@@ -1,11 +1,14 @@
 // What every browser test needs around the app: calls to the API as the page makes them, a
 // screenshot folder, a wait for thumbnails that really loaded, and cleanups run after each test.
 import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, expect } from 'vitest';
 import type { ApiArgs, ApiMethod, ApiResult } from '../../../src-main/api/contract';
-import { REPO_ROOT, type RunningHost } from './web-host';
+import { openBrowser, type Browser } from './browser';
+import { tempDir } from './temp';
+import { REPO_ROOT, startHost, type RunningHost } from './web-host';
 
 export const SHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
 /** Polls that wait on the app on a busy 2-core machine. */
@@ -89,4 +92,34 @@ export async function trainTinyRun(host: RunningHost): Promise<{ id: number }> {
     .poll(async () => (await call(host, 'listRuns')).find((r) => r.id === run.id)?.status, { timeout: 90_000, interval: 500 })
     .toBe('done');
   return run;
+}
+
+/** The browser logged only the refused calls a test provoked (matching `expected`); clears them. */
+export function expectOnlyRefusals(browser: Browser, expected: RegExp): void {
+  expect(
+    browser.problems.every((p) => expected.test(p)),
+    browser.problems.join('\n'),
+  ).toBe(true);
+  browser.problems.length = 0;
+}
+
+/** A temporary folder with an empty photos/ in it, removed after the test. */
+export async function photosFolder(cleanups: (() => Promise<void>)[], name: string): Promise<{ tmp: string; photos: string }> {
+  const tmp = await tempDir(name);
+  cleanups.push(tmp.remove);
+  const photos = join(tmp.path, 'photos');
+  await mkdir(photos);
+  return { tmp: tmp.path, photos };
+}
+
+/** The web host on `tmp`/data and a browser with its profile in `tmp`, both closed after the test. */
+export async function openApp(
+  cleanups: (() => Promise<void>)[],
+  tmp: string,
+): Promise<{ host: RunningHost; browser: Browser; page: Page }> {
+  const host = await startHost(join(tmp, 'data'));
+  cleanups.push(host.stop);
+  const browser = await openBrowser(join(tmp, 'profile'));
+  cleanups.push(browser.close);
+  return { host, browser, page: browser.page };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { tempDir, tinyConfig } from './pattern-library';
 import { createStudio } from '../../../../src-main/core/studio';
+import type { EmbeddingSet } from '../../../../src-main/api/contract';
 import type { Studio } from '../../../../src-main/core/studio-types';
 
 export { makePatternLibrary, PATTERNS, patternPixels, tempDir, tinyConfig, trainImagesIn } from './pattern-library';
@@ -73,4 +74,11 @@ export function trainedStudioSuite(name: string, makePhotos: (photos: string, di
     tmp?.cleanup();
   });
   return suite;
+}
+
+/** Computes the embeddings of run `runId` and waits for the set to finish. */
+export async function embedToEnd(studio: Studio, runId: number): Promise<EmbeddingSet> {
+  const started = await studio.api.startEmbedding(runId);
+  await studio.waitForEmbedding();
+  return (await studio.api.listEmbeddings()).find((s) => s.id === started.id)!;
 }
