@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { runSummary, scanProgress } from './fixtures';
 import type { ForeignJob, RunSummary } from '../../src-main/api/contract';
-import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
 import { elsewhereLines } from '../../src-renderer/src/lib/scan-text';
 import { runActions, runPanel } from '../../src-renderer/src/lib/train-run';
 
 const owner = { pid: 4242, kind: 'cli' as const, hostname: 'here' };
 
-const run: RunSummary = {
-  id: 3,
-  name: 'resnet18 small 32px',
-  status: 'running',
-  config: TRAIN_PRESETS[0].config,
-  backend: 'wasm',
-  createdAt: '2024-05-01T10:00:00.000Z',
-  updatedAt: '2024-05-01T10:05:00.000Z',
-  step: 3,
-  totalSteps: 12,
-  epoch: 1,
-  images: 49,
-  final: { loss: null, accuracy: null, knnAccuracy: null },
-  error: null,
-  owner,
-};
+const run: RunSummary = runSummary({ id: 3, owner });
 
 describe('jobs of other processes in the views', () => {
   it('lists them, the scan first with its counts', () => {
@@ -31,19 +16,7 @@ describe('jobs of other processes in the views', () => {
         job: 'scan',
         id: 'a-b-c',
         owner: { pid: 7, kind: 'web', hostname: 'here' },
-        progress: {
-          jobId: 'a-b-c',
-          folderIds: [1],
-          phase: 'processing',
-          found: 400,
-          processed: 120,
-          skipped: 0,
-          failed: 3,
-          missing: 0,
-          rate: 10,
-          etaSeconds: 28,
-          elapsedMs: 12_000,
-        },
+        progress: scanProgress({ jobId: 'a-b-c', rate: 10, etaSeconds: 28, elapsedMs: 12_000 }),
       },
     ];
     expect(elsewhereLines(jobs)).toEqual([

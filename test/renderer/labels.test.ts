@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ProblemReason, ScanProgress } from '../../src-main/api/contract';
+import { scanProgress } from './fixtures';
+import type { ProblemReason } from '../../src-main/api/contract';
 import { reasonLabel, reasonTone } from '../../src-renderer/src/lib/reasons';
 import { isScanActive, phaseLabel, scanCounts, scanTiming } from '../../src-renderer/src/lib/scan-text';
 import { watchText } from '../../src-renderer/src/lib/watch-text';
@@ -29,20 +30,7 @@ describe('reasonLabel', () => {
   });
 });
 
-const progress = (over: Partial<ScanProgress>): ScanProgress => ({
-  jobId: 'j1',
-  folderIds: [1],
-  phase: 'processing',
-  found: 400,
-  processed: 120,
-  skipped: 0,
-  failed: 3,
-  missing: 0,
-  rate: 42.26,
-  etaSeconds: 65,
-  elapsedMs: 2840,
-  ...over,
-});
+const progress = scanProgress;
 
 describe('scan text', () => {
   it('describes a running scan with counts, rate and ETA', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { finishedRun } from './fixtures';
 import type { ProbeProgress, ProbeRun, RunSummary } from '../../src-main/api/contract';
 import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
 import { DEFAULT_PROBE } from '../../src-renderer/src/lib/probe-form';
@@ -17,22 +18,13 @@ import { encoderChoices } from '../../src-renderer/src/lib/search-sets';
 const quick = TRAIN_PRESETS.find((p) => p.id === 'cpu-quick')!.config;
 
 function run(id: number, over: Partial<RunSummary> = {}): RunSummary {
-  return {
-    id,
-    name: `run-${id}`,
-    status: 'done',
+  return finishedRun(id, {
     config: { ...quick, arch: 'resnet18', stem: 'small', widthMultiplier: 0.125, inputSize: 16, dim: 128, mlpHead: false },
-    backend: 'wasm',
-    createdAt: `2024-01-0${id}T00:00:00Z`,
-    updatedAt: `2024-01-0${id}T00:00:00Z`,
-    step: 3,
     totalSteps: 3,
-    epoch: 1,
     images: 36,
     final: { loss: 3.2, accuracy: 0.4, knnAccuracy: null },
-    error: null,
     ...over,
-  };
+  });
 }
 
 describe('encoders to evaluate', () => {

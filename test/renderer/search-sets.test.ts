@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { finishedRun } from './fixtures';
 import type { EmbeddingSet, EmbedProgress, RunSummary } from '../../src-main/api/contract';
 import {
   choiceLabel,
@@ -13,22 +14,7 @@ import {
 import { DEFAULT_OPTIONS, searchRequest, toggleFolder } from '../../src-renderer/src/lib/search-request';
 
 function run(id: number, over: Partial<RunSummary> = {}): RunSummary {
-  return {
-    id,
-    name: `run-${id}`,
-    status: 'done',
-    config: {} as RunSummary['config'],
-    backend: 'wasm',
-    createdAt: `2024-01-0${id}T00:00:00Z`,
-    updatedAt: `2024-01-0${id}T00:00:00Z`,
-    step: 100,
-    totalSteps: 100,
-    epoch: 2,
-    images: 48,
-    final: { loss: null, accuracy: null, knnAccuracy: null },
-    error: null,
-    ...over,
-  };
+  return finishedRun(id, { config: {} as RunSummary['config'], step: 100, totalSteps: 100, epoch: 2, images: 48, ...over });
 }
 
 function set(id: number, runId: number, over: Partial<EmbeddingSet> = {}): EmbeddingSet {

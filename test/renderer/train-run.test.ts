@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runSummary } from './fixtures';
 import type { RunSummary, TrainProgress } from '../../src-main/api/contract';
 import { TRAIN_PRESETS } from '../../src-main/api/train-presets';
 import {
@@ -14,22 +15,7 @@ import {
 const config = { ...TRAIN_PRESETS[0].config, K: 64, batchSize: 16, epochs: 4 };
 
 function run(over: Partial<RunSummary> = {}): RunSummary {
-  return {
-    id: 1,
-    name: 'resnet18 small 32px',
-    status: 'running',
-    config,
-    backend: 'wasm (wasm SIMD, 1 thread)',
-    createdAt: '2024-05-01T10:00:00.000Z',
-    updatedAt: '2024-05-01T10:05:00.000Z',
-    step: 3,
-    totalSteps: 12,
-    epoch: 1,
-    images: 49,
-    final: { loss: null, accuracy: null, knnAccuracy: null },
-    error: null,
-    ...over,
-  };
+  return runSummary({ config, backend: 'wasm (wasm SIMD, 1 thread)', ...over });
 }
 
 function progress(over: Partial<TrainProgress> = {}): TrainProgress {
