@@ -2,7 +2,7 @@
 // reports (messages), so one connection owns the rows of a run.
 import type { JobOwner, MetricPoint, RunStatus, RunSummary, TrainConfig } from '../../api/contract';
 import type { Db } from './connection';
-import { foreignOwner, JobRows, OWNER_COLUMNS, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
+import { JobRows, jobView, OWNER_COLUMNS, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
 
 interface RunRow extends OwnerColumns {
   id: number;
@@ -180,8 +180,7 @@ export class RunsStore {
 }
 
 function toSummary(r: RunRow, me: OwnerIdentity, gone: ReadonlySet<number>): RunSummary {
-  const status = r.status === 'running' && gone.has(r.id) ? 'interrupted' : r.status;
-  const owner = status === 'running' ? foreignOwner(r, me) : null;
+  const { status, owner } = jobView(r, me, gone);
   return {
     id: r.id,
     name: r.name,
