@@ -52,6 +52,69 @@ export function answeredPlainly(ctx: CommandContext, value: unknown, empty: bool
   return ctx.json || empty;
 }
 
+/**
+ * A read-only command without arguments or options that shows what `load` returns: the value
+ * itself with --json, `none` when `empty` says there is nothing, else what `show` prints.
+ */
+export function listCommand<T>(spec: {
+  name: string;
+  summary: string;
+  description?: string;
+  load(ctx: CommandContext): Promise<T>;
+  empty?: (value: T) => boolean;
+  none?: string;
+  show(ctx: CommandContext, value: T): void;
+}): Command {
+  return {
+    name: spec.name,
+    args: '',
+    summary: spec.summary,
+    description: spec.description ?? '',
+    options: {},
+    minArgs: 0,
+    maxArgs: 0,
+    readOnly: true,
+    async run(ctx) {
+      const value = await spec.load(ctx);
+      if (!answeredPlainly(ctx, value, spec.empty?.(value) ?? false, spec.none ?? '')) spec.show(ctx, value);
+      return 0;
+    },
+  };
+}
+
+/**
+ * Runs a job to its end (`work`) with Ctrl-C asking it to cancel (noting `cancelling`), then
+ * shows what it ended as (JSON with --json, after clearing the progress line on a terminal) and
+ * returns `exitCode` of it. Ctrl-C and the job's progress (`offProgress`) are let go after.
+ */
+export async function cancellableJob<T>(
+  ctx: CommandContext,
+  job: {
+    cancelling: string;
+    cancel(): Promise<unknown>;
+    offProgress(): void;
+    show(value: T): void;
+    exitCode(value: T): number;
+  },
+  work: () => Promise<T>,
+): Promise<number> {
+  const onSigint = () => {
+    ctx.note(job.cancelling);
+    job.cancel().catch((err: unknown) => ctx.note(`Could not cancel: ${(err as Error).message}`));
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const value = await work();
+    if (!ctx.json && ctx.io.stderr.isTTY) ctx.io.stderr.write('\r\x1b[K');
+    if (ctx.json) ctx.emit(value);
+    else job.show(value);
+    return job.exitCode(value);
+  } finally {
+    process.off('SIGINT', onSigint);
+    job.offProgress();
+  }
+}
+
 export type OptionValues = Record<string, string | boolean | undefined>;
 
 export interface Command {

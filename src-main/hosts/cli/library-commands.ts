@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Problem, ScanProgress } from '../../api/contract';
-import { answeredPlainly, EXIT_CANCELLED, UsageError, type Command, type CommandContext } from './command';
+import { EXIT_CANCELLED, listCommand, UsageError, type Command, type CommandContext } from './command';
 import { DUPLICATES_COMMAND } from './duplicates-command';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
 import { formatCount, otherProcess, plural, table } from './format';
@@ -103,21 +103,11 @@ const index: Command = {
   },
 };
 
-const status: Command = {
+const status = listCommand({
   name: 'status',
-  args: '',
   summary: 'show what the library holds',
-  description: '',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const s = await ctx.api.getStatus();
-    if (ctx.json) {
-      ctx.emit(s);
-      return 0;
-    }
+  load: (ctx) => ctx.api.getStatus(),
+  show(ctx, s) {
     const elsewhere = s.elsewhere ?? [];
     const otherScans = elsewhere.filter((j) => j.job === 'scan');
     const scanLine = s.scan
@@ -140,9 +130,8 @@ const status: Command = {
         ...jobs.map((j, i) => [i === 0 ? 'Elsewhere' : '', j]),
       ]),
     );
-    return 0;
   },
-};
+});
 
 async function allProblems(ctx: CommandContext): Promise<Problem[]> {
   const items: Problem[] = [];
@@ -153,36 +142,26 @@ async function allProblems(ctx: CommandContext): Promise<Problem[]> {
   }
 }
 
-const problems: Command = {
+const problems = listCommand({
   name: 'problems',
-  args: '',
   summary: 'list files that could not be read, with the reason',
   description: 'Reasons: empty, corrupt, not-image, unsupported, unreadable, too-large, outside-link.',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const items = await allProblems(ctx);
-    if (answeredPlainly(ctx, items, items.length === 0, 'No problems: every file found so far could be read.')) return 0;
+  load: allProblems,
+  empty: (items) => items.length === 0,
+  none: 'No problems: every file found so far could be read.',
+  show(ctx, items) {
     ctx.print(`${plural(items.length, 'problem')}:`);
     ctx.print(table(items.map((p) => [p.reason, p.path, p.message])));
-    return 0;
   },
-};
+});
 
-const folders: Command = {
+const folders = listCommand({
   name: 'folders',
-  args: '',
   summary: 'list the folders in the library',
-  description: '',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const list = await ctx.api.listFolders();
-    if (answeredPlainly(ctx, list, list.length === 0, "No folders yet: add one with 'moco-studio index <folder>'.")) return 0;
+  load: (ctx) => ctx.api.listFolders(),
+  empty: (list) => list.length === 0,
+  none: "No folders yet: add one with 'moco-studio index <folder>'.",
+  show(ctx, list) {
     ctx.print(
       table([
         ['ID', 'IMAGES', 'MISSING', 'PROBLEMS', 'LAST SCAN', 'PATH'],
@@ -196,9 +175,8 @@ const folders: Command = {
         ]),
       ]),
     );
-    return 0;
   },
-};
+});
 
 const remove: Command = {
   name: 'remove',

@@ -2,7 +2,7 @@
 // or JSON lines) and `runs` (the run history).
 import type { EngineStatus, RunSummary, TrainConfig, TrainProgress } from '../../api/contract';
 import { defaultPresetId, TRAIN_PRESETS } from '../../api/train-presets';
-import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec } from './command';
+import { listCommand, PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec } from './command';
 import { formatDuration, otherProcess, table } from './format';
 import { CONFIG_OPTIONS, configFromFlags, DEFAULT_PRESET, parseInteger } from './train-flags';
 
@@ -171,25 +171,13 @@ export function engineText(e: EngineStatus): string {
   return [`Engine: ${e.backend}, ${e.device}`, ...e.skipped.map((s) => `  not used: ${s.name}: ${s.reason}`)].join('\n');
 }
 
-const runs: Command = {
+const runs = listCommand({
   name: 'runs',
-  args: '',
   summary: 'list training runs with their status and final metrics',
-  description: '',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const list = await ctx.api.listRuns();
-    if (ctx.json) {
-      ctx.emit(list);
-      return 0;
-    }
-    if (list.length === 0) {
-      ctx.print(`No training runs yet: start one with '${PROGRAM} train'.`);
-      return 0;
-    }
+  load: (ctx) => ctx.api.listRuns(),
+  empty: (list) => list.length === 0,
+  none: `No training runs yet: start one with '${PROGRAM} train'.`,
+  show(ctx, list) {
     const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
     ctx.print(
       table([
@@ -206,8 +194,7 @@ const runs: Command = {
         ]),
       ]),
     );
-    return 0;
   },
-};
+});
 
 export const TRAIN_COMMANDS: readonly Command[] = [train, runs];
