@@ -83,20 +83,23 @@ export function listCommand<T>(spec: {
 }
 
 /**
- * Runs a job to its end (`work`) with Ctrl-C asking it to cancel (noting `cancelling`), then
- * shows what it ended as (JSON with --json, after clearing the progress line on a terminal) and
- * returns `exitCode` of it. Ctrl-C and the job's progress (`offProgress`) are let go after.
+ * Starts a job and waits for its end with Ctrl-C asking it to cancel (noting `cancelling`), then
+ * shows its row as it ended (JSON with --json, after clearing the progress line on a terminal)
+ * and returns `exitCode` of it. Ctrl-C and the job's progress (`offProgress`) are let go after.
  */
-export async function cancellableJob<T>(
+export async function cancellableJob<T extends { id: number }>(
   ctx: CommandContext,
   job: {
+    start(): Promise<{ id: number }>;
+    wait(): Promise<unknown>;
+    /** the rows of this kind of job, the started one among them */
+    list(): Promise<T[]>;
     cancelling: string;
     cancel(): Promise<unknown>;
     offProgress(): void;
     show(value: T): void;
     exitCode(value: T): number;
   },
-  work: () => Promise<T>,
 ): Promise<number> {
   const onSigint = () => {
     ctx.note(job.cancelling);
@@ -104,7 +107,9 @@ export async function cancellableJob<T>(
   };
   process.on('SIGINT', onSigint);
   try {
-    const value = await work();
+    const started = await job.start();
+    await job.wait();
+    const value = (await job.list()).find((v) => v.id === started.id)!;
     if (!ctx.json && ctx.io.stderr.isTTY) ctx.io.stderr.write('\r\x1b[K');
     if (ctx.json) ctx.emit(value);
     else job.show(value);

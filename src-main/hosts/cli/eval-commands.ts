@@ -137,17 +137,15 @@ const probe: Command = {
             : `${p.model ?? ''} ${p.phase}`;
       ctx.io.stderr.write(ctx.io.stderr.isTTY ? `\rProbe: ${what}\x1b[K` : `Probe: ${what}\n`);
     });
-    const job = {
+    return cancellableJob(ctx, {
+      start: () => ctx.api.startProbe(config),
+      wait: () => ctx.studio.waitForProbe(),
+      list: () => ctx.api.listProbes(),
       cancelling: '\nCancelling the probe...',
       cancel: () => ctx.api.cancelProbe(),
       offProgress,
       show: (done: ProbeRun) => printProbe(ctx, done),
       exitCode: (done: ProbeRun) => (done.status === 'cancelled' ? EXIT_CANCELLED : done.status === 'done' ? 0 : 1),
-    };
-    return cancellableJob(ctx, job, async () => {
-      const started = await ctx.api.startProbe(config);
-      await ctx.studio.waitForProbe();
-      return (await ctx.api.listProbes()).find((p) => p.id === started.id)!;
     });
   },
 };

@@ -66,7 +66,10 @@ const embed: Command = {
       if (!run) throw new UsageError(`embed: expected a trained run, got none (train one with '${PROGRAM} train')`, 'embed');
       runId = run.id;
     }
-    const job = {
+    return cancellableJob(ctx, {
+      start: () => ctx.api.startEmbedding(runId, { ...(engine ? { engine } : {}), ...(batchSize ? { batchSize } : {}) }),
+      wait: () => ctx.studio.waitForEmbedding(),
+      list: () => ctx.api.listEmbeddings(),
       cancelling: '\nCancelling (what was computed is kept)...',
       cancel: () => ctx.api.cancelEmbedding(),
       offProgress: ctx.studio.on('embed.progress', reportEmbedding(ctx)),
@@ -75,11 +78,6 @@ const embed: Command = {
         if (set.error) ctx.print(`Error: ${set.error}`);
       },
       exitCode: (set: EmbeddingSet) => (set.status === 'cancelled' ? EXIT_CANCELLED : set.status === 'failed' ? 1 : 0),
-    };
-    return cancellableJob(ctx, job, async () => {
-      const started = await ctx.api.startEmbedding(runId, { ...(engine ? { engine } : {}), ...(batchSize ? { batchSize } : {}) });
-      await ctx.studio.waitForEmbedding();
-      return (await ctx.api.listEmbeddings()).find((s) => s.id === started.id)!;
     });
   },
 };
