@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Problem, ScanProgress } from '../../api/contract';
 import { EXIT_CANCELLED, listCommand, UsageError, type Command, type CommandContext } from './command';
+import { CtrlC } from './ctrl-c';
 import { DUPLICATES_COMMAND } from './duplicates-command';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
 import { formatCount, otherProcess, plural, table } from './format';
@@ -45,25 +46,21 @@ const index: Command = {
     }
     const reporter = new ProgressReporter(ctx.io.stderr, progressModeFor(ctx.io.stderr, ctx.json));
     const off = ctx.studio.on('scan.progress', (p) => reporter.update(p));
-    let cancelled = false;
-    const onSigint = () => {
-      if (cancelled) {
-        ctx.note('\nStopped without waiting for the scan to wind down.');
-        process.exit(EXIT_CANCELLED);
-      }
-      cancelled = true;
-      reporter.end();
-      ctx.note('Cancelling the scan (press Ctrl-C again to stop at once)...');
-      ctx.api.cancelScan().catch((err: unknown) => ctx.note(`Could not cancel the scan: ${(err as Error).message}`));
-    };
-    process.on('SIGINT', onSigint);
+    const ctrlC = new CtrlC(ctx, {
+      asking: 'Cancelling the scan (press Ctrl-C again to stop at once)...',
+      ask: () => ctx.api.cancelScan(),
+      askFailed: 'Could not cancel the scan',
+      stopped: '\nStopped without waiting for the scan to wind down.',
+      exitCode: EXIT_CANCELLED,
+      before: () => reporter.end(),
+    });
     const scans: ScanProgress[] = [];
     const ids: number[] = [];
     try {
       // A scan the library started by itself (e.g. finishing an interrupted one) goes first.
       await ctx.studio.waitForScan();
       for (const path of paths) {
-        if (cancelled) break;
+        if (ctrlC.stopping) break;
         if (!ctx.json) ctx.note(`${(await ctx.studio.findFolder(path)) ? 'Rescanning' : 'Adding'} ${path}`);
         const { folder } = await ctx.studio.addOrRescan(path);
         ids.push(folder.id);
@@ -71,15 +68,16 @@ const index: Command = {
         reporter.end();
         if (last) {
           scans.push(last);
-          if (last.phase === 'cancelled') cancelled = true;
+          if (last.phase === 'cancelled') ctrlC.stopping = true;
           if (last.phase === 'failed') throw new Error(`index: the scan of ${path} failed: ${last.error ?? 'no reason given'}`);
         }
       }
     } finally {
-      process.off('SIGINT', onSigint);
+      ctrlC.off();
       off();
       reporter.end();
     }
+    const cancelled = ctrlC.stopping;
     const folders = (await ctx.api.listFolders()).filter((f) => ids.includes(f.id));
     if (ctx.json) {
       ctx.emit({ cancelled, folders, scans });

@@ -3,6 +3,7 @@
 import type { EngineStatus, RunSummary, TrainConfig, TrainProgress } from '../../api/contract';
 import { defaultPresetId, TRAIN_PRESETS } from '../../api/train-presets';
 import { listCommand, PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec } from './command';
+import { CtrlC } from './ctrl-c';
 import { formatDuration, otherProcess, table } from './format';
 import { CONFIG_OPTIONS, configFromFlags, DEFAULT_PRESET, parseInteger } from './train-flags';
 
@@ -118,18 +119,14 @@ const train: Command = {
     const offRuns = ctx.studio.on('runs.changed', (e) => {
       if (e.runId === runId) void checkEnd();
     });
-    let pausing = false;
-    const onSigint = () => {
-      if (pausing) {
-        ctx.note('\nStopped without a checkpoint; the run resumes from its last one.');
-        process.exit(EXIT_PAUSED);
-      }
-      pausing = true;
-      reporter.end();
-      ctx.note('Pausing at a checkpoint (press Ctrl-C again to stop at once)...');
-      ctx.api.pauseTraining().catch((err: unknown) => ctx.note(`Could not pause: ${(err as Error).message}`));
-    };
-    process.on('SIGINT', onSigint);
+    const ctrlC = new CtrlC(ctx, {
+      asking: 'Pausing at a checkpoint (press Ctrl-C again to stop at once)...',
+      ask: () => ctx.api.pauseTraining(),
+      askFailed: 'Could not pause',
+      stopped: '\nStopped without a checkpoint; the run resumes from its last one.',
+      exitCode: EXIT_PAUSED,
+      before: () => reporter.end(),
+    });
     try {
       const started = config ? await ctx.api.startTraining(config) : await ctx.api.resumeTraining(parseInteger('resume', resumeRaw!));
       runId = started.id;
@@ -158,7 +155,7 @@ const train: Command = {
       }
       return run.status === 'done' ? 0 : 1;
     } finally {
-      process.off('SIGINT', onSigint);
+      ctrlC.off();
       offProgress();
       offRuns();
       reporter.end();
