@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src-main/core/engine/backend';
-import { backendFlag } from './backend-flag';
+import { backendFlag } from './flags';
 import { ResNet } from '../src-main/core/moco/resnet';
 import { Rng } from '../src-main/core/moco/rng';
 import type { Embedder } from '../src-main/core/search/embedder';

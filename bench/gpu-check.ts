@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src-main/core/engine/backend';
 import { BACKEND_NAMES } from '../src-main/core/engine/engine-info';
-import { backendFlag } from './backend-flag';
+import { backendFlag, intFlag, median } from './flags';
 import { deviceMemory, startWebGpu } from '../src-main/core/engine/webgpu';
 import { Augmenter } from '../src-main/core/moco/data/augment';
 import { cacheSideFor } from '../src-main/core/moco/data/decode';
@@ -65,15 +65,6 @@ interface Measured {
   peakGpuBytes: number | null;
 }
 type TorchResult = (Measured & { torch: string; device: string }) | { error: string };
-
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`bench:gpu: expected an integer >= 1 for --${flag}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Bytes TF.js holds on the GPU now (webgpu's buffer pool), or null where the backend does not say. */
 function gpuBytes(): number | null {
@@ -166,8 +157,8 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const steps = positiveInt('steps', values.steps, 10);
-  const warmup = positiveInt('warmup', values.warmup, 3);
+  const steps = intFlag('bench:gpu', 'steps', values.steps, 10);
+  const warmup = intFlag('bench:gpu', 'warmup', values.warmup, 3);
   const engine = await initEngine({ backend: backendFlag('bench:gpu', values.backend ?? 'webgpu') });
   console.log(`engine: ${engine.backend} · ${engine.device}`);
   if (engine.adapter)

@@ -18,6 +18,7 @@ import type { Studio } from '../src-main/core/studio-types';
 import { generateInChild } from './generate-images';
 import { measurePeakRss } from './memory';
 import { runVipsthumbnail, VIPS_INSTALL_HINT, vipsthumbnailVersion } from './vips-baseline';
+import { intFlag } from './flags';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GOAL_RATIO = 0.8;
@@ -40,14 +41,6 @@ Options:
 
 Images are cached in $MOCO_BENCH_DIR, else .bench/ in the repository.
 `;
-
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`bench:index: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 const seconds = (ms: number) => ms / 1000;
 const mb = (bytes: number) => bytes / 1024 / 1024;
@@ -163,12 +156,12 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const count = positiveInt('count', v.count, 2000);
-  const width = positiveInt('width', v.width, 3000);
-  const height = positiveInt('height', v.height, 2000);
-  const parallelism = positiveInt('parallelism', v.parallelism, INDEXER_IN_FLIGHT);
+  const count = intFlag('bench:index', 'count', v.count, 2000);
+  const width = intFlag('bench:index', 'width', v.width, 3000);
+  const height = intFlag('bench:index', 'height', v.height, 2000);
+  const parallelism = intFlag('bench:index', 'parallelism', v.parallelism, INDEXER_IN_FLIGHT);
   // Enough chunks that every process has work even for a small --count.
-  const chunk = positiveInt('chunk', v.chunk, Math.max(1, Math.min(20, Math.ceil(count / parallelism))));
+  const chunk = intFlag('bench:index', 'chunk', v.chunk, Math.max(1, Math.min(20, Math.ceil(count / parallelism))));
   const benchDir = process.env.MOCO_BENCH_DIR || join(ROOT, '.bench');
   // Only this folder is indexed, so it must hold exactly the benchmark's images.
   const photosDir = join(benchDir, `photos-${width}x${height}-${count}`);

@@ -14,11 +14,10 @@ import { parseArgs } from 'node:util';
 import type { TrainConfig } from '../src-main/api/contract';
 import { initEngine } from '../src-main/core/engine/backend';
 import type { TrainImage } from '../src-main/core/moco/data/training-images';
-import { ResNet } from '../src-main/core/moco/resnet';
 import { Rng } from '../src-main/core/moco/rng';
 import { runTraining } from '../src-main/core/moco/train/trainer';
 import type { WorkerMessage } from '../src-main/core/moco/train/train-types';
-import { rawPixelFeatures } from '../src-main/core/probe/baselines';
+import { randomInitEncoder, rawPixelFeatures } from '../src-main/core/probe/baselines';
 import type { ProbeData } from '../src-main/core/probe/dataset';
 import { KNN_DEFAULTS, knnClassify } from '../src-main/core/probe/knn-classifier';
 import { LINEAR_PROBE_DEFAULTS, trainLinearProbe } from '../src-main/core/probe/linear-probe';
@@ -45,8 +44,6 @@ Dev sets are made once under .bench/ from Debian packages (apt-get installs them
 `;
 
 const P_AT = 10;
-/** Seed offset of the random-init baseline, as the probe's. */
-const RANDOM_INIT_SALT = 0x5a17;
 const EMBED_BATCH = 64;
 
 interface Image {
@@ -99,10 +96,7 @@ async function features(images: Image[], config: TrainConfig, runDir: string, se
     { model: 'moco' as const, net: loadRunEncoder('bench:quality', runDir, config).model },
     {
       model: 'random-init' as const,
-      net: new ResNet(
-        { arch: config.arch, stem: config.stem, widthMultiplier: config.widthMultiplier, outDim: config.dim, mlpHead: config.mlpHead },
-        new Rng((seed + RANDOM_INIT_SALT) >>> 0),
-      ),
+      net: randomInitEncoder(config, seed),
     },
   ];
   const n = images.length;

@@ -25,6 +25,7 @@ import { normalizeRows } from '../src-main/core/search/vec-math';
 const GOAL_RATIO = 1.5;
 const NEAR_TIE = 1e-5;
 import { referenceEnv, type ReferenceEnv } from './reference-env';
+import { intFlag } from './flags';
 
 const PYTHON = '/usr/bin/python3';
 const FAISS_SCRIPT = fileURLToPath(new URL('./faiss_search_ref.py', import.meta.url));
@@ -88,28 +89,20 @@ function parse(): Options | null {
   return {
     sizes: intList('sizes', values.sizes ?? '100000,1000000'),
     dims: intList('dims', values.dims ?? '128,512'),
-    queries: positiveInt('queries', values.queries, 30),
-    batches: positiveInt('batches', values.batches, 3),
-    batch: positiveInt('batch', values.batch, 64),
-    k: positiveInt('k', values.k, 10),
-    rounds: positiveInt('rounds', values.rounds, 2),
+    queries: intFlag('bench:search', 'queries', values.queries, 30),
+    batches: intFlag('bench:search', 'batches', values.batches, 3),
+    batch: intFlag('bench:search', 'batch', values.batch, 64),
+    k: intFlag('bench:search', 'k', values.k, 10),
+    rounds: intFlag('bench:search', 'rounds', values.rounds, 2),
     engine: engine as EngineChoice,
-    threads: positiveInt('threads', values.threads, availableParallelism()),
+    threads: intFlag('bench:search', 'threads', values.threads, availableParallelism()),
     also,
     faiss: !values['no-faiss'],
   };
 }
 
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`bench:search: expected a positive integer for --${flag}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 function intList(flag: string, value: string): number[] {
-  return value.split(',').map((v) => positiveInt(flag, v.trim(), 0));
+  return value.split(',').map((v) => intFlag('bench:search', flag, v.trim(), 0));
 }
 
 /** n x d Gaussian rows scaled to unit length, the same for the same seed. */

@@ -18,7 +18,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src-main/core/engine/backend';
-import { backendFlag } from './backend-flag';
+import { backendFlag, intFlag, median } from './flags';
 import type { EngineInfo } from '../src-main/core/engine/engine-info';
 import { scaledLr } from '../src-main/api/training-config';
 import { MocoModel, mocoOptimizer } from '../src-main/core/moco/moco';
@@ -97,14 +97,6 @@ interface Row {
   ratio: number | null;
 }
 
-function positiveInt(flag: string, value: string | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`bench:train: expected an integer >= ${min} for --${flag}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 function parseOnly(values: string[] | undefined): Setting[] {
   if (!values?.length) return SETTINGS;
   const names = values
@@ -116,8 +108,6 @@ function parseOnly(values: string[] | undefined): Setting[] {
   }
   return SETTINGS.filter((s) => names.includes(s.name));
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 interface Times {
   wall: number[];
@@ -402,9 +392,9 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const steps = positiveInt('steps', values.steps, 4);
-  const chunk = positiveInt('chunk', values.chunk, 1);
-  const warmup = positiveInt('warmup', values.warmup, 1, 0);
+  const steps = intFlag('bench:train', 'steps', values.steps, 4);
+  const chunk = intFlag('bench:train', 'chunk', values.chunk, 1);
+  const warmup = intFlag('bench:train', 'warmup', values.warmup, 1, 0);
   const settings = parseOnly(values.only);
   const engine = await initEngine({ backend: backendFlag('bench:train', values.backend) });
   const loadStart = loadavg()[0];

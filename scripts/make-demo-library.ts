@@ -94,19 +94,24 @@ function background(rng: Rng, s: number, bg: string, id: string): { defs: string
 const svg = (s: number, defs: string, body: string) =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="${s}" height="${s}" viewBox="0 0 ${s} ${s}">` + `<defs>${defs}</defs>${body}</svg>`;
 
-/** A few filled disks of different sizes. */
-function drawCircles(rng: Rng, s: number): string {
+/** Between `min` and `max` filled shapes on a background; `shape` draws one of the n in `fill`. */
+function scatter(rng: Rng, s: number, [min, max]: [number, number], shape: (n: number, fill: string) => string): string {
   const p = palette(rng);
   const bg = background(rng, s, p.bg, 'bg');
   let body = bg.rect;
-  const n = intBetween(rng, 1, 4);
-  for (let i = 0; i < n; i++) {
+  const n = intBetween(rng, min, max);
+  for (let i = 0; i < n; i++) body += shape(n, i % 2 ? p.fg2 : p.fg);
+  return svg(s, bg.defs, body);
+}
+
+/** A few filled disks of different sizes. */
+function drawCircles(rng: Rng, s: number): string {
+  return scatter(rng, s, [1, 4], (n, fill) => {
     const r = between(rng, s * 0.1, s * (n === 1 ? 0.38 : 0.24));
     const cx = between(rng, r, s - r);
     const cy = between(rng, r, s - r);
-    body += `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${r.toFixed(1)}" fill="${i % 2 ? p.fg2 : p.fg}"/>`;
-  }
-  return svg(s, bg.defs, body);
+    return `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${r.toFixed(1)}" fill="${fill}"/>`;
+  });
 }
 
 /** Concentric outlined rings around one centre: round like circles, but hollow and repeated. */
@@ -162,11 +167,7 @@ function drawCheckers(rng: Rng, s: number): string {
 
 /** One to three filled triangles: straight edges and sharp corners. */
 function drawTriangles(rng: Rng, s: number): string {
-  const p = palette(rng);
-  const bg = background(rng, s, p.bg, 'bg');
-  let body = bg.rect;
-  const n = intBetween(rng, 1, 3);
-  for (let i = 0; i < n; i++) {
+  return scatter(rng, s, [1, 3], (n, fill) => {
     const r = between(rng, s * (n === 1 ? 0.28 : 0.16), s * (n === 1 ? 0.45 : 0.3));
     const cx = between(rng, r * 0.6, s - r * 0.6);
     const cy = between(rng, r * 0.6, s - r * 0.6);
@@ -176,9 +177,8 @@ function drawTriangles(rng: Rng, s: number): string {
       .map((k) => turn + (k * 2 * Math.PI) / 3 + between(rng, -0.35, 0.35))
       .map((a) => `${(cx + r * Math.cos(a)).toFixed(1)},${(cy + r * Math.sin(a)).toFixed(1)}`)
       .join(' ');
-    body += `<polygon points="${pts}" fill="${i % 2 ? p.fg2 : p.fg}"/>`;
-  }
-  return svg(s, bg.defs, body);
+    return `<polygon points="${pts}" fill="${fill}"/>`;
+  });
 }
 
 /** Smooth linear or radial colour ramps with no edges at all. */

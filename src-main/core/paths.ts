@@ -1,4 +1,5 @@
 // Where the app keeps its data when nobody says otherwise.
+import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,4 +15,14 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
 
 export function dbPathIn(dataDir: string): string {
   return join(dataDir, 'library.db');
+}
+
+/** The names in dir; none when dir does not exist yet (other errors are thrown). */
+export function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }

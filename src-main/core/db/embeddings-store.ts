@@ -2,7 +2,7 @@
 // embedding worker writes vectors through its own connection; the host reads them here.
 import type { EmbeddingSet, EmbeddingStatus, JobOwner } from '../../api/contract';
 import type { Db } from './connection';
-import { foreignOwner, JobRows, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
+import { JobRows, jobView, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
 
 interface SetRow extends OwnerColumns {
   id: number;
@@ -55,8 +55,7 @@ const SET_SELECT = `
   FROM embedding_sets s`;
 
 function toEmbeddingSet(r: SetRow, me: OwnerIdentity | undefined, gone: ReadonlySet<number>): EmbeddingSet {
-  const status = r.status === 'running' && gone.has(r.id) ? 'interrupted' : r.status;
-  const owner = status === 'running' && me ? foreignOwner(r, me) : null;
+  const { status, owner } = jobView(r, me, gone);
   return {
     id: r.id,
     runId: r.run_id,

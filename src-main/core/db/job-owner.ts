@@ -101,6 +101,19 @@ export function foreignOwner(row: OwnerColumns, me: OwnerIdentity): JobOwner | n
   return { pid: row.owner_pid, kind, hostname: row.owner_host ?? '' };
 }
 
+/**
+ * A job row's status as the API shows it ('interrupted' once its process is gone) and, while it
+ * runs in another process, that process.
+ */
+export function jobView<Id, S extends string>(
+  r: OwnerColumns & { id: Id; status: S },
+  me: OwnerIdentity | undefined,
+  gone: ReadonlySet<Id>,
+): { status: S | 'interrupted'; owner: JobOwner | null } {
+  const status = r.status === 'running' && gone.has(r.id) ? 'interrupted' : r.status;
+  return { status, owner: status === 'running' && me ? foreignOwner(r, me) : null };
+}
+
 /** "process 1234 (command line)" */
 export function describeOwner(owner: JobOwner, me?: OwnerIdentity): string {
   const kind = owner.kind === 'cli' ? 'command line' : owner.kind === 'web' ? 'web host' : owner.kind === 'electron' ? 'desktop app' : null;

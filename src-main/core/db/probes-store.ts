@@ -2,7 +2,7 @@
 // here from the probe worker's reports.
 import type { ImageSummary, JobOwner, ProbeConfig, ProbeMethod, ProbeModel, ProbeResult, ProbeRun, ProbeStatus } from '../../api/contract';
 import type { Db } from './connection';
-import { foreignOwner, JobRows, OWNER_COLUMNS, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
+import { JobRows, jobView, OWNER_COLUMNS, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
 import { toImageSummary, type ImageRow } from './rows';
 
 interface ProbeRow extends OwnerColumns {
@@ -20,8 +20,7 @@ interface ProbeRow extends OwnerColumns {
 }
 
 function toProbeRun(r: ProbeRow, me: OwnerIdentity, gone: ReadonlySet<number>): ProbeRun {
-  const status = r.status === 'running' && gone.has(r.id) ? 'interrupted' : r.status;
-  const owner = status === 'running' ? foreignOwner(r, me) : null;
+  const { status, owner } = jobView(r, me, gone);
   return {
     id: r.id,
     runId: r.run_id,

@@ -1,8 +1,9 @@
 // Training runs and their metric history. The host writes here; the training worker only
 // reports (messages), so one connection owns the rows of a run.
 import type { JobOwner, MetricPoint, RunStatus, RunSummary, TrainConfig } from '../../api/contract';
+import { ConflictError, NotFoundError } from '../../api/errors';
 import type { Db } from './connection';
-import { foreignOwner, JobRows, OWNER_COLUMNS, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
+import { describeOwner, JobRows, jobView, OWNER_COLUMNS, ownerValues, type OwnerColumns, type OwnerIdentity } from './job-owner';
 
 interface RunRow extends OwnerColumns {
   id: number;
@@ -115,6 +116,17 @@ export class RunsStore {
     const row = this.getStmt.get(id);
     return row ? toSummary(row, this.me, gone) : null;
   }
+  /** Run `id` for a job that reads its checkpoints: it must exist and not be training (`pauseHint` says what to do then). */
+  getIdle(where: string, id: number, pauseHint: string): RunSummary {
+    const run = this.get(id);
+    if (!run) throw new NotFoundError(`${where}: expected a run id, got ${id}`);
+    if (run.status === 'running') {
+      throw new ConflictError(
+        `${where}: expected a run that is not training, got run ${id} running${run.owner ? ` in ${describeOwner(run.owner)}` : ''} (${pauseHint})`,
+      );
+    }
+    return run;
+  }
 
   list(): RunSummary[] {
     const gone = this.jobs.reconcile();
@@ -180,8 +192,7 @@ export class RunsStore {
 }
 
 function toSummary(r: RunRow, me: OwnerIdentity, gone: ReadonlySet<number>): RunSummary {
-  const status = r.status === 'running' && gone.has(r.id) ? 'interrupted' : r.status;
-  const owner = status === 'running' ? foreignOwner(r, me) : null;
+  const { status, owner } = jobView(r, me, gone);
   return {
     id: r.id,
     name: r.name,

@@ -8,6 +8,7 @@
 // caller's running-statistics update only: no gradient flows back through them.
 import * as tf from '@tensorflow/tfjs';
 import { madeByBackward } from './backward-scope';
+import { registerCustomKernel } from './custom-kernel';
 
 const KERNEL = 'MocoSplitBatchNorm';
 
@@ -113,11 +114,9 @@ function backward(
   });
 }
 
-let gradientRegistered = false;
-
 function register(backendName: string): void {
-  if (!gradientRegistered) {
-    tf.registerGradient({
+  registerCustomKernel(
+    {
       kernelName: KERNEL,
       inputsToSave: ['x', 'gamma'],
       outputsToSave: [true, true, true],
@@ -129,15 +128,11 @@ function register(backendName: string): void {
         if (madeByBackward(dy)) dy.dispose();
         return { x: () => d.dx, gamma: () => d.dGamma, beta: () => d.dBeta, residual: () => d.g };
       },
-    });
-    gradientRegistered = true;
-  }
-  if (tf.getKernel(KERNEL, backendName)) return;
-  tf.registerKernel({
-    kernelName: KERNEL,
+    },
     backendName,
     // The outputs are tensors made by ops; the engine takes them as they are.
-    kernelFunc: ({ inputs, attrs }) =>
-      forward(inputs as tf.NamedTensorMap, attrs as unknown as SplitBnOptions) as unknown as tf.TensorInfo[],
-  });
+    () =>
+      ({ inputs, attrs }) =>
+        forward(inputs as tf.NamedTensorMap, attrs as unknown as SplitBnOptions) as unknown as tf.TensorInfo[],
+  );
 }

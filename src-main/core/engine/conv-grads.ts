@@ -128,6 +128,30 @@ function spread(phase: tf.Tensor4D, index: number, s: number): tf.Tensor4D {
 }
 
 /**
+ * The input window the forward pass read: per axis the padding before it, the extent it
+ * spanned, and the NHWC pads that make the input cover that extent.
+ */
+function forwardWindow(
+  [h, wd]: [number, number],
+  [oh, ow]: [number, number],
+  [kh, kw]: [number, number],
+  stride: number,
+  padding: ConvPadding,
+) {
+  const rows = axisPads(h, kh, stride, padding);
+  const cols = axisPads(wd, kw, stride, padding);
+  const extentH = (oh - 1) * stride + kh;
+  const extentW = (ow - 1) * stride + kw;
+  const pads: Pad4 = [
+    [0, 0],
+    [rows.before, Math.max(extentH - rows.before - h, 0)],
+    [cols.before, Math.max(extentW - cols.before - wd, 0)],
+    [0, 0],
+  ];
+  return { rows, cols, extentH, extentW, pads };
+}
+
+/**
  * dL/dw for y = conv2d(x, w, stride, padding) -> KHxKWxCixCo. The sum over the batch and
  * the output positions becomes a forward convolution by swapping roles: Ci is the batch,
  * N the channels, dy the filter, dilated by the stride. On wasm this beats one matrix
@@ -143,20 +167,11 @@ export function convFilterGrad(
   const [n, h, wd] = x.shape;
   const [, oh, ow] = dy.shape;
   return tf.tidy(() => {
-    const rows = axisPads(h, kh, stride, padding);
-    const cols = axisPads(wd, kw, stride, padding);
+    const { rows, cols, extentH, extentW, pads } = forwardWindow([h, wd], [oh, ow], [kh, kw], stride, padding);
     // The forward pass read rows [-before, -before + extent): pad past the input, crop inside it.
-    const extentH = (oh - 1) * stride + kh;
-    const extentW = (ow - 1) * stride + kw;
     const usedH = Math.min(h, extentH - rows.before);
     const usedW = Math.min(wd, extentW - cols.before);
     const xc = usedH === h && usedW === wd ? x : x.slice([0, 0, 0, 0], [n, usedH, usedW, ci]);
-    const pads: Pad4 = [
-      [0, 0],
-      [rows.before, Math.max(extentH - rows.before - h, 0)],
-      [cols.before, Math.max(extentW - cols.before - wd, 0)],
-      [0, 0],
-    ];
     const xt = xc.transpose([3, 1, 2, 0]) as tf.Tensor4D; // CixHxWxN
     const dyt = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D; // OHxOWxNxCo
     const dw = tf.conv2d(xt, dyt, 1, pads, 'NHWC', stride); // CixKHxKWxCo
@@ -181,16 +196,7 @@ export function convFilterGradByTaps(
   const [n, h, wd] = x.shape;
   const [, oh, ow, co] = dy.shape;
   return tf.tidy(() => {
-    const rows = axisPads(h, kh, stride, padding);
-    const cols = axisPads(wd, kw, stride, padding);
-    const extentH = (oh - 1) * stride + kh;
-    const extentW = (ow - 1) * stride + kw;
-    const pads: Pad4 = [
-      [0, 0],
-      [rows.before, Math.max(extentH - rows.before - h, 0)],
-      [cols.before, Math.max(extentW - cols.before - wd, 0)],
-      [0, 0],
-    ];
+    const { pads } = forwardWindow([h, wd], [oh, ow], [kh, kw], stride, padding);
     const xp = pads.some(([a, b]) => a || b) ? x.pad(pads) : x;
     const g = dy.reshape([n * oh * ow, co]); // (N*OH*OW)xCo
     const taps: tf.Tensor2D[] = [];

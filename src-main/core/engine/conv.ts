@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { madeByBackward } from './backward-scope';
 import { convFilterGrad, convFilterGradByTaps, convInputGrad } from './conv-grads';
 import { axisPads, type ConvPadding } from './conv-geometry';
+import { registerCustomKernel } from './custom-kernel';
 
 export type { ConvPadding } from './conv-geometry';
 
@@ -103,12 +104,10 @@ function checkConvArgs(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: 
   axisPads(x.shape[2], w.shape[1], stride, padding);
 }
 
-let gradientRegistered = false;
-
 /** MocoConv2D on a backend is that backend's Conv2D kernel under another name. */
 function registerFor(backendName: string): void {
-  if (!gradientRegistered) {
-    tf.registerGradient({
+  registerCustomKernel(
+    {
       kernelName: KERNEL,
       inputsToSave: ['x', 'filter'],
       gradFunc: (dy, saved, attrs) => {
@@ -142,11 +141,12 @@ function registerFor(backendName: string): void {
           filter: filterGrad(() => convFilterGrad(x, g, w.shape, strides[0], padding)),
         };
       },
-    });
-    gradientRegistered = true;
-  }
-  if (tf.getKernel(KERNEL, backendName)) return;
-  const conv = tf.getKernel('Conv2D', backendName);
-  if (!conv) throw new Error(`conv2d: expected backend '${backendName}' to have a Conv2D kernel, got none`);
-  tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc: conv.kernelFunc });
+    },
+    backendName,
+    () => {
+      const conv = tf.getKernel('Conv2D', backendName);
+      if (!conv) throw new Error(`conv2d: expected backend '${backendName}' to have a Conv2D kernel, got none`);
+      return conv.kernelFunc;
+    },
+  );
 }

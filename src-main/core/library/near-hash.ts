@@ -95,25 +95,23 @@ function bilinear(g: ArrayLike<number>, n: number, x: number, y: number): number
   return top * (1 - fy) + bottom * fy;
 }
 
+/** The K lowest DCT coefficients of each of the `count` rows of m (count x N), as K x count. */
+function dctRowsTransposed(m: Float64Array, count: number): Float64Array {
+  const out = new Float64Array(DCT_K * count);
+  for (let y = 0; y < count; y++) {
+    for (let u = 0; u < DCT_K; u++) {
+      let s = 0;
+      for (let x = 0; x < DCT_N; x++) s += m[y * DCT_N + x] * COS[u * DCT_N + x];
+      out[u * count + y] = s;
+    }
+  }
+  return out;
+}
+
 /** 64 bits: the 63 lowest AC coefficients (and the DC slot) above their median. */
 function dctHash(block: Float64Array): [number, number] {
-  // Rows first (N x K), then columns (K x K).
-  const rows = new Float64Array(DCT_N * DCT_K);
-  for (let y = 0; y < DCT_N; y++) {
-    for (let u = 0; u < DCT_K; u++) {
-      let s = 0;
-      for (let x = 0; x < DCT_N; x++) s += block[y * DCT_N + x] * COS[u * DCT_N + x];
-      rows[y * DCT_K + u] = s;
-    }
-  }
-  const coef = new Float64Array(DCT_K * DCT_K);
-  for (let v = 0; v < DCT_K; v++) {
-    for (let u = 0; u < DCT_K; u++) {
-      let s = 0;
-      for (let y = 0; y < DCT_N; y++) s += rows[y * DCT_K + u] * COS[v * DCT_N + y];
-      coef[v * DCT_K + u] = s;
-    }
-  }
+  // Rows first (N x N -> K x N, transposed), then the same on what came out (-> K x K).
+  const coef = dctRowsTransposed(dctRowsTransposed(block, DCT_N), DCT_K);
   // The DC term says only how bright the picture is: it is left out of the median, bit 0 stays 0.
   const ac = Array.from(coef.subarray(1)).sort((a, b) => a - b);
   const median = (ac[31] + ac[32]) / 2;

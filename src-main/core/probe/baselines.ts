@@ -10,11 +10,26 @@
 // Random initialisation: the same architecture and options as the pretrained encoder, only the
 // Rng seed differs, and the same feature extraction (eval mode, pooled backbone output):
 //
-//   const random = new ResNet({ arch, stem, widthMultiplier, outDim, mlpHead }, new Rng(seed ^ SALT));
+//   const random = randomInitEncoder(runConfig, seed); // new ResNet(same options, new Rng(seed + SALT))
 //   const { features } = random.forward(x, { training: false }); // NxD, as for the trained encoder
 //
 // Nothing is trained; what the probe reaches on it is what the architecture gives for free.
+import type { TrainConfig } from '../../api/contract';
 import { InvalidInputError } from '../../api/errors';
+import { ResNet } from '../moco/resnet';
+import { Rng } from '../moco/rng';
+
+/** Seed offset of the random-init baseline, so it is not the run's own initialisation. */
+const RANDOM_INIT_SALT = 0x5a17;
+
+/** The random-init baseline of an encoder trained with `config`: same architecture, fresh weights. */
+export function randomInitEncoder(
+  config: Pick<TrainConfig, 'arch' | 'stem' | 'widthMultiplier' | 'dim' | 'mlpHead'>,
+  seed: number,
+): ResNet {
+  const { arch, stem, widthMultiplier, dim, mlpHead } = config;
+  return new ResNet({ arch, stem, widthMultiplier, outDim: dim, mlpHead }, new Rng((seed + RANDOM_INIT_SALT) >>> 0));
+}
 
 /** Side of the raw-pixel baseline's thumbnail: 16 x 16 x 3 = 768 features. */
 export const RAW_PIXELS_SIDE = 16;

@@ -4,12 +4,11 @@
 // weighted kNN classifier on each, reported result by result.
 import type { ClassMetrics as ApiClassMetrics, ProbeMethod, ProbeModel, ProbeProgress, ProbeResult } from '../../api/contract';
 import { initEngine } from '../engine/backend';
-import { ResNet } from '../moco/resnet';
-import { Rng } from '../moco/rng';
+import type { ResNet } from '../moco/resnet';
 import { createEmbedder, type Embedder } from '../search/embedder';
 import { loadRunEncoder } from '../moco/train/encoder-loader';
 import { decodeForEncoder } from '../search/preprocess';
-import { rawPixelFeatures } from './baselines';
+import { randomInitEncoder, rawPixelFeatures } from './baselines';
 import type { ProbeData } from './dataset';
 import { knnClassify } from './knn-classifier';
 import { trainLinearProbe } from './linear-probe';
@@ -18,8 +17,6 @@ import type { ProbeEndStatus, ProbeRequest, ProbeWorkerMessage } from './probe-t
 
 const BATCH = 64;
 const PROGRESS_MS = 250;
-/** Seed offset of the random-init baseline, so it is not the run's own initialisation. */
-const RANDOM_INIT_SALT = 0x5a17;
 
 interface Features {
   model: ProbeModel;
@@ -143,12 +140,7 @@ async function extractFeatures(
   try {
     encoders.push({ model: 'pretrained', net: loadRunEncoder('startProbe', req.runDir, c).model, embedder: null });
     if (req.config.baselines.randomInit) {
-      const options = { arch: c.arch, stem: c.stem, widthMultiplier: c.widthMultiplier, outDim: c.dim, mlpHead: c.mlpHead };
-      encoders.push({
-        model: 'random-init',
-        net: new ResNet(options, new Rng((req.config.seed + RANDOM_INIT_SALT) >>> 0)),
-        embedder: null,
-      });
+      encoders.push({ model: 'random-init', net: randomInitEncoder(c, req.config.seed), embedder: null });
     }
     for (const e of encoders) e.embedder = await createEmbedder(e.net, R, 'auto');
     const out: Features[] = encoders.map((e) => ({

@@ -66,13 +66,7 @@ export class ProbeService {
   async startProbe(config: ProbeConfig): Promise<ProbeRun> {
     const where = 'startProbe';
     this.slot.ensureIdle(where);
-    const run = this.runs.get(config.runId);
-    if (!run) throw new NotFoundError(`${where}: expected a run id, got ${config.runId}`);
-    if (run.status === 'running') {
-      throw new ConflictError(
-        `${where}: expected a run that is not training, got run ${run.id} running${run.owner ? ` in ${describeOwner(run.owner)}` : ''} (pause it first)`,
-      );
-    }
+    const run = this.runs.getIdle(where, config.runId, 'pause it first');
     const runDir = runDirIn(this.dataDir, run.id);
     if (latestCheckpointStep(runDir) === null)
       throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${run.id} without one (train it first)`);

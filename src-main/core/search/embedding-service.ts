@@ -59,13 +59,7 @@ export class EmbeddingService {
   async startEmbedding(runId: number, options: StartEmbeddingOptions = {}): Promise<EmbeddingSet> {
     const where = 'startEmbedding';
     this.slot.ensureIdle(where);
-    const run = this.runs.get(runId);
-    if (!run) throw new NotFoundError(`${where}: expected a run id, got ${runId}`);
-    if (run.status === 'running') {
-      throw new ConflictError(
-        `${where}: expected a run that is not training, got run ${runId} running${run.owner ? ` in ${describeOwner(run.owner)}` : ''} (pause it to embed with its last checkpoint)`,
-      );
-    }
+    const run = this.runs.getIdle(where, runId, 'pause it to embed with its last checkpoint');
     const step = latestCheckpointStep(runDirIn(this.dataDir, runId));
     if (step === null)
       throw new InvalidInputError(`${where}: expected a run with a checkpoint, got run ${runId} without one (train it first)`);

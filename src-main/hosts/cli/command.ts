@@ -52,6 +52,74 @@ export function answeredPlainly(ctx: CommandContext, value: unknown, empty: bool
   return ctx.json || empty;
 }
 
+/**
+ * A read-only command without arguments or options that shows what `load` returns: the value
+ * itself with --json, `none` when `empty` says there is nothing, else what `show` prints.
+ */
+export function listCommand<T>(spec: {
+  name: string;
+  summary: string;
+  description?: string;
+  load(ctx: CommandContext): Promise<T>;
+  empty?: (value: T) => boolean;
+  none?: string;
+  show(ctx: CommandContext, value: T): void;
+}): Command {
+  return {
+    name: spec.name,
+    args: '',
+    summary: spec.summary,
+    description: spec.description ?? '',
+    options: {},
+    minArgs: 0,
+    maxArgs: 0,
+    readOnly: true,
+    async run(ctx) {
+      const value = await spec.load(ctx);
+      if (!answeredPlainly(ctx, value, spec.empty?.(value) ?? false, spec.none ?? '')) spec.show(ctx, value);
+      return 0;
+    },
+  };
+}
+
+/**
+ * Starts a job and waits for its end with Ctrl-C asking it to cancel (noting `cancelling`), then
+ * shows its row as it ended (JSON with --json, after clearing the progress line on a terminal)
+ * and returns `exitCode` of it. Ctrl-C and the job's progress (`offProgress`) are let go after.
+ */
+export async function cancellableJob<T extends { id: number }>(
+  ctx: CommandContext,
+  job: {
+    start(): Promise<{ id: number }>;
+    wait(): Promise<unknown>;
+    /** the rows of this kind of job, the started one among them */
+    list(): Promise<T[]>;
+    cancelling: string;
+    cancel(): Promise<unknown>;
+    offProgress(): void;
+    show(value: T): void;
+    exitCode(value: T): number;
+  },
+): Promise<number> {
+  const onSigint = () => {
+    ctx.note(job.cancelling);
+    job.cancel().catch((err: unknown) => ctx.note(`Could not cancel: ${(err as Error).message}`));
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const started = await job.start();
+    await job.wait();
+    const value = (await job.list()).find((v) => v.id === started.id)!;
+    if (!ctx.json && ctx.io.stderr.isTTY) ctx.io.stderr.write('\r\x1b[K');
+    if (ctx.json) ctx.emit(value);
+    else job.show(value);
+    return job.exitCode(value);
+  } finally {
+    process.off('SIGINT', onSigint);
+    job.offProgress();
+  }
+}
+
 export type OptionValues = Record<string, string | boolean | undefined>;
 
 export interface Command {

@@ -3,7 +3,7 @@
 // or safetensors file as an encoder).
 import { resolve } from 'node:path';
 import type { LabelSource, ProbeConfig, ProbeProgress, ProbeRun, RunSummary, WeightsFormat } from '../../api/contract';
-import { EXIT_CANCELLED, PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
+import { cancellableJob, EXIT_CANCELLED, PROGRAM, UsageError, type Command, type CommandContext, type OptionValues } from './command';
 import { formatBytes, table } from './format';
 import { choice, intFlag, numFlag, str } from './flags';
 
@@ -125,7 +125,7 @@ const probe: Command = {
       folderIds: folderIdsFlag('probe', values),
     };
     let last = 0;
-    const off = ctx.studio.on('probe.progress', (p: ProbeProgress) => {
+    const offProgress = ctx.studio.on('probe.progress', (p: ProbeProgress) => {
       if (ctx.json) return void ctx.io.stderr.write(`${JSON.stringify({ event: 'probe.progress', ...p })}\n`);
       if (Date.now() - last < (ctx.io.stderr.isTTY ? 200 : 5000) && p.phase !== 'done') return;
       last = Date.now();
@@ -137,24 +137,16 @@ const probe: Command = {
             : `${p.model ?? ''} ${p.phase}`;
       ctx.io.stderr.write(ctx.io.stderr.isTTY ? `\rProbe: ${what}\x1b[K` : `Probe: ${what}\n`);
     });
-    const onSigint = () => {
-      ctx.note('\nCancelling the probe...');
-      ctx.api.cancelProbe().catch((err: unknown) => ctx.note(`Could not cancel: ${(err as Error).message}`));
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      const started = await ctx.api.startProbe(config);
-      await ctx.studio.waitForProbe();
-      const done = (await ctx.api.listProbes()).find((p) => p.id === started.id)!;
-      if (!ctx.json && ctx.io.stderr.isTTY) ctx.io.stderr.write('\r\x1b[K');
-      if (ctx.json) ctx.emit(done);
-      else printProbe(ctx, done);
-      if (done.status === 'cancelled') return EXIT_CANCELLED;
-      return done.status === 'done' ? 0 : 1;
-    } finally {
-      process.off('SIGINT', onSigint);
-      off();
-    }
+    return cancellableJob(ctx, {
+      start: () => ctx.api.startProbe(config),
+      wait: () => ctx.studio.waitForProbe(),
+      list: () => ctx.api.listProbes(),
+      cancelling: '\nCancelling the probe...',
+      cancel: () => ctx.api.cancelProbe(),
+      offProgress,
+      show: (done: ProbeRun) => printProbe(ctx, done),
+      exitCode: (done: ProbeRun) => (done.status === 'cancelled' ? EXIT_CANCELLED : done.status === 'done' ? 0 : 1),
+    });
   },
 };
 

@@ -3,7 +3,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Problem, ScanProgress } from '../../api/contract';
-import { answeredPlainly, EXIT_CANCELLED, UsageError, type Command, type CommandContext } from './command';
+import { EXIT_CANCELLED, listCommand, UsageError, type Command, type CommandContext } from './command';
+import { CtrlC } from './ctrl-c';
 import { DUPLICATES_COMMAND } from './duplicates-command';
 import { describeProgress, ProgressReporter, progressModeFor } from './progress';
 import { formatCount, otherProcess, plural, table } from './format';
@@ -45,25 +46,21 @@ const index: Command = {
     }
     const reporter = new ProgressReporter(ctx.io.stderr, progressModeFor(ctx.io.stderr, ctx.json));
     const off = ctx.studio.on('scan.progress', (p) => reporter.update(p));
-    let cancelled = false;
-    const onSigint = () => {
-      if (cancelled) {
-        ctx.note('\nStopped without waiting for the scan to wind down.');
-        process.exit(EXIT_CANCELLED);
-      }
-      cancelled = true;
-      reporter.end();
-      ctx.note('Cancelling the scan (press Ctrl-C again to stop at once)...');
-      ctx.api.cancelScan().catch((err: unknown) => ctx.note(`Could not cancel the scan: ${(err as Error).message}`));
-    };
-    process.on('SIGINT', onSigint);
+    const ctrlC = new CtrlC(ctx, {
+      asking: 'Cancelling the scan (press Ctrl-C again to stop at once)...',
+      ask: () => ctx.api.cancelScan(),
+      askFailed: 'Could not cancel the scan',
+      stopped: '\nStopped without waiting for the scan to wind down.',
+      exitCode: EXIT_CANCELLED,
+      before: () => reporter.end(),
+    });
     const scans: ScanProgress[] = [];
     const ids: number[] = [];
     try {
       // A scan the library started by itself (e.g. finishing an interrupted one) goes first.
       await ctx.studio.waitForScan();
       for (const path of paths) {
-        if (cancelled) break;
+        if (ctrlC.stopping) break;
         if (!ctx.json) ctx.note(`${(await ctx.studio.findFolder(path)) ? 'Rescanning' : 'Adding'} ${path}`);
         const { folder } = await ctx.studio.addOrRescan(path);
         ids.push(folder.id);
@@ -71,15 +68,16 @@ const index: Command = {
         reporter.end();
         if (last) {
           scans.push(last);
-          if (last.phase === 'cancelled') cancelled = true;
+          if (last.phase === 'cancelled') ctrlC.stopping = true;
           if (last.phase === 'failed') throw new Error(`index: the scan of ${path} failed: ${last.error ?? 'no reason given'}`);
         }
       }
     } finally {
-      process.off('SIGINT', onSigint);
+      ctrlC.off();
       off();
       reporter.end();
     }
+    const cancelled = ctrlC.stopping;
     const folders = (await ctx.api.listFolders()).filter((f) => ids.includes(f.id));
     if (ctx.json) {
       ctx.emit({ cancelled, folders, scans });
@@ -103,21 +101,11 @@ const index: Command = {
   },
 };
 
-const status: Command = {
+const status = listCommand({
   name: 'status',
-  args: '',
   summary: 'show what the library holds',
-  description: '',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const s = await ctx.api.getStatus();
-    if (ctx.json) {
-      ctx.emit(s);
-      return 0;
-    }
+  load: (ctx) => ctx.api.getStatus(),
+  show(ctx, s) {
     const elsewhere = s.elsewhere ?? [];
     const otherScans = elsewhere.filter((j) => j.job === 'scan');
     const scanLine = s.scan
@@ -140,9 +128,8 @@ const status: Command = {
         ...jobs.map((j, i) => [i === 0 ? 'Elsewhere' : '', j]),
       ]),
     );
-    return 0;
   },
-};
+});
 
 async function allProblems(ctx: CommandContext): Promise<Problem[]> {
   const items: Problem[] = [];
@@ -153,36 +140,26 @@ async function allProblems(ctx: CommandContext): Promise<Problem[]> {
   }
 }
 
-const problems: Command = {
+const problems = listCommand({
   name: 'problems',
-  args: '',
   summary: 'list files that could not be read, with the reason',
   description: 'Reasons: empty, corrupt, not-image, unsupported, unreadable, too-large, outside-link.',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const items = await allProblems(ctx);
-    if (answeredPlainly(ctx, items, items.length === 0, 'No problems: every file found so far could be read.')) return 0;
+  load: allProblems,
+  empty: (items) => items.length === 0,
+  none: 'No problems: every file found so far could be read.',
+  show(ctx, items) {
     ctx.print(`${plural(items.length, 'problem')}:`);
     ctx.print(table(items.map((p) => [p.reason, p.path, p.message])));
-    return 0;
   },
-};
+});
 
-const folders: Command = {
+const folders = listCommand({
   name: 'folders',
-  args: '',
   summary: 'list the folders in the library',
-  description: '',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const list = await ctx.api.listFolders();
-    if (answeredPlainly(ctx, list, list.length === 0, "No folders yet: add one with 'moco-studio index <folder>'.")) return 0;
+  load: (ctx) => ctx.api.listFolders(),
+  empty: (list) => list.length === 0,
+  none: "No folders yet: add one with 'moco-studio index <folder>'.",
+  show(ctx, list) {
     ctx.print(
       table([
         ['ID', 'IMAGES', 'MISSING', 'PROBLEMS', 'LAST SCAN', 'PATH'],
@@ -196,9 +173,8 @@ const folders: Command = {
         ]),
       ]),
     );
-    return 0;
   },
-};
+});
 
 const remove: Command = {
   name: 'remove',

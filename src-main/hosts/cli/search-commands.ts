@@ -2,7 +2,7 @@
 // (nearest images to a file or a library image) and `embeddings` (the sets).
 import { join, resolve } from 'node:path';
 import type { EmbedEngine, EmbeddingSet, EmbedProgress, EmbeddingSpace, SearchQuery } from '../../api/contract';
-import { EXIT_CANCELLED, PROGRAM, UsageError, type Command, type CommandContext } from './command';
+import { cancellableJob, EXIT_CANCELLED, listCommand, PROGRAM, UsageError, type Command, type CommandContext } from './command';
 import { formatCount, formatDuration, formatRate, otherProcess, table } from './format';
 import { choice, intFlag, str } from './flags';
 import { readQueryFile } from './read-query-file';
@@ -66,28 +66,19 @@ const embed: Command = {
       if (!run) throw new UsageError(`embed: expected a trained run, got none (train one with '${PROGRAM} train')`, 'embed');
       runId = run.id;
     }
-    const off = ctx.studio.on('embed.progress', reportEmbedding(ctx));
-    const onSigint = () => {
-      ctx.note('\nCancelling (what was computed is kept)...');
-      ctx.api.cancelEmbedding().catch((err: unknown) => ctx.note(`Could not cancel: ${(err as Error).message}`));
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      const started = await ctx.api.startEmbedding(runId, { ...(engine ? { engine } : {}), ...(batchSize ? { batchSize } : {}) });
-      await ctx.studio.waitForEmbedding();
-      const set = (await ctx.api.listEmbeddings()).find((s) => s.id === started.id)!;
-      if (!ctx.json && ctx.io.stderr.isTTY) ctx.io.stderr.write('\r\x1b[K');
-      if (ctx.json) ctx.emit(set);
-      else {
+    return cancellableJob(ctx, {
+      start: () => ctx.api.startEmbedding(runId, { ...(engine ? { engine } : {}), ...(batchSize ? { batchSize } : {}) }),
+      wait: () => ctx.studio.waitForEmbedding(),
+      list: () => ctx.api.listEmbeddings(),
+      cancelling: '\nCancelling (what was computed is kept)...',
+      cancel: () => ctx.api.cancelEmbedding(),
+      offProgress: ctx.studio.on('embed.progress', reportEmbedding(ctx)),
+      show(set: EmbeddingSet) {
         ctx.print(`Embedding set ${set.id} (${set.name}): ${formatCount(set.count)} images embedded, ${set.status}, ${set.engine}.`);
         if (set.error) ctx.print(`Error: ${set.error}`);
-      }
-      if (set.status === 'cancelled') return EXIT_CANCELLED;
-      return set.status === 'failed' ? 1 : 0;
-    } finally {
-      process.off('SIGINT', onSigint);
-      off();
-    }
+      },
+      exitCode: (set: EmbeddingSet) => (set.status === 'cancelled' ? EXIT_CANCELLED : set.status === 'failed' ? 1 : 0),
+    });
   },
 };
 
@@ -163,25 +154,13 @@ const search: Command = {
   },
 };
 
-const embeddings: Command = {
+const embeddings = listCommand({
   name: 'embeddings',
-  args: '',
   summary: 'list the embedding sets (one per encoder checkpoint)',
-  description: '',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const list: EmbeddingSet[] = await ctx.api.listEmbeddings();
-    if (ctx.json) {
-      ctx.emit(list);
-      return 0;
-    }
-    if (list.length === 0) {
-      ctx.print(`No embeddings yet: compute them with '${PROGRAM} embed'.`);
-      return 0;
-    }
+  load: (ctx): Promise<EmbeddingSet[]> => ctx.api.listEmbeddings(),
+  empty: (list) => list.length === 0,
+  none: `No embeddings yet: compute them with '${PROGRAM} embed'.`,
+  show(ctx, list) {
     ctx.print(
       table([
         ['ID', 'RUN', 'STATUS', 'IMAGES', 'STALE', 'DIMS', 'ENGINE', 'NAME'],
@@ -197,8 +176,7 @@ const embeddings: Command = {
         ]),
       ]),
     );
-    return 0;
   },
-};
+});
 
 export const SEARCH_COMMANDS: readonly Command[] = [embed, search, embeddings];

@@ -2,7 +2,8 @@
 // or JSON lines) and `runs` (the run history).
 import type { EngineStatus, RunSummary, TrainConfig, TrainProgress } from '../../api/contract';
 import { defaultPresetId, TRAIN_PRESETS } from '../../api/train-presets';
-import { PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec } from './command';
+import { listCommand, PROGRAM, UsageError, type Command, type CommandContext, type OptionSpec } from './command';
+import { CtrlC } from './ctrl-c';
 import { formatDuration, otherProcess, table } from './format';
 import { CONFIG_OPTIONS, configFromFlags, DEFAULT_PRESET, parseInteger } from './train-flags';
 
@@ -118,18 +119,14 @@ const train: Command = {
     const offRuns = ctx.studio.on('runs.changed', (e) => {
       if (e.runId === runId) void checkEnd();
     });
-    let pausing = false;
-    const onSigint = () => {
-      if (pausing) {
-        ctx.note('\nStopped without a checkpoint; the run resumes from its last one.');
-        process.exit(EXIT_PAUSED);
-      }
-      pausing = true;
-      reporter.end();
-      ctx.note('Pausing at a checkpoint (press Ctrl-C again to stop at once)...');
-      ctx.api.pauseTraining().catch((err: unknown) => ctx.note(`Could not pause: ${(err as Error).message}`));
-    };
-    process.on('SIGINT', onSigint);
+    const ctrlC = new CtrlC(ctx, {
+      asking: 'Pausing at a checkpoint (press Ctrl-C again to stop at once)...',
+      ask: () => ctx.api.pauseTraining(),
+      askFailed: 'Could not pause',
+      stopped: '\nStopped without a checkpoint; the run resumes from its last one.',
+      exitCode: EXIT_PAUSED,
+      before: () => reporter.end(),
+    });
     try {
       const started = config ? await ctx.api.startTraining(config) : await ctx.api.resumeTraining(parseInteger('resume', resumeRaw!));
       runId = started.id;
@@ -158,7 +155,7 @@ const train: Command = {
       }
       return run.status === 'done' ? 0 : 1;
     } finally {
-      process.off('SIGINT', onSigint);
+      ctrlC.off();
       offProgress();
       offRuns();
       reporter.end();
@@ -171,25 +168,13 @@ export function engineText(e: EngineStatus): string {
   return [`Engine: ${e.backend}, ${e.device}`, ...e.skipped.map((s) => `  not used: ${s.name}: ${s.reason}`)].join('\n');
 }
 
-const runs: Command = {
+const runs = listCommand({
   name: 'runs',
-  args: '',
   summary: 'list training runs with their status and final metrics',
-  description: '',
-  options: {},
-  minArgs: 0,
-  maxArgs: 0,
-  readOnly: true,
-  async run(ctx) {
-    const list = await ctx.api.listRuns();
-    if (ctx.json) {
-      ctx.emit(list);
-      return 0;
-    }
-    if (list.length === 0) {
-      ctx.print(`No training runs yet: start one with '${PROGRAM} train'.`);
-      return 0;
-    }
+  load: (ctx) => ctx.api.listRuns(),
+  empty: (list) => list.length === 0,
+  none: `No training runs yet: start one with '${PROGRAM} train'.`,
+  show(ctx, list) {
     const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
     ctx.print(
       table([
@@ -206,8 +191,7 @@ const runs: Command = {
         ]),
       ]),
     );
-    return 0;
   },
-};
+});
 
 export const TRAIN_COMMANDS: readonly Command[] = [train, runs];

@@ -39,15 +39,12 @@ export const MOCO_V1: AugmentRecipe = {
   flipP: 0.5,
 };
 
-/** MoCo v2: crop, jitter (0.4, 0.4, 0.4, 0.1) with p 0.8, grayscale 0.2, blur p 0.5, flip. */
+/** MoCo v2: v1's crop, grayscale and flip; jitter (0.4, 0.4, 0.4, 0.1) with p 0.8 before grayscale, blur p 0.5. */
 export const MOCO_V2: AugmentRecipe = {
-  scale: [0.2, 1],
-  ratio: [3 / 4, 4 / 3],
-  grayscaleP: 0.2,
+  ...MOCO_V1,
   grayscaleFirst: false,
   jitter: { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 },
   blur: { p: 0.5, sigma: [0.1, 2.0] },
-  flipP: 0.5,
 };
 
 export const RECIPES = { v1: MOCO_V1, v2: MOCO_V2 } as const;

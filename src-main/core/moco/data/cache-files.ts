@@ -9,9 +9,10 @@
 // base = train-f<S>-<first 16 hex of sha256(format, S, ids, hashes)>. Format 1 (train-s<side>-*,
 // centre squares) is never read: a build removes those files and decodes frames anew.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { namesIn } from '../../paths';
 import { MAX_FRAME_ASPECT } from './decode';
 import type { TrainImage } from './training-images';
 
@@ -84,26 +85,14 @@ function filesOf(base: string): CacheFiles {
 
 /** Every cache of side `size` in dir (complete or not), by the index files present. */
 export function listCaches(dir: string, size: number): CacheFiles[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = namesIn(dir);
   const pattern = new RegExp(`^train-f${size}-[0-9a-f]{16}\\.json$`);
   return names.filter((n) => pattern.test(n)).map((n) => filesOf(join(dir, n.slice(0, -'.json'.length))));
 }
 
 /** Files of format-1 caches (centre squares, train-s<side>-*) in dir: never read, only removed. */
 export function staleCacheFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = namesIn(dir);
   return names.filter((n) => /^train-s\d+-[0-9a-f]{16}\.(json|json\.tmp|bin|done)$/.test(n)).map((n) => join(dir, n));
 }
 

@@ -2,7 +2,7 @@
 // alpha. Training keeps the whole frame (decodeFrame): aspect kept, short side at frameSideFor(R),
 // so that RandomResizedCrop samples the full picture from enough pixels; inference sees the
 // centre square (decodeSquare), short side at 1.15R, as the ImageNet evaluation transform.
-import sharp from 'sharp';
+import sharp, { type ResizeOptions, type Sharp } from 'sharp';
 
 /** Cache side for training resolution R: a 15% margin so random resized crops have room. */
 export function cacheSideFor(resolution: number): number {
@@ -14,16 +14,21 @@ export function cacheSideFor(resolution: number): number {
 
 /** size x size x 3 uint8 pixels of an image file (path or bytes); throws when it cannot be decoded. */
 export async function decodeSquare(input: string | Buffer, size: number): Promise<Buffer> {
-  const { data, info } = await sharp(input, { failOn: 'truncated' })
+  return rgbPixels(sharp(input, { failOn: 'truncated' }), size, size, {}, 'decodeSquare');
+}
+
+/** width x height x 3 uint8 pixels of the oriented image, resized to cover that size from its centre. */
+async function rgbPixels(image: Sharp, width: number, height: number, resize: ResizeOptions, where: string): Promise<Buffer> {
+  const { data, info } = await image
     .autoOrient()
-    .resize(size, size, { fit: 'cover', position: 'centre' })
+    .resize(width, height, { fit: 'cover', position: 'centre', ...resize })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.width !== size || info.height !== size || info.channels !== 3 || data.length !== size * size * 3) {
+  if (info.width !== width || info.height !== height || info.channels !== 3 || data.length !== width * height * 3) {
     throw new Error(
-      `decodeSquare: expected ${size}x${size}x3 uint8 pixels, got ${info.width}x${info.height}x${info.channels} (${data.length} bytes)`,
+      `${where}: expected ${width}x${height}x3 uint8 pixels, got ${info.width}x${info.height}x${info.channels} (${data.length} bytes)`,
     );
   }
   return data;
@@ -74,17 +79,6 @@ export async function decodeFrame(input: string | Buffer, S: number): Promise<Fr
     throw new Error(`decodeFrame: expected an image with a size, got ${oriented.width}x${oriented.height}`);
   }
   const [height, width] = frameDims(oriented.height, oriented.width, S);
-  const { data, info } = await image
-    .autoOrient()
-    .resize(width, height, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== width || info.height !== height || info.channels !== 3 || data.length !== width * height * 3) {
-    throw new Error(
-      `decodeFrame: expected ${width}x${height}x3 uint8 pixels, got ${info.width}x${info.height}x${info.channels} (${data.length} bytes)`,
-    );
-  }
-  return { height, width, pixels: data };
+  const pixels = await rgbPixels(image, width, height, { kernel: 'lanczos3' }, 'decodeFrame');
+  return { height, width, pixels };
 }

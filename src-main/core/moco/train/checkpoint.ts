@@ -2,9 +2,10 @@
 // length, a JSON header, zero padding to 4 bytes, then raw little-endian 4-byte blobs (float32
 // or int32) at the offsets the header gives. Written to a temporary file, synced and renamed,
 // so a process killed mid-write leaves the previous checkpoints intact and never a torn one.
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointInfo, TrainConfig } from '../../../api/contract';
+import { namesIn } from '../../paths';
 import type { DictionaryMeta, TensorBlob } from '../dictionary/dictionary';
 import type { RngState } from '../rng';
 
@@ -80,13 +81,7 @@ export function writeCheckpoint(runDir: string, state: CheckpointState, tensors:
 
 /** The run directory's checkpoints, oldest first (temporaries of an interrupted write ignored). */
 export function listCheckpointFiles(runDir: string): { step: number; path: string }[] {
-  let names: string[];
-  try {
-    names = readdirSync(runDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = namesIn(runDir);
   return names
     .map((n) => NAME.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
