@@ -66,7 +66,7 @@ describe('moco-studio train with MOCO_BACKEND=webgpu', () => {
     expect(paused.backend).toMatch(/^webgpu \(WebGPU: google swiftshader/);
 
     const resumed = await cli(['train', '--db', db, '--resume', String(runId), '--json']);
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, `signal ${resumed.signal}; ${resumed.stderr.slice(-3000)}`).toBe(0);
     const lines = jsonLines(resumed.stdout);
     const first = lines.find((l) => l.event === 'train.progress' && l.phase === 'training' && typeof l.loss === 'number')!;
     expect(first.step as number).toBeGreaterThan(paused.step); // from the checkpoint, not from scratch

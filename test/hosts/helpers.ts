@@ -77,6 +77,8 @@ export const CLI_ENTRY = resolve('src-main/hosts/cli/main.ts');
 
 export interface CliRun {
   code: number;
+  /** the signal that ended it, if one did */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -86,7 +88,7 @@ export function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; timeoutMs
   const { env, timeoutMs, ...ids } = opts;
   return new Promise((done) => {
     execFile(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { env, timeout: timeoutMs, ...ids }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, signal: err?.signal ?? null, stdout, stderr }),
     );
   });
 }

@@ -7,6 +7,8 @@ import { HEARTBEAT_MS, Lease } from '../db/job-owner';
 /** What a slot runs: a job that ends once, and can be asked to stop by a message. */
 export interface SlotJob<In, End> {
   readonly done: Promise<End>;
+  /** resolves once the job's thread is gone (it may outlive the end by its own cleanup) */
+  readonly exited?: Promise<void>;
   send(m: In): void;
 }
 
@@ -51,6 +53,8 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export class JobSlot<J extends SlotJob<any, End>, P, End> {
   private held: Held<J, P> | null = null;
+  /** the latest job started, whose thread close() waits for */
+  private lastJob: J | null = null;
 
   constructor(
     private readonly words: SlotWords,
@@ -81,6 +85,7 @@ export class JobSlot<J extends SlotJob<any, End>, P, End> {
     // The job is started with its held state, so `job` is filled in right after.
     const held = { id: opts.id, last: null, lost: false, ended: Promise.resolve() } as Writable<Held<J, P>>;
     held.job = opts.start(held);
+    this.lastJob = held.job;
     const lease = new Lease(
       opts.heartbeat,
       () => {
@@ -116,11 +121,14 @@ export class JobSlot<J extends SlotJob<any, End>, P, End> {
     await this.held?.ended;
   }
 
-  /** Shutdown: stops the running job (if any) with `stop` and waits for its end. */
+  /** Shutdown: stops the running job (if any) with `stop` and waits for its end, and for the
+   *  last job's thread to be gone. */
   async close(stop: (job: J) => unknown): Promise<void> {
     const held = this.held;
-    if (!held) return;
-    await stop(held.job);
-    await held.ended;
+    if (held) {
+      await stop(held.job);
+      await held.ended;
+    }
+    await this.lastJob?.exited;
   }
 }

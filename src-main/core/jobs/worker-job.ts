@@ -15,8 +15,15 @@ export function reportedEnd<S extends string>(m: { type: string }): JobEnd<S> | 
   return { status, ...(error ? { error } : {}) };
 }
 
+/** How long a worker that has sent its final report gets to finish its own cleanup (freeing
+ *  tensors, a GPU device) and exit, before it is stopped. Stopping a thread in the middle of
+ *  native GPU teardown can take the whole process down. */
+export const EXIT_GRACE_MS = 5_000;
+
 export class WorkerJob<Req, In, Out extends { type: string }, S extends string> {
   readonly done: Promise<JobEnd<S>>;
+  /** resolves once the thread is gone, however it ended */
+  readonly exited: Promise<void>;
   private readonly worker: Worker;
   private ended = false;
 
@@ -33,6 +40,7 @@ export class WorkerJob<Req, In, Out extends { type: string }, S extends string> 
     label = name,
   ) {
     this.worker = spawnWorker(name, source, { workerData: req });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.done = new Promise<JobEnd<S>>((resolve) => {
       const finish = (end: JobEnd<S>) => {
         if (this.ended) return;
@@ -45,7 +53,8 @@ export class WorkerJob<Req, In, Out extends { type: string }, S extends string> 
         const end = isEnd(m);
         if (end) {
           finish(end);
-          void this.worker.terminate();
+          const timer = setTimeout(() => void this.worker.terminate(), EXIT_GRACE_MS);
+          void this.exited.then(() => clearTimeout(timer));
         }
       });
       this.worker.on('error', (err) => finish({ status: 'failed', error: `${label}: ${err.message}` }));

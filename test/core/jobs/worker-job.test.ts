@@ -1,5 +1,5 @@
 // WorkerJob turns every way a worker ends into exactly one end.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,6 +37,21 @@ describe('WorkerJob', () => {
     expect(await j.done).toEqual({ status: 'done' });
     expect(seen.map((m) => m.type)).toEqual(['progress', 'progress', 'progress', 'end']);
     expect(j.running).toBe(false);
+  });
+
+  it('lets a worker finish its own cleanup after its final report before the thread goes', async () => {
+    const marker = join(dir, 'cleaned-up');
+    const { j } = job(
+      'cleans-up',
+      `import { writeFileSync } from 'node:fs';
+       parentPort.postMessage({ type: 'end', status: 'done' });
+       await new Promise((r) => setTimeout(r, 300));
+       writeFileSync(${JSON.stringify(marker)}, 'done');
+       parentPort.close();`,
+    );
+    expect(await j.done).toEqual({ status: 'done' });
+    await j.exited;
+    expect(existsSync(marker)).toBe(true);
   });
 
   it('a worker that exits without a report ends failed, named by its label', async () => {
