@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { BACKEND_NAMES, type BackendName, type EngineInfo } from './engine-info';
+import { nativeConvLabel } from './native-route';
 import { threadedWasmUnsupported, wantedWasmThreads, withThreadedWasmLoader } from './wasm-threads';
 import { adapterLine, startWebGpu, WebGpuUnavailable } from './webgpu';
 
@@ -174,7 +175,8 @@ async function startWasm(): Promise<Started> {
   if (!tf.engine().registry.wasm) await startThreadedWasm(wasm, simd);
   await activate('wasm', 'the WebAssembly backend');
   const threads = wasm.getThreadsCount();
-  return { backend: 'wasm', device: `wasm ${simd ? 'SIMD' : 'without SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`, simd, threads };
+  const device = `wasm ${simd ? 'SIMD' : 'without SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}, ${nativeConvLabel()}`;
+  return { backend: 'wasm', device, simd, threads };
 }
 
 /**

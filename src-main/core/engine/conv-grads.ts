@@ -3,6 +3,7 @@
 // Conv2DBackpropInput). Layout is TF's: x NxHxWxCi, w KHxKWxCixCo, dy NxOHxOWxCo.
 import * as tf from '@tensorflow/tfjs';
 import { axisPads, axisPhasePlan, type AxisPhase, type AxisPhasePlan, type ConvPadding } from './conv-geometry';
+import { nativeConv, nativeConv2d, nativeFilterGrad } from './native-route';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -95,6 +96,8 @@ function phaseCorrelation(dy: tf.Tensor4D, filter: tf.Tensor4D, pr: AxisPhase, p
     [Math.max(pc.padBefore, 0), Math.max(pc.padAfter, 0)],
     [0, 0],
   ];
+  const native = nativeConv();
+  if (native) return nativeConv2d(native, crop, filter, 1, [pads[1][0], pads[1][1], pads[2][0], pads[2][1]]);
   return tf.conv2d(crop, filter, 1, pads); // NxBHxBWxCi
 }
 
@@ -168,6 +171,8 @@ export function convFilterGrad(
   const [, oh, ow] = dy.shape;
   return tf.tidy(() => {
     const { rows, cols, extentH, extentW, pads } = forwardWindow([h, wd], [oh, ow], [kh, kw], stride, padding);
+    const native = nativeConv();
+    if (native) return nativeFilterGrad(native, x, dy, { kernel: [kh, kw], stride, pads: [rows.before, 0, cols.before, 0] });
     // The forward pass read rows [-before, -before + extent): pad past the input, crop inside it.
     const usedH = Math.min(h, extentH - rows.before);
     const usedW = Math.min(wd, extentW - cols.before);

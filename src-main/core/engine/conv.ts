@@ -15,6 +15,8 @@ import { madeByBackward } from './backward-scope';
 import { convFilterGrad, convFilterGradByTaps, convInputGrad } from './conv-grads';
 import { axisPads, type ConvPadding } from './conv-geometry';
 import { registerCustomKernel } from './custom-kernel';
+import { nativeConv } from './native-route';
+import { convOutShape, type Pads } from './native-conv-graphs';
 
 export type { ConvPadding } from './conv-geometry';
 
@@ -146,7 +148,31 @@ function registerFor(backendName: string): void {
     () => {
       const conv = tf.getKernel('Conv2D', backendName);
       if (!conv) throw new Error(`conv2d: expected backend '${backendName}' to have a Conv2D kernel, got none`);
-      return conv.kernelFunc;
+      const backendConv = conv.kernelFunc;
+      return backendName === 'wasm' ? (args) => nativeConvKernel(args) ?? backendConv(args) : backendConv;
     },
   );
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** MocoConv2D on onnxruntime's native kernels where the wasm engine hands them a shape (native-route.ts). */
+function nativeConvKernel({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo | null {
+  const backend = b as unknown as CpuBackend;
+  const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+  const { strides, pad } = attrs as unknown as MocoConvAttrs;
+  const pads: Pads = pad === 'valid' ? [0, 0, 0, 0] : [pad[1][0], pad[1][1], pad[2][0], pad[2][1]];
+  const shape = { x: x.shape as Shape4, w: filter.shape as Shape4, stride: strides[0], pads };
+  const engine = nativeConv();
+  if (!engine) return null;
+  const out = convOutShape(shape);
+  const read = (t: tf.TensorInfo) => backend.readSync(t.dataId) as Float32Array;
+  return backend.makeOutput(out, 'float32', undefined, engine.forward(read(x), read(filter), shape));
+}
+
+type Shape4 = [number, number, number, number];
+/** What the wasm backend offers a kernel: values out, a new tensor in. */
+interface CpuBackend {
+  readSync(dataId: object): unknown;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): tf.TensorInfo;
 }

@@ -8,7 +8,7 @@ import type { ResNet, ResNetConvSpec } from '../moco/resnet';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../moco/data/augment';
 import { foldBatchNorm } from './bn-fold';
 import { convOutputSize, denseConvMatrix, denseConvPays } from './dense-conv';
-import { type Dim, OnnxGraphBuilder } from './onnx-graph';
+import { type Dim, OnnxGraphBuilder } from '../onnx/onnx-graph';
 
 /** Opset 17: ReduceL2 still takes `axes` as an attribute; onnxruntime 1.30 runs opsets up to 23. */
 export const ONNX_OPSET = 17;

@@ -15,7 +15,7 @@ describe('initEngine', () => {
     const info = await initEngine();
     expect(info.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(info.device).toMatch(/^wasm (SIMD|without SIMD), \d+ threads?$/);
+    expect(info.device).toMatch(/^wasm (SIMD|without SIMD), \d+ threads?, convolutions on onnxruntime \(native CPU\)$/);
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(info.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
     expect(info.skipped[0]).toEqual({ name: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' });

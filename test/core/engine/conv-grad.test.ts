@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2d, type ConvPadding } from '../../../src-main/core/engine/conv';
+import { nativeConv, useNativeConv } from '../../../src-main/core/engine/native-route';
 
 type Shape4 = [number, number, number, number];
 interface Case {
@@ -96,9 +97,15 @@ describe('conv2d gradients made of forward convolutions', () => {
     });
   });
 
-  for (const backend of ['wasm', 'cpu']) {
-    it(`match tfjs-backend-cpu's Conv2D gradients to 1e-4 on ${backend}`, async () => {
+  for (const [backend, native] of [
+    ['wasm', true],
+    ['wasm', false],
+    ['cpu', false],
+  ] as const) {
+    it(`match tfjs-backend-cpu's Conv2D gradients to 1e-4 on ${backend}${native ? ' with native convolutions' : ''}`, async () => {
       expect(await tf.setBackend(backend)).toBe(true);
+      useNativeConv(native);
+      const before = nativeConv()?.runs.forward ?? 0;
       const worst = { y: 0, dx: 0, dw: 0 };
       cases.forEach((c, i) => {
         const [xs, ws] = shapes(c);
@@ -111,7 +118,9 @@ describe('conv2d gradients made of forward convolutions', () => {
           worst[part] = Math.max(worst[part], e);
         }
       });
-      console.log(`${backend}: worst relative error`, worst);
+      console.log(`${backend}${native ? ' with native convolutions' : ''}: worst relative error`, worst);
+      // The native route really ran (onnxruntime loads wherever the tests run).
+      if (native) expect(nativeConv()!.runs.forward - before).toBeGreaterThanOrEqual(cases.length);
     });
   }
 
@@ -135,6 +144,7 @@ describe('conv2d gradients made of forward convolutions', () => {
 
   it('computes no input gradient when only the filter needs one', async () => {
     await tf.setBackend('wasm');
+    useNativeConv(false);
     const x = tf.tensor4d(randomValues(2 * 12 * 12 * 3, 9), [2, 12, 12, 3]);
     const w = tf.tensor4d(randomValues(7 * 7 * 3 * 8, 10), [7, 7, 3, 8]);
     const profile = await tf.profile(() => tf.grad((b: tf.Tensor) => conv2d(x, b as tf.Tensor4D, 2, 'same').sum())(w));
@@ -146,6 +156,23 @@ describe('conv2d gradients made of forward convolutions', () => {
       tf.grads((a: tf.Tensor, b: tf.Tensor) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w]),
     );
     expect(convs(full.kernels)).toBe(1 + 4); // and one per phase of the stride-2 input gradient
+    tf.dispose([x, w]);
+  });
+
+  it('computes no input gradient when only the filter needs one, on native convolutions', async () => {
+    await tf.setBackend('wasm');
+    useNativeConv(true);
+    const native = nativeConv()!;
+    const x = tf.tensor4d(randomValues(2 * 12 * 12 * 3, 9), [2, 12, 12, 3]);
+    const w = tf.tensor4d(randomValues(7 * 7 * 3 * 8, 10), [7, 7, 3, 8]);
+    const count = (f: () => unknown) => {
+      const before = { ...native.runs };
+      tf.dispose(f() as tf.Tensor[]);
+      return { forward: native.runs.forward - before.forward, filterGrad: native.runs.filterGrad - before.filterGrad };
+    };
+    expect(count(() => tf.grad((b: tf.Tensor) => conv2d(x, b as tf.Tensor4D, 2, 'same').sum())(w))).toEqual({ forward: 1, filterGrad: 1 });
+    const both = count(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w]));
+    expect(both).toEqual({ forward: 1 + 4, filterGrad: 1 }); // and one per phase of the stride-2 input gradient
     tf.dispose([x, w]);
   });
 

@@ -92,7 +92,7 @@ describe('the threaded wasm backend', () => {
     const want = wantedWasmThreads();
     const info = await initEngine({ backend: 'wasm' });
     expect(info.threads).toBe(want); // this process started no wasm backend before
-    expect(info.device).toBe(`wasm SIMD, ${want} thread${want === 1 ? '' : 's'}`);
+    expect(info.device).toBe(`wasm SIMD, ${want} thread${want === 1 ? '' : 's'}, convolutions on onnxruntime (native CPU)`);
     const got = [grads(1, 1), grads(2, 1)];
     await tf.setBackend('cpu');
     const ref = [grads(1, 1), grads(2, 1)];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldBatchNorm } from '../../../src-main/core/export/bn-fold';
 import { convOutputSize, denseConvMatrix } from '../../../src-main/core/export/dense-conv';
 import { exportResNetOnnx, ONNX_OPSET } from '../../../src-main/core/export/onnx';
-import { onnx } from '../../../src-main/core/export/onnx-graph';
+import { onnx } from '../../../src-main/core/onnx/onnx-graph';
 import { ResNet, type ResNetArch, type ResNetStem } from '../../../src-main/core/moco/resnet';
 import { Rng } from '../../../src-main/core/moco/rng';
 import { expectAllClose, useCpuBackend } from '../moco/helpers';

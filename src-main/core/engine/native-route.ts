@@ -1,0 +1,45 @@
+// Which convolutions of the wasm engine run on onnxruntime's native kernels (native-conv.ts),
+// and the TF.js side of that: values read out of the backend, the result written back. Native
+// convolutions are on by default where onnxruntime loads; MOCO_NATIVE_CONV=0 keeps every
+// convolution on wasm.
+import * as tf from '@tensorflow/tfjs';
+import { NativeConv, type ConvShape, type FilterGradShape, type Pads } from './native-conv';
+import { convOutShape } from './native-conv-graphs';
+import { wantedWasmThreads } from './wasm-threads';
+
+let loaded: NativeConv | string | null = null;
+let wanted = process.env.MOCO_NATIVE_CONV?.trim() !== '0';
+
+/** Turns native convolutions on or off for this process (tests compare both). */
+export function useNativeConv(on: boolean): void {
+  wanted = on;
+}
+
+/** The native convolutions, when the wasm engine is active and they are wanted and load. */
+export function nativeConv(): NativeConv | null {
+  if (!wanted || tf.getBackend() !== 'wasm') return null;
+  loaded ??= NativeConv.load(wantedWasmThreads());
+  return typeof loaded === 'string' ? null : loaded;
+}
+
+/** How the wasm engine convolves, in words for the engine's label. */
+export function nativeConvLabel(): string {
+  if (!wanted) return 'convolutions on wasm (MOCO_NATIVE_CONV=0)';
+  loaded ??= NativeConv.load(wantedWasmThreads());
+  return typeof loaded === 'string' ? `convolutions on wasm (${loaded})` : 'convolutions on onnxruntime (native CPU)';
+}
+
+type Shape4 = [number, number, number, number];
+
+/** conv2d of tensors through the native engine: x NxHxWxCi, w KHxKWxCixCo. */
+export function nativeConv2d(engine: NativeConv, x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pads: Pads): tf.Tensor4D {
+  const s: ConvShape = { x: x.shape as Shape4, w: w.shape as Shape4, stride, pads };
+  return tf.tensor4d(engine.forward(x.dataSync() as Float32Array, w.dataSync() as Float32Array, s), convOutShape(s));
+}
+
+/** dL/dw through the native engine: KHxKWxCixCo. */
+export function nativeFilterGrad(engine: NativeConv, x: tf.Tensor4D, dy: tf.Tensor4D, s: Omit<FilterGradShape, 'x' | 'dy'>): tf.Tensor4D {
+  const shape = { ...s, x: x.shape as Shape4, dy: dy.shape as Shape4 };
+  const dw = engine.filterGrad(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, shape);
+  return tf.tensor4d(dw, [s.kernel[0], s.kernel[1], x.shape[3], dy.shape[3]]);
+}
