@@ -7,6 +7,7 @@ import { InvariantError } from '../../api/errors';
 import type { Arch, Stem } from '../../api/train-contract';
 import { ARCHS, STEMS } from '../../api/training-config';
 import { conv2d } from '../engine/conv';
+import { maxPool } from '../engine/maxpool-kernel';
 import { addBatchNorm, batchNorm, type BatchNormMode, type BatchNormTail } from './batchnorm';
 import { l2Normalize } from './l2norm';
 import { convWeight, linearParams, ParamStore } from './params';
@@ -263,7 +264,7 @@ export function torchConv(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: n
 
 /** torch's MaxPool2d(3, stride 2, padding 1). Its input follows a ReLU (>= 0), so zero padding equals torch's -inf. */
 function maxPool3x3s2p1(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.maxPool(
+  return maxPool(
     tf.pad(x, [
       [0, 0],
       [1, 1],
@@ -272,7 +273,6 @@ function maxPool3x3s2p1(x: tf.Tensor4D): tf.Tensor4D {
     ]),
     3,
     2,
-    'valid',
   );
 }
 
