@@ -15,7 +15,7 @@ import { madeByBackward } from './backward-scope';
 import { convFilterGrad, convFilterGradByTaps, convInputGrad } from './conv-grads';
 import { axisPads, type ConvPadding } from './conv-geometry';
 import { registerCustomKernel } from './custom-kernel';
-import { nativeConv } from './native-route';
+import { nativeConv, type WasmHeap } from './native-route';
 import { convOutShape, type Pads } from './native-conv-graphs';
 
 export type { ConvPadding } from './conv-geometry';
@@ -166,13 +166,13 @@ function nativeConvKernel({ inputs, backend: b, attrs }: KernelArgs): tf.TensorI
   const engine = nativeConv();
   if (!engine) return null;
   const out = convOutShape(shape);
-  const read = (t: tf.TensorInfo) => backend.readSync(t.dataId) as Float32Array;
+  const read = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t as Parameters<WasmHeap['typedArrayFromHeap']>[0]);
+  // makeOutput copies the engine's result into wasm memory.
   return backend.makeOutput(out, 'float32', undefined, engine.forward(read(x), read(filter), shape));
 }
 
 type Shape4 = [number, number, number, number];
 /** What the wasm backend offers a kernel: values out, a new tensor in. */
-interface CpuBackend {
-  readSync(dataId: object): unknown;
+interface CpuBackend extends WasmHeap {
   makeOutput(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): tf.TensorInfo;
 }

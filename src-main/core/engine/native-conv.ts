@@ -5,7 +5,7 @@
 // native binding, whose run() is synchronous (the package's public run() only wraps it in a
 // promise). Each convolution shape gets one small cached session (native-conv-graphs.ts).
 import { createRequire } from 'node:module';
-import { filterGradGraph, forwardGraph, type ConvShape, type FilterGradShape } from './native-conv-graphs';
+import { convOutShape, filterGradGraph, forwardGraph, type ConvShape, type FilterGradShape } from './native-conv-graphs';
 
 export type { ConvShape, FilterGradShape, Pads } from './native-conv-graphs';
 
@@ -14,7 +14,7 @@ interface OrtTensorCtor {
 }
 interface SyncSession {
   loadModel(buffer: ArrayBufferLike, offset: number, length: number, options: object): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: object): Record<string, { data: Float32Array }>;
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): unknown;
   dispose(): void;
 }
 interface Binding {
@@ -29,6 +29,8 @@ export class NativeConv {
   private readonly sessions = new Map<string, SyncSession>();
   /** convolutions run so far, by kind */
   readonly runs = { forward: 0, filterGrad: 0 };
+  /** the two inputs and the output of the last run */
+  private readonly scratch = [new Float32Array(0), new Float32Array(0), new Float32Array(0)];
 
   private constructor(
     private readonly ort: Binding,
@@ -54,20 +56,23 @@ export class NativeConv {
     }
   }
 
-  /** y = conv2d(x, w): NxOHxOWxCo. */
+  /**
+   * y = conv2d(x, w): NxOHxOWxCo. The inputs may be views of a backend's memory; the result is
+   * a view of this engine's own buffer, valid until its next call: copy it out at once.
+   */
   forward(x: Float32Array, w: Float32Array, s: ConvShape): Float32Array {
     const key = `f|${s.x}|${s.w}|${s.stride}|${s.pads}`;
     const session = this.session(key, () => forwardGraph(s));
     this.runs.forward++;
-    return this.run(session, { x: [x, s.x], w: [w, s.w] });
+    return this.run(session, { x: [x, s.x], w: [w, s.w] }, convOutShape(s));
   }
 
-  /** dL/dw of a forward convolution: KHxKWxCixCo. */
+  /** dL/dw of a forward convolution: KHxKWxCixCo (a view, as forward's result). */
   filterGrad(x: Float32Array, dy: Float32Array, s: FilterGradShape): Float32Array {
     const key = `g|${s.x}|${s.dy}|${s.kernel}|${s.stride}|${s.pads}`;
     const session = this.session(key, () => filterGradGraph(s));
     this.runs.filterGrad++;
-    return this.run(session, { x: [x, s.x], dy: [dy, s.dy] });
+    return this.run(session, { x: [x, s.x], dy: [dy, s.dy] }, [...s.kernel, s.x[3], s.dy[3]]);
   }
 
   dispose(): void {
@@ -75,10 +80,30 @@ export class NativeConv {
     this.sessions.clear();
   }
 
-  private run(session: SyncSession, inputs: Record<string, [Float32Array, readonly number[]]>): Float32Array {
+  /**
+   * Runs a session on its two named inputs, writing its output 'y'. Inputs are copied into
+   * buffers kept from call to call (onnxruntime takes no view of shared wasm memory, and a fresh
+   * copy per call would leave up to tens of MB of garbage each time), and the output goes into one.
+   */
+  private run(session: SyncSession, inputs: Record<string, [Float32Array, readonly number[]]>, outDims: readonly number[]): Float32Array {
     const feeds: Record<string, unknown> = {};
-    for (const [name, [data, dims]] of Object.entries(inputs)) feeds[name] = new this.Tensor('float32', data, dims);
-    return session.run(feeds, { y: null }, {}).y.data;
+    Object.entries(inputs).forEach(([name, [values, dims]], slot) => {
+      const copy = this.buffer(slot, values.length);
+      copy.set(values);
+      feeds[name] = new this.Tensor('float32', copy, dims);
+    });
+    const out = this.buffer(
+      2,
+      outDims.reduce((a, b) => a * b, 1),
+    );
+    session.run(feeds, { y: new this.Tensor('float32', out, outDims) }, {});
+    return out;
+  }
+
+  /** The first `length` floats of scratch buffer `slot`, grown when too small. */
+  private buffer(slot: number, length: number): Float32Array {
+    if (this.scratch[slot].length < length) this.scratch[slot] = new Float32Array(length);
+    return this.scratch[slot].subarray(0, length);
   }
 
   private session(key: string, graph: () => Uint8Array): SyncSession {
@@ -99,6 +124,7 @@ export class NativeConv {
       // A session's buffers are freed after each run: many shapes are cached, and an arena per
       // session would keep the peak of each of them.
       enableCpuMemArena: false,
+      enableMemPattern: false,
       // Pool threads sleep as soon as a run ends: the wasm ops between two convolutions need the cores.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });

@@ -31,15 +31,24 @@ export function nativeConvLabel(): string {
 
 type Shape4 = [number, number, number, number];
 
+/** The wasm backend's own memory of a tensor: read without a copy. */
+export interface WasmHeap {
+  typedArrayFromHeap(t: { shape: number[]; dtype: 'float32'; dataId: object }): Float32Array;
+}
+
+const heapOf = (t: tf.Tensor): Float32Array =>
+  (tf.backend() as unknown as WasmHeap).typedArrayFromHeap({ shape: t.shape, dtype: 'float32', dataId: t.dataId });
+
+// The results are views of the native engine's buffer; tf.tensor copies them into wasm memory.
+
 /** conv2d of tensors through the native engine: x NxHxWxCi, w KHxKWxCixCo. */
 export function nativeConv2d(engine: NativeConv, x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pads: Pads): tf.Tensor4D {
   const s: ConvShape = { x: x.shape as Shape4, w: w.shape as Shape4, stride, pads };
-  return tf.tensor4d(engine.forward(x.dataSync() as Float32Array, w.dataSync() as Float32Array, s), convOutShape(s));
+  return tf.tensor4d(engine.forward(heapOf(x), heapOf(w), s), convOutShape(s));
 }
 
 /** dL/dw through the native engine: KHxKWxCixCo. */
 export function nativeFilterGrad(engine: NativeConv, x: tf.Tensor4D, dy: tf.Tensor4D, s: Omit<FilterGradShape, 'x' | 'dy'>): tf.Tensor4D {
   const shape = { ...s, x: x.shape as Shape4, dy: dy.shape as Shape4 };
-  const dw = engine.filterGrad(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, shape);
-  return tf.tensor4d(dw, [s.kernel[0], s.kernel[1], x.shape[3], dy.shape[3]]);
+  return tf.tensor4d(engine.filterGrad(heapOf(x), heapOf(dy), shape), [s.kernel[0], s.kernel[1], x.shape[3], dy.shape[3]]);
 }
