@@ -52,7 +52,6 @@ const SETTINGS: Setting[] = [
     batch: 256,
     train: false,
   },
-  // Last: wasm memory never shrinks, so a setting run after (b) would report (b)'s peak as its own.
   { name: 'b', what: 'train ResNet-18 small stem 32 px, batch 128, K 4096', stem: 'small', px: 32, batch: 128, train: true },
 ];
 
@@ -406,7 +405,12 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const s of settings) {
     console.log(`\n${s.name}: ${s.what}`);
-    const row = await compare(s, { warmup, steps, chunk, torch: !values['no-torch'], profile: values.profile });
+    // Each setting in a process of its own when there are several: wasm memory never shrinks,
+    // so a setting run after another would report the other's peak as its own.
+    const row =
+      settings.length > 1
+        ? await settingInChild(s)
+        : await compare(s, { warmup, steps, chunk, torch: !values['no-torch'], profile: values.profile });
     const list = (xs: number[]) => xs.map((t) => t.toFixed(2)).join(', ');
     console.log(`  ours:  ${fmt(row.ours.imagesPerSec)} img/s (wall ${list(row.ours.stepSeconds)} s; cpu ${list(row.ours.cpuSeconds)} s)`);
     console.log(
@@ -441,6 +445,25 @@ async function main(): Promise<void> {
       results: rows,
     }),
   );
+}
+
+/** Runs this script for one setting in a child process and takes its row from the child's JSON line. */
+function settingInChild(s: Setting): Promise<Row> {
+  const args = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only' && !a.startsWith('--only='));
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args, '--only', s.name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let row: Row | null = null;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.startsWith('{"bench":"train"')) row = (JSON.parse(line) as { results: Row[] }).results[0];
+    else if (line.startsWith('  ours, one profiled step')) console.log(line);
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) =>
+      row ? resolve(row) : reject(new Error(`bench:train: setting ${s.name} exited with ${code} and no result`)),
+    );
+  });
 }
 
 // The threaded wasm backend's workers keep the event loop alive: exit once the report is out.
