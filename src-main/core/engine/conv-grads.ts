@@ -3,7 +3,7 @@
 // Conv2DBackpropInput). Layout is TF's: x NxHxWxCi, w KHxKWxCixCo, dy NxOHxOWxCo.
 import * as tf from '@tensorflow/tfjs';
 import { axisPads, axisPhasePlan, type AxisPhase, type AxisPhasePlan, type ConvPadding } from './conv-geometry';
-import { nativeConv, nativeConv2d, nativeFilterGrad } from './native-route';
+import { nativeConv, nativeConv2d, nativeFilterGrad, nativePads } from './native-route';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -97,7 +97,7 @@ function phaseCorrelation(dy: tf.Tensor4D, filter: tf.Tensor4D, pr: AxisPhase, p
     [0, 0],
   ];
   const native = nativeConv();
-  if (native) return nativeConv2d(native, crop, filter, 1, [pads[1][0], pads[1][1], pads[2][0], pads[2][1]]);
+  if (native) return nativeConv2d(native, crop, filter, 1, nativePads(pads));
   return tf.conv2d(crop, filter, 1, pads); // NxBHxBWxCi
 }
 
@@ -171,11 +171,11 @@ export function convFilterGrad(
   const [, oh, ow] = dy.shape;
   return tf.tidy(() => {
     const { rows, cols, extentH, extentW, pads } = forwardWindow([h, wd], [oh, ow], [kh, kw], stride, padding);
-    const native = nativeConv();
-    if (native) return nativeFilterGrad(native, x, dy, { kernel: [kh, kw], stride, pads: [rows.before, 0, cols.before, 0] });
     // The forward pass read rows [-before, -before + extent): pad past the input, crop inside it.
     const usedH = Math.min(h, extentH - rows.before);
     const usedW = Math.min(wd, extentW - cols.before);
+    const native = nativeConv();
+    if (native) return nativeFilterGrad(native, x, dy, { kernel: [kh, kw], stride, pads: nativePads(pads), used: [usedH, usedW] });
     const xc = usedH === h && usedW === wd ? x : x.slice([0, 0, 0, 0], [n, usedH, usedW, ci]);
     const xt = xc.transpose([3, 1, 2, 0]) as tf.Tensor4D; // CixHxWxN
     const dyt = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D; // OHxOWxNxCo

@@ -15,7 +15,7 @@ import { madeByBackward } from './backward-scope';
 import { convFilterGrad, convFilterGradByTaps, convInputGrad } from './conv-grads';
 import { axisPads, type ConvPadding } from './conv-geometry';
 import { registerCustomKernel } from './custom-kernel';
-import { nativeConv, type WasmHeap } from './native-route';
+import { nativeConv, nativePads, type WasmHeap } from './native-route';
 import { convOutShape, type Pads } from './native-conv-graphs';
 
 export type { ConvPadding } from './conv-geometry';
@@ -158,13 +158,13 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** MocoConv2D on onnxruntime's native kernels where the wasm engine hands them a shape (native-route.ts). */
 function nativeConvKernel({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo | null {
+  const engine = nativeConv();
+  if (!engine) return null;
   const backend = b as unknown as CpuBackend;
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad } = attrs as unknown as MocoConvAttrs;
-  const pads: Pads = pad === 'valid' ? [0, 0, 0, 0] : [pad[1][0], pad[1][1], pad[2][0], pad[2][1]];
+  const pads: Pads = pad === 'valid' ? [0, 0, 0, 0] : nativePads(pad);
   const shape = { x: x.shape as Shape4, w: filter.shape as Shape4, stride: strides[0], pads };
-  const engine = nativeConv();
-  if (!engine) return null;
   const out = convOutShape(shape);
   const read = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t as Parameters<WasmHeap['typedArrayFromHeap']>[0]);
   // makeOutput copies the engine's result into wasm memory.

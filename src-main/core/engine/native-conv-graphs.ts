@@ -19,7 +19,8 @@ export interface ConvShape {
 
 /**
  * The filter gradient of a forward convolution: x as in the forward pass, dy NxOHxOWxCo, the
- * kernel's KH and KW, and the forward pass's top and left pads (the rest follows).
+ * kernel's KH and KW, and the window the forward pass read (conv-grads.ts's forwardWindow):
+ * the pads that make x cover it, and the rows and columns of x inside it.
  */
 export interface FilterGradShape {
   x: Shape4;
@@ -27,6 +28,7 @@ export interface FilterGradShape {
   kernel: [number, number];
   stride: number;
   pads: Pads;
+  used: [number, number];
 }
 
 /** Output positions per image up to which the patch form is used. */
@@ -73,26 +75,22 @@ export function filterGradGraph(s: FilterGradShape): Uint8Array {
   const [, h, w, ci] = s.x;
   const [n, oh, ow, co] = s.dy;
   const [kh, kw] = s.kernel;
-  const [top, , left] = s.pads;
-  // The forward pass read the extent (O-1)*stride + K from -pad on: zeros past the input.
-  const bottom = Math.max((oh - 1) * s.stride + kh - top - h, 0);
-  const right = Math.max((ow - 1) * s.stride + kw - left - w, 0);
+  const [top, bottom, left, right] = s.pads;
   const g = new OnnxGraphBuilder();
   const x = g.input('x', s.x);
   const dy = g.input('dy', s.dy);
   let y: string;
   if (oh * ow <= MAX_PATCH_POSITIONS) {
     // Σ over the batch and positions of patchᵀ·dy: one product with a long inner dimension.
-    const p = patches(g, x, s.x, [kh, kw], s.stride, [top, bottom, left, right], [oh, ow]);
+    const p = patches(g, x, s.x, [kh, kw], s.stride, s.pads, [oh, ow]);
     const d = g.node('Reshape', 'dy2', [dy, g.int64Initializer('dy_shape', [n * oh * ow, co])]);
     const dw = g.node('Gemm', 'gemm', [p, d], { transA: 1 });
     y = g.node('Reshape', 'y', [dw, g.int64Initializer('y_shape', [kh, kw, ci, co])]);
   } else {
     // A forward convolution with the roles swapped: Ci is the batch, N the channels, dy the
-    // kernel, dilated by the stride; rows and columns past the extent are cropped.
+    // kernel, dilated by the stride; rows and columns past the window are cropped.
     let xt = g.node('Transpose', 'xt', [x], { perm: [3, 0, 1, 2] }); // CixNxHxW
-    const usedH = Math.min(h, (oh - 1) * s.stride + kh - top);
-    const usedW = Math.min(w, (ow - 1) * s.stride + kw - left);
+    const [usedH, usedW] = s.used;
     if (usedH < h || usedW < w) {
       const ints = (name: string, v: number[]) => g.int64Initializer(name, v);
       xt = g.node('Slice', 'crop', [xt, ints('starts', [0, 0]), ints('ends', [usedH, usedW]), ints('axes', [2, 3])]);

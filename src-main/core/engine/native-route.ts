@@ -15,18 +15,28 @@ export function useNativeConv(on: boolean): void {
   wanted = on;
 }
 
+/** The native engine, loaded on first use, or why it cannot load. */
+function load(): NativeConv | string {
+  return (loaded ??= NativeConv.load(wantedWasmThreads()));
+}
+
 /** The native convolutions, when the wasm engine is active and they are wanted and load. */
 export function nativeConv(): NativeConv | null {
   if (!wanted || tf.getBackend() !== 'wasm') return null;
-  loaded ??= NativeConv.load(wantedWasmThreads());
-  return typeof loaded === 'string' ? null : loaded;
+  const native = load();
+  return typeof native === 'string' ? null : native;
 }
 
 /** How the wasm engine convolves, in words for the engine's label. */
 export function nativeConvLabel(): string {
   if (!wanted) return 'convolutions on wasm (MOCO_NATIVE_CONV=0)';
-  loaded ??= NativeConv.load(wantedWasmThreads());
-  return typeof loaded === 'string' ? `convolutions on wasm (${loaded})` : 'convolutions on onnxruntime (native CPU)';
+  const native = load();
+  return typeof native === 'string' ? `convolutions on wasm (${native})` : 'convolutions on onnxruntime (native CPU)';
+}
+
+/** TF's NHWC pads ([[0, 0], [top, bottom], [left, right], [0, 0]]) as the native engine's [top, bottom, left, right]. */
+export function nativePads(p: readonly (readonly [number, number])[]): Pads {
+  return [p[1][0], p[1][1], p[2][0], p[2][1]];
 }
 
 type Shape4 = [number, number, number, number];
