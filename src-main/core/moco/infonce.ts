@@ -17,8 +17,11 @@ export type InfoNceResult = LossTerms & {
   logits: tf.Tensor2D;
 };
 
-/** q, k: NxC (L2-normalised), queue: KxC, T: temperature. */
-export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, queue: tf.Tensor2D, T: number): InfoNceResult {
+/**
+ * q, k: NxC (L2-normalised), queue: KxC, T: temperature. `negMask`: NxK added to q·queue before
+ * the softmax (-1e9 leaves a negative out: KeyQueue.selfMask).
+ */
+export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, queue: tf.Tensor2D, T: number, negMask: tf.Tensor2D | null = null): InfoNceResult {
   if (
     q.rank !== 2 ||
     k.rank !== 2 ||
@@ -29,10 +32,14 @@ export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, queue: tf.Tensor2D, T: n
   ) {
     throw new InvariantError(`infoNce: expected q NxC, k NxC, queue KxC, got [${q.shape}], [${k.shape}], [${queue.shape}]`);
   }
+  if (negMask && (negMask.shape[0] !== q.shape[0] || negMask.shape[1] !== queue.shape[0])) {
+    throw new InvariantError(`infoNce: expected a negative mask ${q.shape[0]}x${queue.shape[0]}, got [${negMask.shape}]`);
+  }
   checkTemperature('infoNce', T);
   return tf.tidy(() => {
     const lPos = tf.sum(tf.mul(q, k), 1, true); // Nx1
-    const lNeg = tf.matMul(q, queue, false, true); // NxK
+    const dots = tf.matMul(q, queue, false, true); // NxK
+    const lNeg = negMask ? tf.add(dots, negMask) : dots;
     const logits = tf.div(tf.concat([lPos, lNeg], 1), T) as tf.Tensor2D; // Nx(1+K)
     // -log softmax at index 0 = logsumexp(row) - row[0]
     const loss = tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.squeeze(lPos, [1]).div(T))) as tf.Scalar;

@@ -1,5 +1,9 @@
 // MoCo's dictionary: a FIFO queue of K keys. Each step writes the current batch of keys at the
-// pointer, over the oldest entries, and moves the pointer on by the batch size.
+// pointer, over the oldest entries, and moves the pointer on by the batch size. Each slot also
+// remembers which training image its key came from: in a library smaller than K (or near it)
+// the queue holds older keys of the very images being queried, which the paper's setting
+// (K a few % of an epoch) never does; the loss leaves those out rather than push an image away
+// from itself (selfMask).
 import * as tf from '@tensorflow/tfjs';
 import { InvariantError } from '../../api/errors';
 import { queueSizeError } from '../../api/training-config';
@@ -22,6 +26,8 @@ export function checkQueueFits(K: number, batchSize: number, viewsPerStep: 1 | 2
 export class KeyQueue {
   /** KxC keys; row i is the i-th slot. */
   readonly keys: tf.Variable<tf.Rank.R2>;
+  /** The training-set index of each slot's image; -1 for the random start or unknown. */
+  readonly owners: Int32Array;
   private pointer = 0;
   private count = 0;
 
@@ -36,6 +42,7 @@ export class KeyQueue {
     const init = tf.tidy(() => l2Normalize(tf.tensor2d(rng.normal(K * dim), [K, dim])));
     this.keys = tf.variable(init, false);
     init.dispose();
+    this.owners = new Int32Array(K).fill(-1);
   }
 
   /** Slot the next batch is written to. */
@@ -48,13 +55,17 @@ export class KeyQueue {
     return this.count;
   }
 
-  /** Writes N keys (NxC) at ptr, replacing the oldest, and moves ptr to (ptr + N) % K. */
-  enqueue(k: tf.Tensor2D): void {
+  /**
+   * Writes N keys (NxC) at ptr, replacing the oldest, and moves ptr to (ptr + N) % K. `samples`:
+   * the training-set index of each key's image (null: unknown).
+   */
+  enqueue(k: tf.Tensor2D, samples: Int32Array | null = null): void {
     const [n, c] = k.shape;
     if (k.rank !== 2 || c !== this.dim) {
       throw new InvariantError(`MoCo queue: expected keys Nx${this.dim}, got [${k.shape.join(', ')}]`);
     }
     checkQueueFits(this.K, n);
+    if (samples && samples.length !== n) throw new InvariantError(`MoCo queue: expected ${n} sample indices, got ${samples.length}`);
     // ptr is a multiple of N (K % N == 0 and every batch has N keys), so the batch never wraps.
     if (this.pointer % n !== 0) {
       throw new InvariantError(`MoCo queue: expected every batch of the same size, got ${n} with the pointer at ${this.pointer}`);
@@ -69,12 +80,29 @@ export class KeyQueue {
     });
     this.keys.assign(updated);
     updated.dispose();
+    if (samples) this.owners.set(samples, p);
+    else this.owners.fill(-1, p, p + n);
     this.pointer = (p + n) % this.K;
     this.count = Math.min(this.K, this.count + n);
   }
 
-  /** Restores a saved queue (a checkpoint): keys KxC, pointer and fill. */
-  restore(keys: tf.Tensor2D, ptr: number, filled: number): void {
+  /**
+   * An additive NxK mask for the negative logits that leaves out the slots holding a key of the
+   * query's own image (-1e9, 0 elsewhere); null when no slot does, as in the paper's setting.
+   */
+  selfMask(samples: Int32Array | null): tf.Tensor2D | null {
+    if (!samples) return null;
+    const rowsOf = new Map<number, number[]>();
+    samples.forEach((s, row) => rowsOf.set(s, [...(rowsOf.get(s) ?? []), row]));
+    let mask: Float32Array | null = null;
+    this.owners.forEach((owner, slot) => {
+      for (const row of rowsOf.get(owner) ?? []) (mask ??= new Float32Array(samples.length * this.K))[row * this.K + slot] = -1e9;
+    });
+    return mask ? tf.tensor2d(mask, [samples.length, this.K]) : null;
+  }
+
+  /** Restores a saved queue (a checkpoint): keys KxC, pointer, fill and (if saved) the owners. */
+  restore(keys: tf.Tensor2D, ptr: number, filled: number, owners: Int32Array | null = null): void {
     if (keys.shape[0] !== this.K || keys.shape[1] !== this.dim) {
       throw new InvariantError(`MoCo queue restore: expected keys ${this.K}x${this.dim}, got [${keys.shape.join(', ')}]`);
     }
@@ -84,7 +112,12 @@ export class KeyQueue {
     if (!Number.isInteger(filled) || filled < 0 || filled > this.K) {
       throw new InvariantError(`MoCo queue restore: expected a fill in [0, ${this.K}], got ${filled}`);
     }
+    if (owners && owners.length !== this.K) {
+      throw new InvariantError(`MoCo queue restore: expected ${this.K} slot owners, got ${owners.length}`);
+    }
     this.keys.assign(keys);
+    if (owners) this.owners.set(owners);
+    else this.owners.fill(-1);
     this.pointer = ptr;
     this.count = filled;
   }

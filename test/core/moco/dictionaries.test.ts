@@ -369,7 +369,7 @@ describe('memory bank', () => {
 
 describe('checkpoint state of each mechanism', () => {
   const cases: [string, Partial<MocoOptions>, string[]][] = [
-    ['queue, symmetric', { K: 32, m: 0.9, symmetric: true }, ['queue']],
+    ['queue, symmetric', { K: 32, m: 0.9, symmetric: true }, ['queue', 'queue_owners']],
     ['end-to-end, symmetric', { dictionary: 'end-to-end', symmetric: true }, []],
     ['memory bank', { dictionary: 'memory-bank', bankSize: 16, K: 6, m: 0.5 }, ['memory_bank', 'memory_bank.seen']],
   ];

@@ -40,6 +40,21 @@ describe('InfoNCE', () => {
     });
   });
 
+  it('with a mask, equals the loss over the queue without the masked slots', () => {
+    tf.tidy(() => {
+      const rng = new Rng(3);
+      const unit = (n: number) => tf.tensor2d(rng.normal(n * 4), [n, 4]).div(2) as tf.Tensor2D;
+      const [q, k, queue] = [unit(2), unit(2), unit(5)];
+      // Row 0 leaves out slots 1 and 3, row 1 slot 4.
+      const mask = tf.tensor2d([0, -1e9, 0, -1e9, 0, 0, 0, 0, 0, -1e9], [2, 5]);
+      const masked = infoNce(q, k, queue, 0.2, mask);
+      const row = (i: number, slots: number[]) =>
+        infoNce(q.slice([i, 0], [1, 4]), k.slice([i, 0], [1, 4]), tf.gather(queue, slots), 0.2).loss.dataSync()[0];
+      expect(masked.loss.dataSync()[0]).toBeCloseTo((row(0, [0, 2, 4]) + row(1, [0, 1, 2, 3])) / 2, 5);
+      expect(() => infoNce(q, k, queue, 0.2, tf.zeros([2, 4]) as tf.Tensor2D)).toThrow(/expected a negative mask 2x5, got \[2,4\]/);
+    });
+  });
+
   it('refuses mismatched shapes and a non-positive temperature', () => {
     tf.tidy(() => {
       const q = tf.zeros([2, 4]) as tf.Tensor2D;
@@ -91,6 +106,38 @@ describe('key queue', () => {
       expect(q.keys.arraySync()[2]).toEqual([5, 5.5]); // whole rows move, not just the first column
       expect(q.ptr).toBe(4);
       expect(q.filled).toBe(6);
+    } finally {
+      q.dispose();
+    }
+  });
+
+  it("remembers each slot's image and masks the slots holding the query's own older keys", () => {
+    const q = new KeyQueue(6, 2, new Rng(1));
+    try {
+      expect(q.selfMask(Int32Array.from([0, 1]))).toBeNull(); // the random start belongs to no image
+      for (const [step, samples] of [
+        [1, [7, 8]],
+        [2, [9, 7]],
+        [3, null],
+      ] as const) {
+        const b = batch(step);
+        q.enqueue(b, samples && Int32Array.from(samples));
+        b.dispose();
+      }
+      expect(Array.from(q.owners)).toEqual([7, 8, 9, 7, -1, -1]);
+      expect(q.selfMask(null)).toBeNull();
+      expect(q.selfMask(Int32Array.from([1, 2]))).toBeNull(); // no slot of theirs: the paper's loss, unchanged
+      const mask = q.selfMask(Int32Array.from([7, 5, 8]))!;
+      expect(mask.arraySync()).toEqual([
+        [-1e9, 0, 0, -1e9, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+        [0, -1e9, 0, 0, 0, 0],
+      ]);
+      mask.dispose();
+      const b = batch(4);
+      expect(() => q.enqueue(b, Int32Array.from([1]))).toThrow(/expected 2 sample indices, got 1/);
+      b.dispose();
+      expect([q.ptr, Array.from(q.owners)]).toEqual([0, [7, 8, 9, 7, -1, -1]]); // refused before anything changed
     } finally {
       q.dispose();
     }

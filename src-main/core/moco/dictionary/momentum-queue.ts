@@ -55,7 +55,7 @@ export class MomentumQueue implements DictionaryMechanism {
     checkQueueFits(this.options.K, batchSize, this.options.symmetric ? 2 : 1);
   }
 
-  async step({ imQ, imK, bnGroups }: DictionaryBatch, sgd: SgdStep): Promise<StepValues> {
+  async step({ imQ, imK, samples, bnGroups }: DictionaryBatch, sgd: SgdStep): Promise<StepValues> {
     const { m, T, symmetric } = this.options;
     momentumUpdate(this.encoderK.params, this.encoderQ.params, m);
     // [query view, key view] per direction; the official demo computes loss_12 first, so the
@@ -67,23 +67,26 @@ export class MomentumQueue implements DictionaryMechanism {
         ]
       : [[imQ, imK]];
     const keys = directions.map(([, x]) => this.keys(x, bnGroups, this.options.shuffleBN)); // NxC each, outside the tape
+    // Both directions query the same images, so one mask serves both.
+    const selfMask = this.queue.selfMask(samples);
     try {
       const r = sgd(() =>
         sumDirections(
           directions.map(([x], i) => {
             const q = this.encoderQ.forward(x, { training: true, bnGroups }).embedding; // NxC
-            return infoNce(q, keys[i], this.queue.keys, T);
+            return infoNce(q, keys[i], this.queue.keys, T, selfMask);
           }),
         ),
       );
       // Symmetric: keys[1] is k1 (view 1), keys[0] is k2; enqueued as [k1; k2] (2NxC).
       // Queued right behind the SGD step, before its loss is read back.
       const entering = symmetric ? tf.concat([keys[1], keys[0]], 0) : keys[0];
-      this.queue.enqueue(entering);
+      this.queue.enqueue(entering, samples && symmetric ? Int32Array.from([...samples, ...samples]) : samples);
       if (symmetric) entering.dispose();
       return await r;
     } finally {
       tf.dispose(keys);
+      selfMask?.dispose();
     }
   }
 
@@ -102,16 +105,22 @@ export class MomentumQueue implements DictionaryMechanism {
 
   async save(): Promise<DictionaryState> {
     return {
-      meta: { ptr: this.queue.ptr, filled: this.queue.filled },
-      tensors: [...(await saveEncoder('encoder_k.', this.encoderK)), await blobOf('queue', this.queue.keys)],
+      meta: { ptr: this.queue.ptr, filled: this.queue.filled, owners: 1 },
+      tensors: [
+        ...(await saveEncoder('encoder_k.', this.encoderK)),
+        await blobOf('queue', this.queue.keys),
+        { name: 'queue_owners', dtype: 'int32', shape: [this.queue.K], data: Int32Array.from(this.queue.owners) },
+      ],
     };
   }
 
   restore(meta: DictionaryMeta, take: TakeBlob): void {
     restoreEncoder('encoder_k.', this.encoderK, take);
     const keys = blobTensor(take('queue', this.queue.keys.shape)) as tf.Tensor2D;
+    // Checkpoints from before the owners were kept have none: no slot is masked until rewritten.
+    const owners = meta.owners === 1 ? (take('queue_owners', [this.queue.K]).data as Int32Array) : null;
     try {
-      this.queue.restore(keys, meta.ptr, meta.filled);
+      this.queue.restore(keys, meta.ptr, meta.filled, owners);
     } finally {
       keys.dispose();
     }
