@@ -49,3 +49,7 @@ export function fitStepsToBudget(f: BudgetFit): number {
 export const BUDGET_WARMUP_STEPS = 5;
 /** ...unless they would take more than this share of the budget. */
 export const BUDGET_WARMUP_SHARE = 0.1;
+/** A budgeted run fits its step count again after each such share of the budget... */
+export const BUDGET_REFIT_SHARE = 0.1;
+/** ...until this share of it is spent. */
+export const BUDGET_REFIT_UNTIL = 0.75;

@@ -1,8 +1,11 @@
 // A time budget (config.minutes) in place of an epoch count: the run's step count is provisional
-// until the warm-up steps have measured the pace, then fixed so that the steps, the final kNN
-// monitor and the last checkpoint fit. A pause carries the fitted count and the seconds spent
-// in the checkpoint.
-import { BUDGET_WARMUP_SHARE, BUDGET_WARMUP_STEPS, fitStepsToBudget } from './schedule';
+// until the warm-up steps have measured the pace, then fitted so that the steps, the final kNN
+// monitor and the last checkpoint fit. The pace of a few warm-up steps is a rough guess (a
+// machine busy with other work at the start, data loading between steps), so the count is
+// fitted again from the wall-clock pace since the last fit every BUDGET_REFIT_SHARE of the
+// budget, until BUDGET_REFIT_UNTIL of it is spent: late changes would jolt the lr schedule. A
+// pause carries the fitted count and the seconds spent in the checkpoint.
+import { BUDGET_REFIT_SHARE, BUDGET_REFIT_UNTIL, BUDGET_WARMUP_SHARE, BUDGET_WARMUP_STEPS, fitStepsToBudget } from './schedule';
 
 export interface SavedBudget {
   plannedSteps: number | null;
@@ -16,6 +19,8 @@ export class TrainBudget {
   private readonly startedAt = Date.now();
   /** wall seconds of the steps since the first of this session */
   private readonly stepTimes: number[] = [];
+  /** seconds spent and steps done at the last fit (or this session's first step after one) */
+  private lastFit: { seconds: number; step: number } | null = null;
 
   constructor(
     private readonly seconds: number,
@@ -39,12 +44,13 @@ export class TrainBudget {
   }
 
   /**
-   * Records a step's wall time. Once the warm-up steps are timed (the first one left out), fixes
-   * the step count and returns it; `reserveFor` gives the seconds the end needs at that pace.
+   * Records a step's wall time. Once the warm-up steps are timed (the first one left out), fits
+   * the step count and returns it; later, returns a count fitted again (null when unchanged).
+   * `reserveFor` gives the seconds the end needs at that pace.
    */
   timeStep(seconds: number, stepsDone: number, reserveFor: (secondsPerStep: number) => number): number | null {
     this.stepTimes.push(seconds);
-    if (this.plannedSteps !== null) return null;
+    if (this.plannedSteps !== null) return this.refit(stepsDone, reserveFor);
     const timed = this.stepTimes.slice(1);
     const warmupDone =
       timed.length >= BUDGET_WARMUP_STEPS || (timed.length >= 1 && this.spentSeconds() >= BUDGET_WARMUP_SHARE * this.seconds);
@@ -58,7 +64,29 @@ export class TrainBudget {
       secondsPerStep,
       reserveSeconds,
     });
+    this.lastFit = { seconds: this.spentSeconds(), step: stepsDone };
     return this.plannedSteps;
+  }
+
+  private refit(stepsDone: number, reserveFor: (secondsPerStep: number) => number): number | null {
+    const spent = this.spentSeconds();
+    // A resumed run measures its pace from its own first step.
+    if (!this.lastFit) this.lastFit = { seconds: spent, step: stepsDone };
+    const since = spent - this.lastFit.seconds;
+    const steps = stepsDone - this.lastFit.step;
+    if (since < BUDGET_REFIT_SHARE * this.seconds || steps < 1 || spent > BUDGET_REFIT_UNTIL * this.seconds) return null;
+    const secondsPerStep = since / steps;
+    const planned = fitStepsToBudget({
+      budgetSeconds: this.seconds,
+      elapsedSeconds: spent,
+      stepsDone,
+      secondsPerStep,
+      reserveSeconds: reserveFor(secondsPerStep),
+    });
+    this.lastFit = { seconds: spent, step: stepsDone };
+    if (planned === this.plannedSteps) return null;
+    this.plannedSteps = planned;
+    return planned;
   }
 
   saved(): SavedBudget {

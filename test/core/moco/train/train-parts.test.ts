@@ -53,6 +53,32 @@ describe('TrainBudget', () => {
     vi.setSystemTime(6000 + 594_000);
     expect(resumed.over(101)).toBe(true);
   });
+
+  it('fits the count again from the wall-clock pace every tenth of the budget, until three quarters of it', () => {
+    vi.setSystemTime(0);
+    const budget = new TrainBudget(1000, undefined);
+    let step = 0;
+    const run = (seconds: number, secondsPerStep: number) => {
+      const fits: number[] = [];
+      for (let t = 0; t < seconds; t += secondsPerStep) {
+        step++;
+        vi.setSystemTime(Date.now() + secondsPerStep * 1000);
+        const planned = budget.timeStep(secondsPerStep, step, () => 0);
+        if (planned !== null) fits.push(planned);
+      }
+      return fits;
+    };
+    // A warm-up timed at 1 s a step fits 1000 steps in all...
+    expect(run(BUDGET_WARMUP_STEPS + 1, 1)).toEqual([1000]);
+    // ...the machine then slows to 2 s a step: after a tenth of the budget the count follows.
+    expect(run(100, 2)).toEqual([6 + 50 + (1000 - 106) / 2]);
+    expect(budget.over(step)).toBe(false);
+    // Past three quarters of the budget the count stays, whatever the pace.
+    run(650 - 6, 2);
+    const fixed = budget.plannedSteps;
+    expect(run(100, 4)).toEqual([]);
+    expect(budget.plannedSteps).toBe(fixed);
+  });
 });
 
 describe('ProgressReporter', () => {
