@@ -227,7 +227,7 @@ async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: n
     const p = m.progress;
     if (p.phase === 'training')
       console.log(
-        `  step ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} lr ${p.lr?.toPrecision(3)} ${p.imagesPerSec?.toFixed(1)} img/s, load ${loadavg()[0].toFixed(2)}`,
+        `  step ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} pretext accuracy ${p.accuracy === null ? '?' : (100 * p.accuracy).toFixed(0)}% lr ${p.lr?.toPrecision(3)} ${p.imagesPerSec?.toFixed(1)} img/s, load ${loadavg()[0].toFixed(2)}`,
       );
   };
   const labels: [number, string][] = images.map((im) => [im.image.id, classes[im.label]]);

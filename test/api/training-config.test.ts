@@ -22,7 +22,8 @@ import {
 } from '../../src-main/api/training-config';
 
 const quick = TRAIN_PRESETS.find((p) => p.id === 'cpu-quick')!.config;
-const tiny: TrainConfig = { ...quick, batchSize: 16, K: 64, lr: scaledLr(16) };
+// v1 with the step schedule, so that the v2 and milestone hints below have something to say.
+const tiny: TrainConfig = { ...quick, augmentation: 'v1', mlpHead: false, schedule: 'step', batchSize: 16, K: 64, lr: scaledLr(16) };
 const errorsOf = (c: Partial<TrainConfig>, images: number | null = 1000) =>
   trainingConfigIssues({ ...tiny, ...c }, { images }).errors.map((e) => `${e.field}: ${e.message}`);
 

@@ -20,7 +20,19 @@ import {
 } from '../../src-renderer/src/lib/train-form';
 
 const quick = TRAIN_PRESETS.find((p) => p.id === 'cpu-quick')!.config;
-const tiny: TrainConfig = { ...quick, widthMultiplier: 0.125, inputSize: 32, batchSize: 16, K: 64, lr: scaledLr(16), epochs: 30 };
+// v1 with the step schedule, so that the v2 and milestone hints below have something to say.
+const tiny: TrainConfig = {
+  ...quick,
+  augmentation: 'v1',
+  mlpHead: false,
+  schedule: 'step',
+  widthMultiplier: 0.125,
+  inputSize: 32,
+  batchSize: 16,
+  K: 64,
+  lr: scaledLr(16),
+  epochs: 30,
+};
 
 function byField(hints: Hint[], field: keyof TrainConfig): Hint[] {
   return hints.filter((h) => h.field === field);

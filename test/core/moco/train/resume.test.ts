@@ -79,7 +79,7 @@ describe('trainer checkpoints (cpu backend)', () => {
   it('resumes from a pause bit-for-bit: the same losses as an uninterrupted run', async () => {
     // Paused at step 2, mid-epoch 0: the checkpoint records epoch 0, step 2 within it.
     const { whole, saved } = await expectExactResume(tinyConfig({ epochs: 2, lrSteps: [1] }), [1, 2], 2, [2, 0, 2]);
-    expect(saved.state.dictionary).toEqual({ ptr: 16, filled: 16 });
+    expect(saved.state.dictionary).toEqual({ ptr: 16, filled: 16, owners: 1 });
     // The lr schedule stepped at epoch 1 in both.
     expect(whole.metrics[3].lr).toBeCloseTo(whole.metrics[0].lr * 0.1, 12);
   });
