@@ -93,7 +93,11 @@ export class KeyQueue {
   selfMask(samples: Int32Array | null): tf.Tensor2D | null {
     if (!samples) return null;
     const rowsOf = new Map<number, number[]>();
-    samples.forEach((s, row) => rowsOf.set(s, [...(rowsOf.get(s) ?? []), row]));
+    samples.forEach((s, row) => {
+      const rows = rowsOf.get(s);
+      if (rows) rows.push(row);
+      else rowsOf.set(s, [row]);
+    });
     let mask: Float32Array | null = null;
     this.owners.forEach((owner, slot) => {
       for (const row of rowsOf.get(owner) ?? []) (mask ??= new Float32Array(samples.length * this.K))[row * this.K + slot] = -1e9;

@@ -17,7 +17,7 @@ export class TrainBudget {
   plannedSteps: number | null;
   private readonly spentBefore: number;
   private readonly startedAt = Date.now();
-  /** wall seconds of the steps since the first of this session */
+  /** wall seconds of this session's steps until the fit */
   private readonly stepTimes: number[] = [];
   /** seconds spent and steps done at the last fit (or this session's first step after one) */
   private lastFit: { seconds: number; step: number } | null = null;
@@ -49,25 +49,16 @@ export class TrainBudget {
    * `reserveFor` gives the seconds the end needs at that pace.
    */
   timeStep(seconds: number, stepsDone: number, reserveFor: (secondsPerStep: number) => number): number | null {
-    this.stepTimes.push(seconds);
     if (this.plannedSteps !== null) return this.refit(stepsDone, reserveFor);
+    this.stepTimes.push(seconds);
     const timed = this.stepTimes.slice(1);
     const warmupDone =
       timed.length >= BUDGET_WARMUP_STEPS || (timed.length >= 1 && this.spentSeconds() >= BUDGET_WARMUP_SHARE * this.seconds);
     if (!warmupDone) return null;
-    const secondsPerStep = timed.reduce((a, b) => a + b, 0) / timed.length;
-    const reserveSeconds = reserveFor(secondsPerStep);
-    this.plannedSteps = fitStepsToBudget({
-      budgetSeconds: this.seconds,
-      elapsedSeconds: this.spentSeconds(),
-      stepsDone,
-      secondsPerStep,
-      reserveSeconds,
-    });
-    this.lastFit = { seconds: this.spentSeconds(), step: stepsDone };
-    return this.plannedSteps;
+    return this.fit(stepsDone, timed.reduce((a, b) => a + b, 0) / timed.length, reserveFor);
   }
 
+  /** Fits the count again from the pace since the last fit; null until due, or when unchanged. */
   private refit(stepsDone: number, reserveFor: (secondsPerStep: number) => number): number | null {
     const spent = this.spentSeconds();
     // A resumed run measures its pace from its own first step.
@@ -75,8 +66,14 @@ export class TrainBudget {
     const since = spent - this.lastFit.seconds;
     const steps = stepsDone - this.lastFit.step;
     if (since < BUDGET_REFIT_SHARE * this.seconds || steps < 1 || spent > BUDGET_REFIT_UNTIL * this.seconds) return null;
-    const secondsPerStep = since / steps;
-    const planned = fitStepsToBudget({
+    const before = this.plannedSteps;
+    const planned = this.fit(stepsDone, since / steps, reserveFor);
+    return planned === before ? null : planned;
+  }
+
+  private fit(stepsDone: number, secondsPerStep: number, reserveFor: (secondsPerStep: number) => number): number {
+    const spent = this.spentSeconds();
+    this.plannedSteps = fitStepsToBudget({
       budgetSeconds: this.seconds,
       elapsedSeconds: spent,
       stepsDone,
@@ -84,9 +81,7 @@ export class TrainBudget {
       reserveSeconds: reserveFor(secondsPerStep),
     });
     this.lastFit = { seconds: spent, step: stepsDone };
-    if (planned === this.plannedSteps) return null;
-    this.plannedSteps = planned;
-    return planned;
+    return this.plannedSteps;
   }
 
   saved(): SavedBudget {
