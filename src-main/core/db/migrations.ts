@@ -217,6 +217,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE images ADD COLUMN near_hash BLOB;
     `,
   },
+  {
+    // Vectors of images that can carry transparency were computed with it dropped (black
+    // underneath, as most PNGs store it) and differ from what decoding gives now: marked stale
+    // (no current hash), they leave search until "Embed N new" computes them again. JPEG has no
+    // alpha, so those vectors stay.
+    description: 'decoding flattens transparency onto white: vectors of non-JPEG images are stale',
+    sql: `
+      UPDATE embeddings SET hash = '' WHERE image_id IN (SELECT id FROM images WHERE format <> 'jpeg');
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

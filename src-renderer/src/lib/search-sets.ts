@@ -98,7 +98,10 @@ export function updateAction(c: EncoderChoice): { label: string; title: string }
     };
   }
   if (s.stale > 0)
-    return { label: `Embed ${formatCount(s.stale)} new`, title: 'Images added or changed since these embeddings were computed' };
+    return {
+      label: `Embed ${formatCount(s.stale)} new`,
+      title: 'Images added or changed, or decoded differently by a newer version, since these embeddings were computed',
+    };
   if (s.status === 'partial' || s.status === 'cancelled' || s.status === 'interrupted') {
     return { label: 'Finish embedding', title: 'These embeddings stopped part-way' };
   }

@@ -57,6 +57,33 @@ describe('database', () => {
     db.close();
   });
 
+  it('marks the vectors of images that can carry transparency stale, keeping those of JPEGs', () => {
+    const path = join(dir, 'library.db');
+    const before = MIGRATIONS.findIndex((m) => m.description.startsWith('decoding flattens transparency'));
+    expect(before).toBeGreaterThan(0);
+    const old = openDatabase(path, { migrations: MIGRATIONS.slice(0, before) });
+    old.exec(`
+      INSERT INTO folders (id, path, added_at) VALUES (1, '/p', 'now');
+      INSERT INTO images (id, folder_id, path, rel_path, size, mtime_ms, hash, width, height, format, indexed_at) VALUES
+        (1, 1, '/p/a.jpg', 'a.jpg', 1, 1, 'ha', 8, 8, 'jpeg', 'now'),
+        (2, 1, '/p/b.png', 'b.png', 1, 1, 'hb', 8, 8, 'png', 'now'),
+        (3, 1, '/p/c.webp', 'c.webp', 1, 1, 'hc', 8, 8, 'webp', 'now');
+      INSERT INTO runs (id, name, status, config, backend, created_at, updated_at) VALUES (1, 'r', 'done', '{}', 'wasm', 'now', 'now');
+      INSERT INTO embedding_sets (id, run_id, checkpoint_step, name, status, engine, feature_dim, out_dim, input_size, created_at, updated_at)
+        VALUES (1, 1, 10, 's', 'done', 'wasm', 2, 2, 32, 'now', 'now');
+      INSERT INTO embeddings (set_id, image_id, hash, features, embedding) VALUES
+        (1, 1, 'ha', x'00', x'00'), (1, 2, 'hb', x'00', x'00'), (1, 3, 'hc', x'00', x'00');
+    `);
+    old.close();
+    const db = openDatabase(path);
+    const current = db
+      .prepare('SELECT e.image_id AS id FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.hash = i.hash ORDER BY id')
+      .all();
+    expect(current).toEqual([{ id: 1 }]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM embeddings').get()).toEqual({ n: 3 }); // rows kept, recomputed in place
+    db.close();
+  });
+
   it('rolls a failing step back whole: no half-made tables, version unchanged', () => {
     const path = join(dir, 'library.db');
     const bad = [

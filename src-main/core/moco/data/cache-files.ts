@@ -7,7 +7,9 @@
 //                rows it vouches for reached the disk, so an interrupted build stays consistent)
 //   <base>.json  the index: image id and hash per row, and once complete, the skipped images
 // base = train-f<S>-<first 16 hex of sha256(format, S, ids, hashes)>. Format 1 (train-s<side>-*,
-// centre squares) is never read: a build removes those files and decodes frames anew.
+// centre squares) is never read: a build removes those files and decodes frames anew. Format 2
+// (alpha dropped, not flattened onto white) is neither read nor copied from: it is removed once
+// the new cache is complete.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +18,7 @@ import { namesIn } from '../../paths';
 import { MAX_FRAME_ASPECT } from './decode';
 import type { TrainImage } from './training-images';
 
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 /** Bytes before a slot's pixels: height and width, uint16 LE. */
 export const FRAME_HEADER = 4;
 

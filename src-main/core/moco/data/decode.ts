@@ -1,8 +1,11 @@
-// Decoding a photo once for training and inference, oriented by its EXIF tag, 8-bit RGB without
-// alpha. Training keeps the whole frame (decodeFrame): aspect kept, short side at frameSideFor(R),
+// Decoding a photo once for training and inference, oriented by its EXIF tag, 8-bit RGB with
+// transparency flattened onto white. Training keeps the whole frame (decodeFrame): aspect kept, short side at frameSideFor(R),
 // so that RandomResizedCrop samples the full picture from enough pixels; inference sees the
 // centre square (decodeSquare), short side at 1.15R, as the ImageNet evaluation transform.
 import sharp, { type ResizeOptions, type Sharp } from 'sharp';
+
+/** What transparent pixels become. */
+export const FLATTEN_BACKGROUND = '#ffffff';
 
 /** Cache side for training resolution R: a 15% margin so random resized crops have room. */
 export function cacheSideFor(resolution: number): number {
@@ -22,7 +25,9 @@ async function rgbPixels(image: Sharp, width: number, height: number, resize: Re
   const { data, info } = await image
     .autoOrient()
     .resize(width, height, { fit: 'cover', position: 'centre', ...resize })
-    .removeAlpha()
+    // Onto white, as drawings and icons are meant to be seen: dropping alpha instead leaves the
+    // colour stored under transparent pixels (black in most PNGs), which hides black outlines.
+    .flatten({ background: FLATTEN_BACKGROUND })
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });

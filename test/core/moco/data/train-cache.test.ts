@@ -193,6 +193,25 @@ describe('buildTrainCache', () => {
     expect(frameOf(built.cache.readBatch([0])).h).toBe(20);
   });
 
+  it('never copies from a cache of format 2 (alpha dropped, not flattened): its frames are decoded anew, then it is removed', async () => {
+    const images = await makeLibrary(dir('lib'), 3);
+    const cacheDir = dir('cache');
+    const first = await buildTrainCache({ dir: cacheDir, images, size: S });
+    const base = first.cache.files.base;
+    first.cache.close();
+    // The same frames under another key, marked format 2 and filled with a colour no decode gives.
+    const old = join(cacheDir, `train-f${S}-0123456789abcdef`);
+    const idx = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+    writeFileSync(`${old}.json`, JSON.stringify({ ...idx, format: 2, key: '0123456789abcdef' }));
+    writeFileSync(`${old}.bin`, Buffer.alloc(readFileSync(`${base}.bin`).length, 7));
+    writeFileSync(`${old}.done`, readFileSync(`${base}.done`));
+    for (const ext of ['json', 'bin', 'done']) rmSync(`${base}.${ext}`);
+    const built = keep(await buildTrainCache({ dir: cacheDir, images, size: S }));
+    expect([built.decoded, built.reused]).toEqual([3, 0]);
+    expect(existsSync(`${old}.json`)).toBe(false);
+    expect(Buffer.from(frameOf(built.cache.readBatch([0])).pixels).equals((await decodeFrame(images[0].path, S)).pixels)).toBe(true);
+  });
+
   it('refuses bad options before any work', async () => {
     const images = await makeLibrary(dir('lib'), 2);
     const cacheDir = dir('cache');
