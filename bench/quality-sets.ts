@@ -3,10 +3,13 @@
 //   emoji  fonts-noto-color-emoji rendered by sharp (Pango), labelled by the Unicode emoji group
 //          of unicode-data's emoji-test.txt (fully-qualified, no skin-tone variants)
 //   icons  adwaita-icon-theme's 48 px icons, labelled by their context folder (actions, places, ...)
+//   clipart openclipart-png's drawings, labelled by their top folder (animals, food, ...), at
+//          most 256 px a side, transparency kept: the app flattens it as it would a user's files
 //   demo   the demo library in resources/demo (six texture classes)
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
@@ -15,11 +18,16 @@ export const QUALITY_DIR = join(ROOT, '.bench', 'quality');
 const EMOJI_TEST = '/usr/share/unicode/emoji/emoji-test.txt';
 const EMOJI_FONT = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf';
 const ICONS = '/usr/share/icons/Adwaita/48x48';
+const CLIPART = '/usr/share/openclipart/png';
 /** Icon contexts with at least this many icons become classes. */
 const MIN_ICONS = 15;
+/** Clip-art folders with at least this many distinct drawings become classes. */
+const MIN_CLIPART = 20;
+/** Longest side of a clip-art file in the set: the encoders see 32-64 px. */
+const CLIPART_SIDE = 256;
 const SET_FORMAT = 1;
 
-export const SET_NAMES = ['emoji', 'icons', 'demo'] as const;
+export const SET_NAMES = ['clipart', 'emoji', 'icons', 'demo'] as const;
 export type SetName = (typeof SET_NAMES)[number];
 
 export interface DevSet {
@@ -49,19 +57,23 @@ export async function devSet(name: SetName, log: (line: string) => void): Promis
   if (name === 'demo') return { name, dir: join(ROOT, 'resources', 'demo'), source: 'resources/demo (six generated texture classes)' };
   const dir = join(QUALITY_DIR, name);
   const marker = join(dir, '.complete');
-  const source =
-    name === 'emoji'
-      ? 'fonts-noto-color-emoji rendered by sharp, labelled by Unicode emoji group (unicode-data emoji-test.txt)'
-      : 'adwaita-icon-theme 48 px icons, labelled by context';
+  const source = SOURCES[name];
   if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === String(SET_FORMAT)) return { name, dir, source };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const t0 = Date.now();
-  const n = name === 'emoji' ? await makeEmoji(dir) : await makeIcons(dir);
+  const n = await MAKERS[name](dir);
   writeFileSync(marker, String(SET_FORMAT));
   log(`made the ${name} set: ${n} images in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return { name, dir, source };
 }
+
+const SOURCES = {
+  emoji: 'fonts-noto-color-emoji rendered by sharp, labelled by Unicode emoji group (unicode-data emoji-test.txt)',
+  icons: 'adwaita-icon-theme 48 px icons, labelled by context',
+  clipart: `openclipart-png drawings, labelled by top folder (${MIN_CLIPART}+ distinct drawings), transparency kept`,
+};
+const MAKERS = { emoji: makeEmoji, icons: makeIcons, clipart: makeClipart };
 
 /** Fully-qualified emoji without skin-tone modifiers, by group (Component left out: swatches, not pictures). */
 export function emojiByGroup(text: string): Map<string, string[]> {
@@ -132,6 +144,46 @@ async function makeIcons(dir: string): Promise<number> {
         .png()
         .toFile(join(dir, context, f));
       n++;
+    }
+  }
+  return n;
+}
+
+/** Every PNG under dir (symbolic links to another drawing are left out: the same picture twice). */
+function pngsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...pngsUnder(path));
+    else if (e.isFile() && e.name.endsWith('.png')) out.push(path);
+  }
+  return out.sort();
+}
+
+async function makeClipart(dir: string): Promise<number> {
+  ensurePackages([CLIPART], ['openclipart-png']);
+  const seen = new Set<string>(); // identical files filed twice count once
+  let n = 0;
+  for (const folder of readdirSync(CLIPART).sort()) {
+    const files = pngsUnder(join(CLIPART, folder)).filter((f) => {
+      const digest = createHash('sha256').update(readFileSync(f)).digest('hex');
+      if (seen.has(digest)) return false;
+      seen.add(digest);
+      return true;
+    });
+    if (files.length < MIN_CLIPART) continue;
+    mkdirSync(join(dir, folder), { recursive: true });
+    for (const f of files) {
+      const name = relative(join(CLIPART, folder), f).replace(/[^A-Za-z0-9._-]+/g, '_');
+      try {
+        await sharp(f)
+          .resize(CLIPART_SIDE, CLIPART_SIDE, { fit: 'inside', withoutEnlargement: true })
+          .png()
+          .toFile(join(dir, folder, name));
+        n++;
+      } catch {
+        // a file sharp cannot read is left out
+      }
     }
   }
   return n;
