@@ -7,7 +7,7 @@
 // (16x16 RGB). Not a test: it prints numbers, and the load of the machine with them.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,8 @@ Options:
                      change the preset as the train command does (for tuning trials)
   --test-fraction <x> held-out share per class for the probes (default 0.3)
   --seed <n>         seed of the run and of the split (default 0)
+  --keep             keep each set's run folder (checkpoints, training cache, the features of
+                     the three models with labels and split: features.json, features-<model>.f32)
   --help             show this help
 
 Dev sets are made once under .bench/ from Debian packages (apt-get installs them if missing).
@@ -120,6 +122,13 @@ async function features(images: Image[], config: TrainConfig, runDir: string, se
   } finally {
     for (const e of nets) e.net.dispose();
   }
+}
+
+/** The features with labels and split, for studying other read-outs without training again. */
+function saveFeatures(work: string, sets: FeatureSet[], images: Image[], parts: { train: number[]; test: number[] }): void {
+  for (const f of sets) writeFileSync(join(work, `features-${f.model}.f32`), Buffer.from(f.x.buffer, f.x.byteOffset, f.x.byteLength));
+  const meta = { models: sets.map((f) => ({ model: f.model, d: f.d })), labels: images.map((im) => im.label), ...parts };
+  writeFileSync(join(work, 'features.json'), JSON.stringify(meta));
 }
 
 /** Mean share of each image's P_AT nearest others (cosine) that carry its label. */
@@ -205,7 +214,7 @@ async function evaluate(
   };
 }
 
-async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: number; seed: number }) {
+async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: number; seed: number; keep: boolean }) {
   const set = await devSet(name, (l) => console.log(`  ${l}`));
   const { images, classes } = listSet(set.dir);
   // One folder per process, so that trials can run side by side; removed at the end.
@@ -252,6 +261,7 @@ async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: n
   );
   const parts = split(images, o.testFraction, o.seed);
   const sets = await features(images, config, join(work, 'run'), o.seed);
+  if (o.keep) saveFeatures(work, sets, images, parts);
   const rows: Scores[] = [];
   for (const f of sets) rows.push(await evaluate(f, images, classes.length, parts, o.seed));
   const pct = (v: number) => (100 * v).toFixed(1);
@@ -263,7 +273,8 @@ async function benchSet(name: SetName, config: TrainConfig, o: { testFraction: n
     `P@10 ${moco.pAt10 >= 2 * raw.pAt10 ? 'met' : 'not met'} (${(moco.pAt10 / raw.pAt10).toFixed(2)}x raw pixels)`,
   ];
   console.log(`  goal (>= raw + 5 and random + 10 points; P@10 >= 2x raw): ${goal.join('; ')}`);
-  rmSync(work, { recursive: true, force: true });
+  if (o.keep) console.log(`  kept the run in ${work}`);
+  else rmSync(work, { recursive: true, force: true });
   return { set: name, images: images.length, classes: classes.length, steps: s?.totalSteps ?? null, trainMinutes: trainMin, scores: rows };
 }
 
@@ -286,6 +297,7 @@ async function main(): Promise<void> {
       m: { type: 'string' },
       'test-fraction': { type: 'string' },
       seed: { type: 'string' },
+      keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -306,7 +318,7 @@ async function main(): Promise<void> {
   if (!(testFraction > 0 && testFraction < 1))
     throw new Error(`bench:quality: expected --test-fraction in (0, 1), got ${values['test-fraction']}`);
   const seed = Number(values.seed ?? 0);
-  const { minutes: _m, sets: _s, 'test-fraction': _t, help: _h, ...trainFlags } = values;
+  const { minutes: _m, sets: _s, 'test-fraction': _t, help: _h, keep, ...trainFlags } = values;
   const config: TrainConfig = { ...configFromFlags({ ...trainFlags, seed: String(seed) }), minutes, knnEvery: 1 };
   const engine = await initEngine();
   console.log(
@@ -316,7 +328,7 @@ async function main(): Promise<void> {
   );
   console.log(`config: ${JSON.stringify({ ...config, folderIds: undefined })}`);
   const results = [];
-  for (const n of names) results.push(await benchSet(n as SetName, config, { testFraction, seed }));
+  for (const n of names) results.push(await benchSet(n as SetName, config, { testFraction, seed, keep }));
   console.log(JSON.stringify({ bench: 'quality', backend: engine.backend, device: engine.device, load: loadavg(), config, results }));
 }
 
