@@ -24,7 +24,7 @@ import { LINEAR_PROBE_DEFAULTS, trainLinearProbe } from '../src-main/core/probe/
 import { createEmbedder } from '../src-main/core/search/embedder';
 import { loadRunEncoder } from '../src-main/core/moco/train/encoder-loader';
 import { decodeForEncoder } from '../src-main/core/search/preprocess';
-import { configFromFlags } from '../src-main/hosts/cli/train-flags';
+import { CONFIG_OPTIONS, configFromFlags } from '../src-main/hosts/cli/train-flags';
 import { devSet, QUALITY_DIR, SET_NAMES, type SetName } from './quality-sets';
 
 const HELP = `Usage: npm run bench:quality -- [options]
@@ -33,9 +33,9 @@ Options:
   --minutes <x>      training budget per dev set (default 30)
   --sets <a,b,...>   dev sets: ${SET_NAMES.join(', ')} (default all)
   --preset <id>      the preset to train (default cpu-quick, the CLI's default)
-  --aug <v1|v2> --mlp-head --symmetric --lr <x> --T <x> --schedule <step|cosine> --batch-size <n>
-  --width <x> --input-size <px> --K <n> --m <x>
-                     change the preset as the train command does (for tuning trials)
+  --aug <v1|v2> --mlp-head --stem <small|imagenet> --lr <x> --weight-decay <x> ...
+                     every flag of the train command (moco-studio train --help) changes the
+                     preset as it does there (for tuning trials)
   --test-fraction <x> held-out share per class for the probes (default 0.3)
   --seed <n>         seed of the run and of the split (default 0)
   --keep             keep each set's run folder (checkpoints, training cache, the features of
@@ -284,17 +284,8 @@ async function main(): Promise<void> {
       minutes: { type: 'string' },
       sets: { type: 'string' },
       preset: { type: 'string' },
-      aug: { type: 'string' },
-      'mlp-head': { type: 'boolean' },
-      symmetric: { type: 'boolean' },
-      lr: { type: 'string' },
-      T: { type: 'string' },
-      schedule: { type: 'string' },
-      'batch-size': { type: 'string' },
-      width: { type: 'string' },
-      'input-size': { type: 'string' },
-      K: { type: 'string' },
-      m: { type: 'string' },
+      // Every flag of the train command (--aug, --stem, --lr, --weight-decay, ...), for trials.
+      ...Object.fromEntries(Object.entries(CONFIG_OPTIONS).map(([flag, o]) => [flag, { type: o.type }])),
       'test-fraction': { type: 'string' },
       seed: { type: 'string' },
       keep: { type: 'boolean', default: false },
