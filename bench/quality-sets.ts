@@ -12,6 +12,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+// The background the app flattens transparency onto, so a set made opaque looks as the app sees it.
+import { FLATTEN_BACKGROUND } from '../src-main/core/moco/data/decode';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const QUALITY_DIR = join(ROOT, '.bench', 'quality');
@@ -116,8 +118,8 @@ async function makeEmoji(dir: string): Promise<number> {
       const markup = `<span font="Noto Color Emoji 64">${list[i]}</span>`;
       try {
         await sharp({ text: { text: markup, rgba: true, dpi: 72 } })
-          .flatten({ background: '#ffffff' })
-          .extend({ top: 8, bottom: 8, left: 8, right: 8, background: '#ffffff' })
+          .flatten({ background: FLATTEN_BACKGROUND })
+          .extend({ top: 8, bottom: 8, left: 8, right: 8, background: FLATTEN_BACKGROUND })
           .png()
           .toFile(join(sub, `${String(i).padStart(4, '0')}.png`));
         n++;
@@ -140,7 +142,7 @@ async function makeIcons(dir: string): Promise<number> {
     for (const f of files) {
       // Symbolic icons are grey on transparent: on white, as a user would see them.
       await sharp(join(ICONS, context, f))
-        .flatten({ background: '#ffffff' })
+        .flatten({ background: FLATTEN_BACKGROUND })
         .png()
         .toFile(join(dir, context, f));
       n++;

@@ -1,7 +1,8 @@
 // Decoding a photo once for training and inference, oriented by its EXIF tag, 8-bit RGB with
-// transparency flattened onto white. Training keeps the whole frame (decodeFrame): aspect kept, short side at frameSideFor(R),
-// so that RandomResizedCrop samples the full picture from enough pixels; inference sees the
-// centre square (decodeSquare), short side at 1.15R, as the ImageNet evaluation transform.
+// transparency flattened onto white. Training keeps the whole frame (decodeFrame): aspect kept,
+// short side at frameSideFor(R), so that RandomResizedCrop samples the full picture from enough
+// pixels; inference sees the centre square (decodeSquare), short side at 1.15R, as the ImageNet
+// evaluation transform.
 import sharp, { type ResizeOptions, type Sharp } from 'sharp';
 
 /** What transparent pixels become. */
