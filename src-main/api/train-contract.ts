@@ -62,6 +62,7 @@ export interface TrainConfig {
 export interface TrainPreset {
   id: string;
   label: string;
+  /** what the preset is for, in words: its numbers are the config's, shown from it (configSummary) */
   description: string;
   /** the engine it is sized for: GPU presets are offered only where a GPU engine is found */
   target: 'cpu' | 'gpu';

@@ -33,14 +33,14 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     target: 'cpu',
     label: 'CPU quick: ResNet-18 small stem, 32 px',
     description:
-      'Width 1/4, batch 64, K 512, 30 epochs, MoCo v2 (augmentation with blur, MLP head, T 0.2, cosine lr) with m 0.99 and lr 0.03 (tuned for short CPU runs). A first encoder in under an hour on a laptop.',
+      'MoCo v2 tuned for short CPU runs: a key encoder that follows faster, a higher lr and a short queue. A first encoder in under an hour on a laptop.',
     config: defaultConfig({ ...CPU_QUICK_SIZE, augmentation: 'v2', m: 0.99, lr: 0.03, K: 512 }),
   },
   {
     id: 'cpu-standard',
     target: 'cpu',
     label: 'CPU standard: ResNet-18 small stem, 64 px',
-    description: 'Width 1/2, batch 64, K 4096, 100 epochs, MoCo v1. An overnight run on a CPU.',
+    description: "The paper's MoCo v1 at twice the quick preset's width and input size. An overnight run on a CPU.",
     config: defaultConfig({
       arch: 'resnet18',
       stem: 'small',
@@ -59,28 +59,28 @@ export const TRAIN_PRESETS: readonly TrainPreset[] = [
     target: 'cpu',
     label: "CPU, the paper's MoCo v1: ResNet-18 small stem, 32 px",
     description:
-      'MoCo v1 exactly as published (v1 augmentation, linear head, T 0.07, lr 0.03 x batch/256, steps at 2/3 and 5/6 of the run) at the CPU quick size: width 1/4, batch 64, K 4096, 30 epochs.',
+      "MoCo v1 exactly as published (the paper's lr scaled to the batch, steps at 2/3 and 5/6 of the run) at the CPU quick size.",
     config: defaultConfig(CPU_QUICK_SIZE),
   },
   {
     id: 'gpu-resnet18',
     target: 'gpu',
     label: 'GPU: ResNet-18, 64 px',
-    description: 'Batch 256, K 16384, 200 epochs, MoCo v1. A laptop or desktop GPU trains a library of photos overnight.',
+    description: 'MoCo v1 at a small input size. A laptop or desktop GPU trains a library of photos overnight.',
     config: defaultConfig({ arch: 'resnet18', inputSize: 64, K: 16384, knnEvery: 10, checkpointMinutes: 5 }),
   },
   {
     id: 'gpu-resnet50',
     target: 'gpu',
     label: 'GPU: ResNet-50, 224 px',
-    description: "The paper's ImageNet setting: batch 256, K 65536, 200 epochs, lr 0.03 with steps at 120 and 160.",
+    description: "The paper's ImageNet setting, for a large library on a strong GPU.",
     config: defaultConfig({ knnEvery: 10, checkpointMinutes: 10 }),
   },
   {
     id: 'gpu-resnet50-v2',
     target: 'gpu',
     label: 'GPU: ResNet-50, 224 px, MoCo v2',
-    description: 'MLP head, blur, T 0.2, cosine schedule.',
+    description: "The paper's ImageNet setting with MoCo v2's changes.",
     config: defaultConfig({ augmentation: 'v2', knnEvery: 10, checkpointMinutes: 10 }),
   },
 ];

@@ -4,6 +4,8 @@
 // history, both colour schemes, resizing, a second run stopped, choosing a past run, and deletion.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { findPreset } from '../../src-main/api/train-presets';
+import { configSummary } from '../../src-renderer/src/lib/train-text';
 import { makePhotoSet } from './helpers/photos';
 import { cleanupsAfterEach, shot, addFolderInPage, expectOnlyRefusals, photosFolder, openApp } from './helpers/session';
 
@@ -43,6 +45,10 @@ describe('train view in the browser', () => {
     await expect.poll(() => page.getByTestId('engine-panel').getAttribute('data-backend'), { timeout: 30_000 }).toBe('wasm');
     expect(await page.getByTestId('engine-device').textContent()).toMatch(/wasm/i);
     expect(await page.getByTestId('preset-card').count()).toBeGreaterThanOrEqual(2);
+    // Each card's numbers are written from its config.
+    expect(await page.locator('[data-preset-id="cpu-quick"] [data-testid="preset-summary"]').textContent()).toBe(
+      configSummary(findPreset('cpu-quick')!.config),
+    );
     // No GPU here: the GPU presets are hidden and the view says why; the engine setting is Automatic.
     expect(await page.locator('[data-testid="preset-card"][data-preset-id^="gpu-"]').count()).toBe(0);
     expect(await page.getByTestId('presets-hidden').textContent()).toMatch(

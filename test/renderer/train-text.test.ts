@@ -90,6 +90,12 @@ describe('configs in words', () => {
     );
     expect(configSummary({ ...quick, symmetric: true, lrSteps: [] })).toContain('MoCo v1 sym · lr 0.0075 constant');
   });
+  it("leaves a preset's numbers to its config: the cards show them from it, so no description restates one", () => {
+    for (const p of TRAIN_PRESETS) {
+      expect(p.description, p.id).not.toMatch(/\b(K|batch|lr|m|T|width) \d|\d+ (px|epochs)|\d+ ?%/);
+      expect(configSummary(p.config)).toMatch(/ · K \d+ · /);
+    }
+  });
   it('lists every field of a config, folders by name', () => {
     const rows = configRows({ ...quick, folderIds: [2, 5] }, (id) => `f${id}`);
     expect(rows).toHaveLength(CONFIG_FIELDS.length);
